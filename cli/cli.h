@@ -1,0 +1,80 @@
+/*
+ * The kifu command line: shared context, option parsing and helpers used by
+ * every command file (cli/cmd_*.c), which are registered in main.c's table.
+ */
+#ifndef KIFU_CLI_H
+#define KIFU_CLI_H
+
+#include "kifu/common.h"
+#include "kifu/keys.h"
+#include "kifu/ledger.h"
+
+#include <stdio.h>
+
+typedef struct {
+    const char *db; /* --db, KIFU_DB, ./kifu.db */
+    const char *key; /* --key, KIFU_KEY */
+    bool json;
+    bool help;
+    const char *cmd; /* "key add", for messages */
+} kf_cli;
+
+typedef enum { OPT_FLAG, OPT_VALUE } opt_kind;
+
+typedef struct {
+    const char *name; /* without the leading "--" */
+    opt_kind kind;
+    void *dest; /* bool * for flags, const char ** for values */
+} kf_opt;
+
+/* Parses argv (after the command words): global options (--db, --key,
+ * --json, --help) and opts, anywhere; the rest are positional (up to maxpos).
+ * "--" ends options. Unknown options and missing values print an error and
+ * return KF_BAD_INPUT. */
+kf_code cli_parse(kf_cli *cli, int argc, char **argv, const kf_opt *opts, const char **pos,
+                  int maxpos, int *npos);
+
+/* Prints "kifu: <msg>" to stderr and returns the exit code. */
+int cli_error(const kf_err *err);
+int cli_errorf(kf_code code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints usage for the current command (from main.c's table). */
+int cli_usage(const kf_cli *cli, bool to_stderr);
+
+kf_code cli_open(const kf_cli *cli, kf_ledger **out, kf_err *err);
+/* Loads the signing key given by --key / KIFU_KEY (passphrase from
+ * KIFU_PASSPHRASE or the terminal). */
+kf_code cli_signer(const kf_cli *cli, kf_signer *out, kf_err *err);
+
+/* Parses a positive seq / size / count. */
+bool cli_int(const char *what, const char *s, int64_t min, int64_t *out, kf_err *err);
+
+/* Writes buf to path (atomically: temp file + rename), or stdout if NULL. */
+kf_code cli_write_out(const char *path, const kf_buf *buf, kf_err *err);
+/* Reads a whole (small) file. */
+kf_code cli_read_file(const char *path, kf_buf *out, size_t max, kf_err *err);
+
+/* Prints a recorded result: "{"seq":N,...}" with --json, else the text. */
+void cli_print_json(const kf_buf *b);
+
+/* Parses options into the locals of a command; returns from it on error
+ * (exit 2) or after printing usage for --help. */
+#define CLI_PARSE(cli, argc, argv, opts, pos, maxpos, npos)                                        \
+    do {                                                                                           \
+        if (cli_parse((cli), (argc), (argv), (opts), (pos), (maxpos), &(npos)) != KF_OK)           \
+            return KF_BAD_INPUT;                                                                   \
+        if ((cli)->help) return cli_usage((cli), false);                                           \
+    } while (0)
+
+/* Commands. */
+int cmd_init(kf_cli *cli, int argc, char **argv);
+int cmd_key_add(kf_cli *cli, int argc, char **argv);
+int cmd_key_revoke(kf_cli *cli, int argc, char **argv);
+int cmd_key_list(kf_cli *cli, int argc, char **argv);
+int cmd_log(kf_cli *cli, int argc, char **argv);
+int cmd_verify(kf_cli *cli, int argc, char **argv);
+int cmd_checkpoint(kf_cli *cli, int argc, char **argv);
+int cmd_cosign(kf_cli *cli, int argc, char **argv);
+int cmd_prove(kf_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * kifu checkpoint [--out FILE] and kifu cosign FILE: C2SP signed notes.
+ */
+#include "cli.h"
+
+#include <sodium.h>
+
+int cmd_checkpoint(kf_cli *cli, int argc, char **argv)
+{
+    const char *out = NULL, *pos[1];
+    int npos, code = 0;
+    kf_err err = {0};
+    kf_ledger *l = NULL;
+    kf_signer signer;
+    kf_buf note = {0};
+    const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {NULL, 0, NULL}};
+    CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
+    if (cli_open(cli, &l, &err) || cli_signer(cli, &signer, &err) ||
+        kf_checkpoint(l, &signer, &note, &err) || cli_write_out(out, &note, &err))
+        code = cli_error(&err);
+    else if (out)
+        fprintf(stderr, "checkpoint written to %s\n", out);
+    sodium_memzero(&signer, sizeof signer);
+    kf_buf_free(&note);
+    kf_ledger_close(l);
+    return code;
+}
+
+int cmd_cosign(kf_cli *cli, int argc, char **argv)
+{
+    const char *out = NULL, *pos[1];
+    int npos, code = 0;
+    kf_err err = {0};
+    kf_ledger *l = NULL;
+    kf_signer signer;
+    kf_buf in = {0}, note = {0};
+    int64_t seq = 0;
+    const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {NULL, 0, NULL}};
+    CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
+    if (npos != 1) return cli_errorf(KF_BAD_INPUT, "usage: kifu cosign FILE --key auditor.key");
+    if (cli_read_file(pos[0], &in, 1 << 16, &err) || cli_open(cli, &l, &err) ||
+        cli_signer(cli, &signer, &err) || kf_cosign(l, &signer, in.data, in.len, &note, &seq, &err) ||
+        cli_write_out(out ? out : pos[0], &note, &err)) {
+        code = cli_error(&err);
+    } else if (cli->json) {
+        printf("{\"seq\":%lld,\"file\":\"%s\"}\n", (long long)seq, out ? out : pos[0]);
+    } else {
+        printf("seq %lld: cosigned by %s, written to %s\n", (long long)seq, signer.name,
+               out ? out : pos[0]);
+    }
+    sodium_memzero(&signer, sizeof signer);
+    kf_buf_free(&in);
+    kf_buf_free(&note);
+    kf_ledger_close(l);
+    return code;
+}

@@ -1,0 +1,62 @@
+/*
+ * kifu init: a new ledger with its genesis entry and first admin key.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+int cmd_init(kf_cli *cli, int argc, char **argv)
+{
+    const char *fund = NULL, *admin = NULL, *key_out = NULL, *origin = NULL;
+    const kf_opt opts[] = {{"fund", OPT_VALUE, &fund},       {"admin", OPT_VALUE, &admin},
+                           {"key-out", OPT_VALUE, &key_out}, {"origin", OPT_VALUE, &origin},
+                           {NULL, 0, NULL}};
+    const char *pos[1];
+    int npos;
+    kf_err err = {0};
+    char pass[1024];
+    kf_signer admin_key;
+    kf_ledger *l = NULL;
+    struct stat sb;
+    CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
+    if (!fund || !admin || !key_out)
+        return cli_errorf(KF_BAD_INPUT, "kifu init needs --fund NAME --admin NAME --key-out PATH");
+    if (stat(cli->db, &sb) == 0)
+        return cli_errorf(KF_BAD_INPUT, "%s already exists; refusing to overwrite a ledger",
+                          cli->db);
+    if (stat(key_out, &sb) == 0)
+        return cli_errorf(KF_BAD_INPUT, "%s already exists; refusing to overwrite a key file",
+                          key_out);
+    if (kf_key_generate(admin, &admin_key, &err)) return cli_error(&err);
+    if (kf_passphrase("KIFU_PASSPHRASE", key_out, true, pass, sizeof pass, &err))
+        return cli_error(&err);
+    kf_code rc = kf_keyfile_write(key_out, &admin_key, pass, &err);
+    sodium_memzero(pass, sizeof pass);
+    if (rc) return cli_error(&err);
+    if (kf_ledger_create(cli->db, fund, origin ? origin : fund, &admin_key, &l, &err)) {
+        unlink(key_out);
+        sodium_memzero(&admin_key, sizeof admin_key);
+        return cli_error(&err);
+    }
+    kf_ledger_close(l);
+    char vkey[KF_VKEY_MAX];
+    kf_key_vkey(admin_key.name, admin_key.pub, vkey);
+    if (cli->json) {
+        kf_buf b = {0};
+        kf_buf_printf(&b, "{\"seq\":1,\"key\":\"%08x\",\"vkey\":", admin_key.id);
+        kf_buf_json_str(&b, vkey);
+        kf_buf_puts(&b, "}");
+        cli_print_json(&b);
+        kf_buf_free(&b);
+    } else {
+        printf("seq 1: created ledger %s for %s\nadmin key %s (%08x) written to %s\nvkey %s\n",
+               cli->db, fund, admin_key.name, admin_key.id, key_out, vkey);
+    }
+    sodium_memzero(&admin_key, sizeof admin_key);
+    return 0;
+}

@@ -1,0 +1,175 @@
+/*
+ * Option parsing and helpers shared by the kifu commands.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+int cli_error(const kf_err *err)
+{
+    fprintf(stderr, "kifu: %s\n", err->msg);
+    return err->code ? (int)err->code : KF_SYSTEM;
+}
+
+int cli_errorf(kf_code code, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("kifu: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return (int)code;
+}
+
+static const kf_opt *find_opt(const kf_opt *opts, const char *name, size_t len)
+{
+    for (const kf_opt *o = opts; o && o->name; o++)
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) return o;
+    return NULL;
+}
+
+kf_code cli_parse(kf_cli *cli, int argc, char **argv, const kf_opt *opts, const char **pos,
+                  int maxpos, int *npos)
+{
+    const kf_opt globals[] = {{"db", OPT_VALUE, &cli->db},
+                              {"key", OPT_VALUE, &cli->key},
+                              {"json", OPT_FLAG, &cli->json},
+                              {"help", OPT_FLAG, &cli->help},
+                              {NULL, 0, NULL}};
+    bool options_done = false;
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_done || a[0] != '-' || a[1] == '\0' || (a[1] != '-' && a[1] != 'h')) {
+            if (*npos >= maxpos)
+                return cli_errorf(KF_BAD_INPUT, "unexpected argument '%s' for 'kifu %s'", a,
+                                  cli->cmd);
+            pos[(*npos)++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0) {
+            cli->help = true;
+            continue;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const kf_opt *o = find_opt(opts, name, len);
+        if (!o) o = find_opt(globals, name, len);
+        if (!o)
+            return cli_errorf(KF_BAD_INPUT, "unknown option '--%.*s' for 'kifu %s' (see kifu %s --help)",
+                              (int)len, name, cli->cmd, cli->cmd);
+        if (o->kind == OPT_FLAG) {
+            if (eq)
+                return cli_errorf(KF_BAD_INPUT, "option '--%s' takes no value", o->name);
+            *(bool *)o->dest = true;
+        } else if (eq) {
+            *(const char **)o->dest = eq + 1;
+        } else {
+            if (i + 1 >= argc)
+                return cli_errorf(KF_BAD_INPUT, "option '--%s' needs a value", o->name);
+            *(const char **)o->dest = argv[++i];
+        }
+    }
+    return KF_OK;
+}
+
+kf_code cli_open(const kf_cli *cli, kf_ledger **out, kf_err *err)
+{
+    return kf_ledger_open(cli->db, out, err);
+}
+
+kf_code cli_signer(const kf_cli *cli, kf_signer *out, kf_err *err)
+{
+    char pass[1024];
+    if (!cli->key || !*cli->key)
+        return kf_fail(err, KF_BAD_INPUT, "'kifu %s' needs a signing key: pass --key FILE or set "
+                                          "KIFU_KEY",
+                       cli->cmd);
+    if (access(cli->key, R_OK) != 0)
+        return kf_fail(err, KF_BAD_INPUT, "cannot read key file %s: %s", cli->key,
+                       strerror(errno));
+    kf_code rc = kf_passphrase("KIFU_PASSPHRASE", cli->key, false, pass, sizeof pass, err);
+    if (rc) return rc;
+    rc = kf_keyfile_read(cli->key, pass, out, err);
+    sodium_memzero(pass, sizeof pass);
+    return rc;
+}
+
+bool cli_int(const char *what, const char *s, int64_t min, int64_t *out, kf_err *err)
+{
+    if (!s || !kf_parse_i64(s, out) || *out < min) {
+        kf_fail(err, KF_BAD_INPUT, "%s must be a whole number >= %lld, not '%s'", what,
+                (long long)min, s ? s : "");
+        return false;
+    }
+    return true;
+}
+
+kf_code cli_write_out(const char *path, const kf_buf *buf, kf_err *err)
+{
+    if (!path || strcmp(path, "-") == 0) {
+        if (buf->len && fwrite(buf->data, 1, buf->len, stdout) != buf->len)
+            return kf_fail(err, KF_SYSTEM, "cannot write to stdout");
+        return fflush(stdout) == 0 ? KF_OK : kf_fail(err, KF_SYSTEM, "cannot write to stdout");
+    }
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp) return kf_fail(err, KF_SYSTEM, "out of memory");
+    snprintf(tmp, n, "%s.tmp%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    kf_code rc = KF_OK;
+    if (!f) {
+        rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, strerror(errno));
+        goto out_free;
+    }
+    bool ok = (buf->len == 0 || fwrite(buf->data, 1, buf->len, f) == buf->len) &&
+              fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+out_free:
+    free(tmp);
+    return rc;
+}
+
+kf_code cli_read_file(const char *path, kf_buf *out, size_t max, kf_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[8192];
+    size_t n;
+    if (!f) return kf_fail(err, KF_BAD_INPUT, "cannot open %s: %s", path, strerror(errno));
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (out->len + n > max) {
+            fclose(f);
+            return kf_fail(err, KF_BAD_INPUT, "%s is too large (over %zu bytes)", path, max);
+        }
+        if (!kf_buf_put(out, chunk, n)) {
+            fclose(f);
+            return kf_fail(err, KF_SYSTEM, "out of memory");
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) return kf_fail(err, KF_SYSTEM, "cannot read %s", path);
+    if (!out->data && !kf_buf_put(out, "", 0)) return kf_fail(err, KF_SYSTEM, "out of memory");
+    return KF_OK;
+}
+
+void cli_print_json(const kf_buf *b)
+{
+    fwrite(b->data, 1, b->len, stdout);
+    fputc('\n', stdout);
+}

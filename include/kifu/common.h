@@ -1,0 +1,83 @@
+/*
+ * kifu common definitions: money type, errors, checked arithmetic.
+ *
+ * Every library function that can fail returns a kf_code and fills a kf_err
+ * with a lowercase message that says what failed and where (file:line, seq,
+ * id). The CLI prints "kifu: <msg>" and exits with the code (SPEC §8).
+ */
+#ifndef KIFU_COMMON_H
+#define KIFU_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Money is whole yen, always int64. No float ever holds money. */
+typedef int64_t kf_yen;
+
+/* Largest amount a single donation or award may carry (1,000,000,000,000). */
+#define KF_YEN_MAX_ONE INT64_C(1000000000000)
+
+typedef enum {
+    KF_OK = 0,
+    KF_REFUSED = 1, /* refused by the rules, or verification failed */
+    KF_BAD_INPUT = 2, /* bad usage or bad input */
+    KF_SYSTEM = 3 /* I/O, database, out of memory */
+} kf_code;
+
+typedef struct {
+    kf_code code;
+    char msg[1024];
+} kf_err;
+
+/* Sets err (if non-NULL) and returns code. printf-style. */
+kf_code kf_fail(kf_err *err, kf_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Checked arithmetic: return false on overflow, leaving *out untouched. */
+bool kf_add(kf_yen a, kf_yen b, kf_yen *out);
+bool kf_sub(kf_yen a, kf_yen b, kf_yen *out);
+bool kf_mul(kf_yen a, kf_yen b, kf_yen *out);
+
+/* Parse a whole decimal int64 (optional leading '-', no spaces, no '+').
+ * Returns false for empty, non-numeric, trailing junk or overflow. */
+bool kf_parse_i64(const char *s, int64_t *out);
+
+/* Round v down to a multiple of step (step >= 1, v >= 0). */
+kf_yen kf_floor_to(kf_yen v, kf_yen step);
+
+/* Hex helpers. out must hold 2*n+1 bytes. */
+void kf_hex(const uint8_t *in, size_t n, char *out);
+bool kf_unhex(const char *hex, uint8_t *out, size_t n);
+
+/* Base64 (standard, padded) of n bytes into out (size >= 4*((n+2)/3)+1). */
+void kf_b64(const uint8_t *in, size_t n, char *out, size_t outsz);
+/* Decode standard padded base64; *outlen receives the length. */
+bool kf_unb64(const char *in, uint8_t *out, size_t outmax, size_t *outlen);
+
+/* Dates. A date is "YYYY-MM-DD"; returns false for impossible dates. */
+bool kf_parse_date(const char *s, int *y, int *m, int *d);
+/* Fiscal year (April 1 start) of a valid date string; -1 if invalid. */
+int kf_fiscal_year(const char *date);
+
+/* The clock: KIFU_NOW (RFC 3339) if set, else the system time, formatted as
+ * RFC 3339 with offset. Returns false if KIFU_NOW is malformed. */
+bool kf_now(char out[40], kf_err *err);
+/* Today's date (YYYY-MM-DD) per kf_now. */
+bool kf_today(char out[11], kf_err *err);
+/* Validate an RFC 3339 timestamp like 2026-05-01T09:00:00+09:00 or ...Z. */
+bool kf_valid_rfc3339(const char *s);
+
+/* Dynamic byte buffer. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} kf_buf;
+bool kf_buf_put(kf_buf *b, const void *p, size_t n);
+bool kf_buf_puts(kf_buf *b, const char *s);
+bool kf_buf_printf(kf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a JSON string literal (with quotes and escapes). */
+bool kf_buf_json_str(kf_buf *b, const char *s);
+void kf_buf_free(kf_buf *b);
+
+#endif

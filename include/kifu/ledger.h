@@ -1,0 +1,193 @@
+/*
+ * kifu ledger: the append-only, Merkle-hashed, signed sequence of entries in
+ * one SQLite file (SPEC §4, docs/FORMAT.md).
+ *
+ * Invariants that hold after every committed transaction:
+ *   - entries are numbered seq = 1..N with no gap; entry 1 is the genesis;
+ *   - every entry belongs to exactly one commit; commits are numbered
+ *     1..C and cover consecutive, non-overlapping seq ranges ending at N;
+ *   - every complete Merkle node over the N leaves is stored (merkle.h);
+ *   - each commit's body names the tree size and root after it and carries
+ *     the Ed25519 signature of a key that the ledger had added, not revoked,
+ *     before the commit began, and whose role may write every entry kind in
+ *     the commit (kf_role_may_write).
+ * SQLite triggers refuse UPDATE and DELETE on the ledger tables; tamper
+ * evidence still comes from hashes and signatures (kf_ledger_verify).
+ *
+ * Other modules append through kf_txn_* and read through kf_ledger_scan and
+ * kf_ledger_entry; they may keep derived tables of their own (rebuilt from
+ * entries) through the db handle and the indexer hook.
+ */
+#ifndef KIFU_LEDGER_H
+#define KIFU_LEDGER_H
+
+#include "kifu/common.h"
+#include "kifu/entry.h"
+#include "kifu/keys.h"
+#include "kifu/merkle.h"
+
+typedef struct kf_ledger kf_ledger;
+typedef struct kf_txn kf_txn;
+typedef struct sqlite3 sqlite3;
+
+/* Roles, as a bit set. */
+enum { KF_ROLE_ADMIN = 1, KF_ROLE_TREASURER = 2, KF_ROLE_REVIEWER = 4, KF_ROLE_AUDITOR = 8 };
+/* "admin" -> KF_ROLE_ADMIN...; 0 if unknown. */
+unsigned kf_role_parse(const char *name);
+const char *kf_role_name(unsigned role);
+/* The roles allowed to write an entry kind; 0 for an unknown kind. */
+unsigned kf_kind_roles(const char *kind);
+bool kf_role_may_write(unsigned role, const char *kind);
+
+/* A key as the ledger knows it (from genesis, key.add and key.revoke). */
+typedef struct {
+    uint32_t id;
+    char name[KF_KEYNAME_MAX + 1];
+    uint8_t pub[32];
+    unsigned role;
+    char affiliation[512]; /* comma-separated group ids, may be empty */
+    int64_t added_seq, revoked_seq; /* revoked_seq 0 = active */
+} kf_key_info;
+
+typedef struct {
+    char fund[256];
+    char origin[256];
+    int64_t size; /* number of entries */
+    int64_t commits;
+} kf_ledger_info;
+
+/* Creates a new ledger file (refused if it exists) with the genesis commit:
+ * fund name, checkpoint origin and the first admin's public key. */
+kf_code kf_ledger_create(const char *path, const char *fund, const char *origin,
+                         const kf_signer *admin, kf_ledger **out, kf_err *err);
+/* Opens an existing kifu ledger; a missing file or a non-kifu SQLite file is
+ * KF_BAD_INPUT with a clear message. */
+kf_code kf_ledger_open(const char *path, kf_ledger **out, kf_err *err);
+void kf_ledger_close(kf_ledger *l);
+/* For modules' own derived tables only; never write the ledger tables. */
+sqlite3 *kf_ledger_db(kf_ledger *l);
+const char *kf_ledger_path(const kf_ledger *l);
+
+kf_code kf_ledger_get_info(kf_ledger *l, kf_ledger_info *out, kf_err *err);
+
+/* All keys in ledger order. *keys is malloc'd. */
+kf_code kf_ledger_keys(kf_ledger *l, kf_key_info **keys, size_t *n, kf_err *err);
+/* The key with this id; KF_BAD_INPUT if none. */
+kf_code kf_ledger_key(kf_ledger *l, uint32_t id, kf_key_info *out, kf_err *err);
+
+/* Entries that add a key (role is one KF_ROLE_*; affiliation is a
+ * comma-separated list of group ids or NULL) and that revoke one. */
+kf_code kf_key_add_entry(const char *name, const uint8_t pub[32], unsigned role,
+                         const char *affiliation, kf_entry **out, kf_err *err);
+kf_code kf_key_revoke_entry(uint32_t id, kf_entry **out, kf_err *err);
+
+/* --- writing ------------------------------------------------------------ */
+
+/* Called for each appended entry inside the write transaction (and by
+ * reindex). A non-OK result aborts the whole transaction. */
+typedef kf_code (*kf_indexer)(void *ctx, kf_ledger *l, const kf_entry *e, kf_err *err);
+void kf_ledger_set_indexer(kf_ledger *l, kf_indexer fn, void *ctx);
+
+/* Begins a write: BEGIN IMMEDIATE (waits for other writers), then checks
+ * that signer is an active key of this ledger. */
+kf_code kf_txn_begin(kf_ledger *l, const kf_signer *signer, kf_txn **out, kf_err *err);
+/* Appends e (its seq is assigned here and written back). Refused if the
+ * signer's role may not write e->kind. */
+kf_code kf_txn_append(kf_txn *t, kf_entry *e, kf_err *err);
+/* Signs and writes the commit, then COMMIT. Frees t whatever the result.
+ * A commit with no entries is refused. */
+kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err);
+/* ROLLBACK and free. Safe on NULL. */
+void kf_txn_abort(kf_txn *t);
+kf_ledger *kf_txn_ledger(kf_txn *t);
+/* Current size inside the transaction, including appended entries. */
+int64_t kf_txn_size(const kf_txn *t);
+
+/* --- reading ------------------------------------------------------------ */
+
+typedef struct {
+    int64_t seq;
+    int64_t commit;
+    kf_hash leaf;
+    char time[40]; /* commit time */
+    uint32_t actor; /* signing key id */
+    const kf_entry *entry;
+} kf_row;
+
+/* Calls fn for every entry with seq >= since (in seq order) whose kind equals
+ * `kind` (or all when NULL). fn returns non-zero to stop (that value is
+ * returned as the kf_code). */
+typedef int (*kf_row_fn)(void *ctx, const kf_row *row);
+kf_code kf_ledger_scan(kf_ledger *l, int64_t since, const char *kind, kf_row_fn fn, void *ctx,
+                       kf_err *err);
+/* The entry at seq; KF_BAD_INPUT if there is none. Caller frees. */
+kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err);
+
+/* --- proofs ------------------------------------------------------------- */
+
+kf_code kf_ledger_root(kf_ledger *l, int64_t size, kf_hash root, kf_err *err);
+kf_code kf_ledger_leaf(kf_ledger *l, int64_t seq, kf_hash leaf, kf_err *err);
+kf_code kf_ledger_prove_inclusion(kf_ledger *l, int64_t seq, int64_t size,
+                                  kf_hash path[KF_PROOF_MAX], size_t *n, kf_err *err);
+kf_code kf_ledger_prove_consistency(kf_ledger *l, int64_t from, int64_t size,
+                                    kf_hash path[KF_PROOF_MAX], size_t *n, kf_err *err);
+
+/* --- checkpoints (C2SP tlog-checkpoint signed notes) --------------------- */
+
+#define KF_NOTE_MAXSIGS 16
+typedef struct {
+    char origin[256];
+    int64_t size;
+    kf_hash root;
+    size_t body_len; /* the signed text is text[0..body_len) */
+    char *text; /* the whole note (malloc'd) */
+    size_t nsigs;
+    struct {
+        char name[KF_KEYNAME_MAX + 1];
+        uint32_t id;
+        uint8_t sig[64];
+    } sigs[KF_NOTE_MAXSIGS];
+} kf_note;
+
+kf_code kf_note_parse(const char *text, size_t len, kf_note *out, kf_err *err);
+void kf_note_free(kf_note *n);
+/* True if the note carries a valid signature by (name, pub). */
+bool kf_note_signed_by(const kf_note *n, const char *name, const uint8_t pub[32]);
+
+/* Writes a checkpoint of the current tree, signed by signer (an active admin
+ * or treasurer key of the ledger). Appends nothing. */
+kf_code kf_checkpoint(kf_ledger *l, const kf_signer *signer, kf_buf *out, kf_err *err);
+
+/* Auditor cosignature: checks note is a checkpoint of this ledger signed by
+ * one of its admin/treasurer keys and matching the tree at its size, and that
+ * the ledger is consistent with the auditor's previous cosigned checkpoint;
+ * records a checkpoint.cosign entry and appends the auditor's signature line
+ * to out (the whole cosigned note). */
+kf_code kf_cosign(kf_ledger *l, const kf_signer *auditor, const char *note, size_t len,
+                  kf_buf *out, int64_t *seq, kf_err *err);
+
+/* --- verification ------------------------------------------------------- */
+
+/* Called for every entry in seq order during verification, after its
+ * commit's signature and roles are checked; used to re-derive rules. */
+typedef kf_code (*kf_verify_fn)(void *ctx, const kf_row *row, kf_err *err);
+
+typedef struct {
+    const char *trust; /* trusted checkpoint note text, or NULL */
+    size_t trust_len;
+    kf_verify_fn on_entry;
+    void *ctx;
+} kf_verify_opts;
+
+typedef struct {
+    int64_t entries, commits, nodes, keys;
+    kf_hash root;
+    bool trusted; /* a trusted checkpoint was checked */
+} kf_verify_report;
+
+/* Full verification (SPEC §4.3). On failure returns KF_REFUSED with a
+ * message naming the first bad seq or commit. */
+kf_code kf_ledger_verify(kf_ledger *l, const kf_verify_opts *opts, kf_verify_report *rep,
+                         kf_err *err);
+
+#endif

@@ -1,0 +1,365 @@
+/*
+ * Canonical entry encoding (docs/FORMAT.md §2). Invariant: fields are kept
+ * sorted by key with no duplicates, so encoding needs no sort and decoding can
+ * check canonical form by re-encoding.
+ */
+#include "kifu/entry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+kf_entry *kf_entry_new(const char *kind)
+{
+    kf_entry *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->magic = KF_ENTRY_MAGIC;
+    e->kind = strdup(kind ? kind : "");
+    if (!e->kind) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void kf_entry_free(kf_entry *e)
+{
+    if (!e) return;
+    for (size_t i = 0; i < e->nfields; i++) {
+        free(e->fields[i].key);
+        free(e->fields[i].str);
+    }
+    free(e->fields);
+    free(e->kind);
+    free(e);
+}
+
+bool kf_utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n;
+        uint32_t cp;
+        if (*p < 0x80) {
+            p++;
+            continue;
+        } else if ((*p & 0xE0) == 0xC0) {
+            n = 1;
+            cp = *p & 0x1F;
+        } else if ((*p & 0xF0) == 0xE0) {
+            n = 2;
+            cp = *p & 0x0F;
+        } else if ((*p & 0xF8) == 0xF0) {
+            n = 3;
+            cp = *p & 0x07;
+        } else {
+            return false;
+        }
+        p++;
+        for (int i = 0; i < n; i++, p++) {
+            if ((*p & 0xC0) != 0x80) return false;
+            cp = cp << 6 | (*p & 0x3F);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+    }
+    return true;
+}
+
+static bool valid_key(const char *key)
+{
+    size_t len = strlen(key);
+    if (len == 0 || len > KF_KEY_MAX || key[0] < 'a' || key[0] > 'z') return false;
+    for (const char *p = key; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
+            return false;
+    return strcmp(key, "seq") != 0 && strcmp(key, "kind") != 0;
+}
+
+/* Finds key's slot: returns index of the key, or of where it would go. */
+static size_t find_slot(const kf_entry *e, const char *key, bool *found)
+{
+    size_t lo = 0, hi = e->nfields;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(e->fields[mid].key, key);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+static kf_field *slot_for(kf_entry *e, const char *key, kf_err *err)
+{
+    if (!valid_key(key)) {
+        kf_fail(err, KF_BAD_INPUT, "invalid field name '%s'", key);
+        return NULL;
+    }
+    bool found;
+    size_t i = find_slot(e, key, &found);
+    if (found) {
+        free(e->fields[i].str);
+        e->fields[i].str = NULL;
+        return &e->fields[i];
+    }
+    if (e->nfields == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 8;
+        kf_field *f = realloc(e->fields, cap * sizeof *f);
+        if (!f) {
+            kf_fail(err, KF_SYSTEM, "out of memory");
+            return NULL;
+        }
+        e->fields = f;
+        e->cap = cap;
+    }
+    char *k = strdup(key);
+    if (!k) {
+        kf_fail(err, KF_SYSTEM, "out of memory");
+        return NULL;
+    }
+    memmove(&e->fields[i + 1], &e->fields[i], (e->nfields - i) * sizeof *e->fields);
+    e->nfields++;
+    e->fields[i] = (kf_field){.key = k};
+    return &e->fields[i];
+}
+
+kf_code kf_entry_set_str(kf_entry *e, const char *key, const char *val, kf_err *err)
+{
+    if (!kf_utf8_valid(val))
+        return kf_fail(err, KF_BAD_INPUT, "field '%s' is not valid UTF-8", key);
+    char *copy = strdup(val);
+    if (!copy) return kf_fail(err, KF_SYSTEM, "out of memory");
+    kf_field *f = slot_for(e, key, err);
+    if (!f) {
+        free(copy);
+        return err ? err->code : KF_BAD_INPUT;
+    }
+    f->type = KF_FIELD_STR;
+    f->str = copy;
+    return KF_OK;
+}
+
+kf_code kf_entry_set_int(kf_entry *e, const char *key, int64_t val, kf_err *err)
+{
+    kf_field *f = slot_for(e, key, err);
+    if (!f) return err ? err->code : KF_BAD_INPUT;
+    f->type = KF_FIELD_INT;
+    f->num = val;
+    return KF_OK;
+}
+
+const kf_field *kf_entry_get(const kf_entry *e, const char *key)
+{
+    bool found;
+    size_t i = find_slot(e, key, &found);
+    return found ? &e->fields[i] : NULL;
+}
+
+const char *kf_entry_str(const kf_entry *e, const char *key)
+{
+    const kf_field *f = kf_entry_get(e, key);
+    return f && f->type == KF_FIELD_STR ? f->str : NULL;
+}
+
+bool kf_entry_int(const kf_entry *e, const char *key, int64_t *out)
+{
+    const kf_field *f = kf_entry_get(e, key);
+    if (!f || f->type != KF_FIELD_INT) return false;
+    *out = f->num;
+    return true;
+}
+
+static bool put_escaped(kf_buf *b, const char *s)
+{
+    const char *run = s;
+    for (const char *p = s;; p++) {
+        const char *esc = NULL;
+        if (*p == '\\')
+            esc = "\\\\";
+        else if (*p == '\n')
+            esc = "\\n";
+        else if (*p == '\r')
+            esc = "\\r";
+        if (esc || !*p) {
+            if (!kf_buf_put(b, run, (size_t)(p - run))) return false;
+            if (!*p) return true;
+            if (!kf_buf_puts(b, esc)) return false;
+            run = p + 1;
+        }
+    }
+}
+
+kf_code kf_entry_encode(const kf_entry *e, kf_buf *out, kf_err *err)
+{
+    bool ok = kf_buf_printf(out, "%s\nseq#%lld\nkind=", e->magic, (long long)e->seq) &&
+              put_escaped(out, e->kind) && kf_buf_put(out, "\n", 1);
+    for (size_t i = 0; ok && i < e->nfields; i++) {
+        const kf_field *f = &e->fields[i];
+        if (f->type == KF_FIELD_INT)
+            ok = kf_buf_printf(out, "%s#%lld\n", f->key, (long long)f->num);
+        else
+            ok = kf_buf_printf(out, "%s=", f->key) && put_escaped(out, f->str) &&
+                 kf_buf_put(out, "\n", 1);
+    }
+    return ok ? KF_OK : kf_fail(err, KF_SYSTEM, "out of memory");
+}
+
+/* Unescapes [p, end) into a new string; NULL on a bad escape. */
+static char *unescape(const char *p, const char *end)
+{
+    char *s = malloc((size_t)(end - p) + 1), *o = s;
+    if (!s) return NULL;
+    for (; p < end; p++) {
+        if (*p != '\\') {
+            if (*p == '\0' || *p == '\r') goto bad;
+            *o++ = *p;
+            continue;
+        }
+        if (++p == end) goto bad;
+        if (*p == '\\')
+            *o++ = '\\';
+        else if (*p == 'n')
+            *o++ = '\n';
+        else if (*p == 'r')
+            *o++ = '\r';
+        else
+            goto bad;
+    }
+    *o = '\0';
+    return s;
+bad:
+    free(s);
+    return NULL;
+}
+
+kf_code kf_entry_decode(const void *data, size_t len, const char *magic, kf_entry **out,
+                        kf_err *err)
+{
+    const char *p = data, *end = p + len;
+    kf_entry *e = kf_entry_new("");
+    kf_buf again = {0};
+    kf_code rc = KF_BAD_INPUT;
+    int line = 0;
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    e->magic = magic;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) {
+            kf_fail(err, KF_BAD_INPUT, "line %d does not end in a newline", line + 1);
+            goto out_free;
+        }
+        line++;
+        if (line == 1) {
+            if ((size_t)(nl - p) != strlen(magic) || memcmp(p, magic, (size_t)(nl - p)) != 0) {
+                kf_fail(err, KF_BAD_INPUT, "first line is not '%s'", magic);
+                goto out_free;
+            }
+            p = nl + 1;
+            continue;
+        }
+        const char *sep = p;
+        while (sep < nl && *sep != '=' && *sep != '#') sep++;
+        if (sep == nl || sep - p > KF_KEY_MAX) {
+            kf_fail(err, KF_BAD_INPUT, "line %d has no key=value or key#int", line);
+            goto out_free;
+        }
+        char key[KF_KEY_MAX + 1];
+        memcpy(key, p, (size_t)(sep - p));
+        key[sep - p] = '\0';
+        char *val = unescape(sep + 1, nl);
+        if (!val) {
+            kf_fail(err, KF_BAD_INPUT, "line %d has a bad escape or control byte", line);
+            goto out_free;
+        }
+        kf_code set = KF_OK;
+        if (line == 2) {
+            if (strcmp(key, "seq") != 0 || *sep != '#' || !kf_parse_i64(val, &e->seq)) {
+                kf_fail(err, KF_BAD_INPUT, "line 2 must be seq#<number>");
+                set = KF_BAD_INPUT;
+            }
+        } else if (line == 3) {
+            if (strcmp(key, "kind") != 0 || *sep != '=') {
+                kf_fail(err, KF_BAD_INPUT, "line 3 must be kind=<kind>");
+                set = KF_BAD_INPUT;
+            } else {
+                free(e->kind);
+                e->kind = val;
+                val = NULL;
+            }
+        } else if (*sep == '#') {
+            int64_t num;
+            if (!kf_parse_i64(val, &num))
+                set = kf_fail(err, KF_BAD_INPUT, "line %d: '%s' is not an int64", line, key);
+            else if (e->nfields && strcmp(e->fields[e->nfields - 1].key, key) >= 0)
+                set = kf_fail(err, KF_BAD_INPUT, "line %d: key '%s' out of order", line, key);
+            else
+                set = kf_entry_set_int(e, key, num, err);
+        } else {
+            if (e->nfields && strcmp(e->fields[e->nfields - 1].key, key) >= 0)
+                set = kf_fail(err, KF_BAD_INPUT, "line %d: key '%s' out of order", line, key);
+            else
+                set = kf_entry_set_str(e, key, val, err);
+        }
+        free(val);
+        if (set != KF_OK) goto out_free;
+        p = nl + 1;
+    }
+    if (line < 3) {
+        kf_fail(err, KF_BAD_INPUT, "record has %d lines, needs at least 3", line);
+        goto out_free;
+    }
+    if (kf_entry_encode(e, &again, err) != KF_OK) {
+        rc = KF_SYSTEM;
+        goto out_free;
+    }
+    if (again.len != len || memcmp(again.data, data, len) != 0) {
+        kf_fail(err, KF_BAD_INPUT, "record is not in canonical form");
+        goto out_free;
+    }
+    kf_buf_free(&again);
+    *out = e;
+    return KF_OK;
+out_free:
+    kf_buf_free(&again);
+    kf_entry_free(e);
+    return rc;
+}
+
+bool kf_entry_fields_json(const kf_entry *e, kf_buf *out)
+{
+    bool ok = kf_buf_put(out, "{", 1);
+    for (size_t i = 0; ok && i < e->nfields; i++) {
+        const kf_field *f = &e->fields[i];
+        ok = (i == 0 || kf_buf_put(out, ",", 1)) && kf_buf_json_str(out, f->key) &&
+             kf_buf_put(out, ":", 1);
+        if (ok)
+            ok = f->type == KF_FIELD_INT ? kf_buf_printf(out, "%lld", (long long)f->num)
+                                         : kf_buf_json_str(out, f->str);
+    }
+    return ok && kf_buf_put(out, "}", 1);
+}
+
+bool kf_entry_fields_text(const kf_entry *e, kf_buf *out)
+{
+    bool ok = true;
+    for (size_t i = 0; ok && i < e->nfields; i++) {
+        const kf_field *f = &e->fields[i];
+        ok = kf_buf_printf(out, "%s%s=", i ? " " : "", f->key);
+        if (!ok) break;
+        if (f->type == KF_FIELD_INT) {
+            ok = kf_buf_printf(out, "%lld", (long long)f->num);
+        } else if (strpbrk(f->str, " \n\r\"") || !*f->str) {
+            ok = kf_buf_json_str(out, f->str);
+        } else {
+            ok = kf_buf_puts(out, f->str);
+        }
+    }
+    return ok;
+}
