@@ -264,8 +264,8 @@ int kf_merkle_frontier_append(kf_merkle_frontier *f, const kf_hash leaf, kf_node
 
     if (size == UINT64_MAX) return -1;
     memcpy(h, leaf, KF_HASH_LEN);
-    /* Carry: while bit `level` is set, the new node at that level is
-     * complete, so merge it with its left sibling one level up. */
+    /* Carry: while bit `level` of size is set, frontier[level] is the left
+     * sibling of h, and hashing the two completes a node one level up. */
     while ((size >> level) & 1) {
         kf_merkle_node(f->frontier[level], h, h);
         level++;
