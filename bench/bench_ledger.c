@@ -41,6 +41,7 @@
 #define TARGET_APPEND_RATIO 2.0
 #define TARGET_VERIFY_MS_PER_1M 3000.0
 #define TARGET_PROVE_MS 10.0
+#define PATH_SZ 4096
 
 typedef struct {
     const char *dir;
@@ -111,7 +112,7 @@ static double max_of(const double *v, size_t n)
 /* Removes a SQLite file and its WAL/SHM side files (missing files are fine). */
 static void remove_db(const char *path)
 {
-    char side[4096];
+    char side[PATH_SZ + 8];
     if (unlink(path) != 0 && errno != ENOENT) die("cannot remove %s: %s", path, strerror(errno));
     snprintf(side, sizeof side, "%s-wal", path);
     unlink(side);
@@ -179,7 +180,7 @@ static double run_kifu_append(const options *o, kf_entry **ents, int64_t n, int 
     kf_err err = {0};
     kf_ledger *l;
     kf_txn *t;
-    char path[4096];
+    char path[PATH_SZ];
     snprintf(path, sizeof path, "%s/append-kifu-%d.db", o->dir, run);
     remove_db(path);
     check(kf_ledger_create(path, "Bench Fund", "bench.example/append", &admin, &l, &err), &err,
@@ -214,7 +215,7 @@ static double run_baseline(const options *o, kf_buf *bodies, int64_t n, int run)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st;
-    char path[4096];
+    char path[PATH_SZ];
     snprintf(path, sizeof path, "%s/append-base-%d.db", o->dir, run);
     remove_db(path);
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -384,7 +385,7 @@ static verify_result bench_verify(const options *o)
 {
     verify_result res = {.build_ms = -1};
     kf_err err = {0};
-    char path[4096], label[32];
+    char path[PATH_SZ], label[32];
     count_label(o->entries, label, sizeof label);
     snprintf(path, sizeof path, "%s/verify-%s-c%lld.db", o->dir, label, (long long)o->commit);
     int64_t total = o->entries + 1; /* + genesis */
@@ -534,6 +535,10 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    if (strlen(o.dir) > PATH_SZ / 2) {
+        fprintf(stderr, "bench_ledger: work directory path is too long\n");
+        return 2;
+    }
     if (sodium_init() < 0) die("sodium_init failed");
     mkdir_p(o.dir);
     kf_err err = {0};

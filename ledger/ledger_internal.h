@@ -29,6 +29,8 @@ kf_code kf_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash ro
                        const char *time, uint32_t key, kf_buf *out, kf_err *err);
 kf_code kf_commit_parse(const void *body, size_t len, kf_commit_rec *c, kf_err *err);
 kf_code kf_key_from_entry(const kf_entry *e, int64_t seq, kf_key_info *k, kf_err *err);
+/* genesis, key.add, key.revoke: the kinds that change the key set. */
+bool kf_is_key_kind(const char *kind);
 kf_code kf_keys_apply(kf_key_info **keys, size_t *n, const kf_entry *e, int64_t seq,
                       kf_err *err);
 /* A genesis or key.add entry for a key (without affiliation). */

@@ -4,6 +4,7 @@
  * is a format change: document it in FORMAT.md.
  */
 #include "kifu/ledger.h"
+#include "ledger_internal.h"
 
 #include <string.h>
 
@@ -62,3 +63,9 @@ unsigned kf_kind_roles(const char *kind)
 }
 
 bool kf_role_may_write(unsigned role, const char *kind) { return (kf_kind_roles(kind) & role) != 0; }
+
+bool kf_is_key_kind(const char *kind)
+{
+    return strcmp(kind, "genesis") == 0 || strcmp(kind, "key.add") == 0 ||
+           strcmp(kind, "key.revoke") == 0;
+}

@@ -557,6 +557,16 @@ kf_code kf_txn_append(kf_txn *t, kf_entry *e, kf_err *err)
         return kf_fail(err, KF_REFUSED, "a genesis entry can only be seq 1");
     e->magic = KF_ENTRY_MAGIC;
     e->seq = t->size + 1;
+    if (kf_is_key_kind(e->kind) && strcmp(e->kind, "genesis") != 0) {
+        /* The same checks verification applies: no duplicate name or id,
+         * only active keys revoked. */
+        kf_key_info *keys;
+        size_t n;
+        if ((rc = kf_ledger_keys(l, &keys, &n, err))) return rc;
+        rc = kf_keys_apply(&keys, &n, e, e->seq, err);
+        free(keys);
+        if (rc) return rc;
+    }
     t->body.len = 0;
     if ((rc = kf_entry_encode(e, &t->body, err))) return rc;
     kf_hash leaf;

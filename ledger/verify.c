@@ -61,12 +61,6 @@ static const kf_key_info *find_key(const verifier *v, uint32_t id)
     return NULL;
 }
 
-static bool is_key_kind(const char *kind)
-{
-    return strcmp(kind, "genesis") == 0 || strcmp(kind, "key.add") == 0 ||
-           strcmp(kind, "key.revoke") == 0;
-}
-
 /* Reads and checks the next entry, which must be `seq` of commit `c`. */
 static kf_code check_entry(verifier *v, const kf_commit_rec *c, int64_t seq, kf_entry **out)
 {
@@ -204,7 +198,7 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
                          e->kind);
             goto out_free;
         }
-        if (is_key_kind(e->kind) && (rc = kf_keys_apply(&v->keys, &v->nkeys, e, seq, err)))
+        if (kf_is_key_kind(e->kind) && (rc = kf_keys_apply(&v->keys, &v->nkeys, e, seq, err)))
             goto out_free;
         if (opts && opts->on_entry) {
             kf_row row = {.seq = seq, .commit = id, .actor = c.key, .entry = e};

@@ -157,7 +157,7 @@ func main() {
 	if *origin != "" && cp.origin != *origin {
 		fail("origin %q, want %q", cp.origin, *origin)
 	}
-	fmt.Printf("note ok: %s size %d root %x, %d signature(s)\n", cp.origin, cp.size, cp.root, len(keys))
+	fmt.Printf("note ok: %s size %d root %x, %d signature(s)\n", cp.origin, cp.size, cp.root[:], len(keys))
 
 	if *incFile != "" {
 		var p inclusion
@@ -174,8 +174,8 @@ func main() {
 			check(err, "reading "+*entryFile)
 			body, err := hex.DecodeString(strings.TrimSpace(string(data)))
 			check(err, *entryFile)
-			if tlog.RecordHash(body) != leaf {
-				fail("leaf %x is not the hash of the entry bytes (%x)", leaf, tlog.RecordHash(body))
+			if h := tlog.RecordHash(body); h != leaf {
+				fail("leaf %s is not the hash of the entry bytes (%x)", p.Leaf, h[:])
 			}
 		}
 		check(tlog.CheckRecord(path, cp.size, cp.root, p.Index, leaf),
