@@ -167,8 +167,14 @@ kf_code kf_ledger_open(const char *path, kf_ledger **out, kf_err *err)
         kf_ledger_close(l);
         return rc;
     }
+    sqlite3_busy_timeout(l->db, 60000);
     bool ok;
     int64_t app = pragma_int(l->db, "PRAGMA application_id", &ok);
+    if (!ok && sqlite3_errcode(l->db) != SQLITE_NOTADB) {
+        kf_code rc = kf_db_fail(l, err, "opening");
+        kf_ledger_close(l);
+        return rc;
+    }
     if (!ok || app != KIFU_APP_ID) {
         kf_ledger_close(l);
         return kf_fail(err, KF_BAD_INPUT, "%s is not a kifu ledger", path);

@@ -8,6 +8,7 @@ set -euo pipefail
 
 KIFU_SRC=${KIFU_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 KIFU_BIN=${KIFU_BIN:-$KIFU_SRC/build/kifu}
+KIFU_SRC=$(realpath "$KIFU_SRC") KIFU_BIN=$(realpath "$KIFU_BIN") # we cd below
 export KIFU_KDF_COST=${KIFU_KDF_COST:-min}
 XMOD=/usr/share/gocode/src/golang.org/x/mod/sumdb
 
