@@ -95,6 +95,16 @@ START_TEST(vectors)
     sqlite3_finalize(st);
     add_key(l, &admin, "treasurer1", KF_ROLE_TREASURER, &t1, KF_OK);
     add_key(l, &admin, "auditor1", KF_ROLE_AUDITOR, &a1, KF_OK);
+    kf_hash leaf3;
+    ck_assert_int_eq(kf_ledger_leaf(l, 3, leaf3, NULL), KF_OK);
+    hexof(leaf3, 32, hex);
+    ck_assert_str_eq(hex, "d889a68bb8088a2d1386ca1256e6a8c26f5ef5a89ef204e605a378567bfb5ee0");
+    kf_buf cp = {0};
+    ck_assert_int_eq(kf_checkpoint(l, &admin, &cp, NULL), KF_OK);
+    ck_assert_str_eq(cp.data, "example.org/kifu\n3\nb3Muf/jiUeW5MR2RZRbJucMnRQuVXRNbP8eJ9N1Au/o=\n\n"
+                              "\xe2\x80\x94 admin 19r8Z0jYNUeHZAeTIxt8Hv4g9xCHQ3v8ITQqV+c3f/2VPORCRa3u0ghS76QQ"
+                              "cIV1kq+TLeskNKb1JHsjstBo2sucCAQ=\n");
+    kf_buf_free(&cp);
     ck_assert_int_eq(kf_ledger_root(l, 3, root, NULL), KF_OK);
     hexof(root, 32, hex);
     printf("VEC_ROOT3 %s\n", hex);
