@@ -175,7 +175,12 @@ static kf_entry *make_donation(int64_t i)
 /* --- benchmark a: append ------------------------------------------------ */
 
 /* Fresh ledger (not timed), then begin + n appends + commit (timed). */
-static double run_kifu_append(const options *o, kf_entry **ents, int64_t n, int run)
+/* Phase split of the last timed run (for the breakdown line). */
+typedef struct {
+    double loop_ms, commit_ms;
+} phases;
+
+static double run_kifu_append(const options *o, kf_entry **ents, int64_t n, int run, phases *ph)
 {
     kf_err err = {0};
     kf_ledger *l;
@@ -194,9 +199,12 @@ static double run_kifu_append(const options *o, kf_entry **ents, int64_t n, int 
             check(rc, &err, "kf_txn_append");
         }
     }
+    double t1 = now_ms();
     int64_t cid = 0;
     check(kf_txn_commit(t, &cid, &err), &err, "kf_txn_commit");
     double dt = now_ms() - t0;
+    ph->loop_ms = t1 - t0;
+    ph->commit_ms = now_ms() - t1;
     if (cid != 2) die("append commit got id %lld, expected 2", (long long)cid);
     kf_ledger_info info;
     check(kf_ledger_get_info(l, &info, &err), &err, "kf_ledger_get_info");
@@ -211,7 +219,7 @@ static double run_kifu_append(const options *o, kf_entry **ents, int64_t n, int 
 /* Fresh SQLite file with the same pragmas and a (seq, body) table (not
  * timed), then BEGIN IMMEDIATE + n inserts with SHA-256 of each body +
  * COMMIT (timed). */
-static double run_baseline(const options *o, kf_buf *bodies, int64_t n, int run)
+static double run_baseline(const options *o, kf_buf *bodies, int64_t n, int run, phases *ph)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st;
@@ -242,8 +250,11 @@ static double run_baseline(const options *o, kf_buf *bodies, int64_t n, int run)
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
+    double t1 = now_ms();
     sql_check(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "COMMIT");
     double dt = now_ms() - t0;
+    ph->loop_ms = t1 - t0;
+    ph->commit_ms = now_ms() - t1;
     (void)sink;
     sqlite3_close(db);
     if (!o->keep) remove_db(path);
@@ -252,6 +263,7 @@ static double run_baseline(const options *o, kf_buf *bodies, int64_t n, int run)
 
 typedef struct {
     double kifu_ms, base_ms, ratio, ratio_of_runs;
+    double kifu_loop_ms, kifu_commit_ms, base_loop_ms, base_commit_ms; /* medians */
 } append_result;
 
 static append_result bench_append(const options *o)
@@ -262,7 +274,8 @@ static append_result bench_append(const options *o)
     kf_buf *bodies = calloc((size_t)n, sizeof *bodies);
     double *tk = calloc((size_t)o->runs, sizeof *tk), *tb = calloc((size_t)o->runs, sizeof *tb);
     double *tr = calloc((size_t)o->runs, sizeof *tr);
-    if (!ents || !bodies || !tk || !tb || !tr) die("out of memory");
+    double *ph4 = calloc(4 * (size_t)o->runs, sizeof *ph4); /* kloop, kcommit, bloop, bcommit */
+    if (!ents || !bodies || !tk || !tb || !tr || !ph4) die("out of memory");
     /* The baseline stores exactly the bytes kifu will store: seq 2..n+1. */
     for (int64_t i = 0; i < n; i++) {
         ents[i] = make_donation(i);
@@ -274,16 +287,23 @@ static append_result bench_append(const options *o)
            o->runs, bodies[0].len);
     for (int r = 0; r < o->runs; r++) {
         /* Alternate which goes first so drift affects both equally. */
+        phases pk, pb;
         if (r % 2 == 0) {
-            tk[r] = run_kifu_append(o, ents, n, r);
-            tb[r] = run_baseline(o, bodies, n, r);
+            tk[r] = run_kifu_append(o, ents, n, r, &pk);
+            tb[r] = run_baseline(o, bodies, n, r, &pb);
         } else {
-            tb[r] = run_baseline(o, bodies, n, r);
-            tk[r] = run_kifu_append(o, ents, n, r);
+            tb[r] = run_baseline(o, bodies, n, r, &pb);
+            tk[r] = run_kifu_append(o, ents, n, r, &pk);
         }
         tr[r] = tk[r] / tb[r];
-        printf("  run %d: kifu %9.1f ms   baseline %9.1f ms   ratio %.2f\n", r + 1, tk[r], tb[r],
-               tr[r]);
+        size_t R = (size_t)o->runs;
+        ph4[0 * R + (size_t)r] = pk.loop_ms;
+        ph4[1 * R + (size_t)r] = pk.commit_ms;
+        ph4[2 * R + (size_t)r] = pb.loop_ms;
+        ph4[3 * R + (size_t)r] = pb.commit_ms;
+        printf("  run %d: kifu %8.1f ms (appends %.1f + commit %.1f)   baseline %8.1f ms "
+               "(inserts %.1f + commit %.1f)   ratio %.2f\n",
+               r + 1, tk[r], pk.loop_ms, pk.commit_ms, tb[r], pb.loop_ms, pb.commit_ms, tr[r]);
         fflush(stdout);
     }
     append_result res;
@@ -291,6 +311,11 @@ static append_result bench_append(const options *o)
     res.base_ms = median(tb, (size_t)o->runs);
     res.ratio = res.kifu_ms / res.base_ms;
     res.ratio_of_runs = median(tr, (size_t)o->runs);
+    res.kifu_loop_ms = median(ph4, (size_t)o->runs);
+    res.kifu_commit_ms = median(ph4 + o->runs, (size_t)o->runs);
+    res.base_loop_ms = median(ph4 + 2 * o->runs, (size_t)o->runs);
+    res.base_commit_ms = median(ph4 + 3 * o->runs, (size_t)o->runs);
+    free(ph4);
     for (int64_t i = 0; i < n; i++) {
         kf_entry_free(ents[i]);
         kf_buf_free(&bodies[i]);
@@ -571,8 +596,12 @@ int main(int argc, char **argv)
         char name[64];
         snprintf(name, sizeof name, "append %s entries, kifu", alabel);
         printf("%-34s %9.1f ms %14s\n", name, ar.kifu_ms, "");
+        printf("%-34s %9.1f ms %14s\n", "  begin + appends", ar.kifu_loop_ms, "");
+        printf("%-34s %9.1f ms %14s\n", "  commit", ar.kifu_commit_ms, "");
         snprintf(name, sizeof name, "append %s entries, raw sqlite", alabel);
         printf("%-34s %9.1f ms %14s\n", name, ar.base_ms, "");
+        printf("%-34s %9.1f ms %14s\n", "  begin + inserts + hashes", ar.base_loop_ms, "");
+        printf("%-34s %9.1f ms %14s\n", "  commit", ar.base_commit_ms, "");
         printf("%-34s %11.2fx %13.1fx %s\n", "append ratio kifu / raw", ar.ratio,
                TARGET_APPEND_RATIO, ar.ratio <= TARGET_APPEND_RATIO ? "yes" : "NO");
         printf("%-34s %11.2fx %14s\n", "  (median of per-run ratios)", ar.ratio_of_runs, "");
