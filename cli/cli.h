@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 typedef struct {
-    const char *db; /* --db, KIFU_DB, ./kifu.db */
+    const char *db;  /* --db, KIFU_DB, ./kifu.db */
     const char *key; /* --key, KIFU_KEY */
     bool json;
     bool help;

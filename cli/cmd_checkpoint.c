@@ -39,7 +39,8 @@ int cmd_cosign(kf_cli *cli, int argc, char **argv)
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
     if (npos != 1) return cli_errorf(KF_BAD_INPUT, "usage: kifu cosign FILE --key auditor.key");
     if (cli_read_file(pos[0], &in, 1 << 16, &err) || cli_open(cli, &l, &err) ||
-        cli_signer(cli, &signer, &err) || kf_cosign(l, &signer, in.data, in.len, &note, &seq, &err) ||
+        cli_signer(cli, &signer, &err) ||
+        kf_cosign(l, &signer, in.data, in.len, &note, &seq, &err) ||
         cli_write_out(out ? out : pos[0], &note, &err)) {
         code = cli_error(&err);
     } else if (cli->json) {

@@ -13,8 +13,10 @@
 int cmd_init(kf_cli *cli, int argc, char **argv)
 {
     const char *fund = NULL, *admin = NULL, *key_out = NULL, *origin = NULL;
-    const kf_opt opts[] = {{"fund", OPT_VALUE, &fund},       {"admin", OPT_VALUE, &admin},
-                           {"key-out", OPT_VALUE, &key_out}, {"origin", OPT_VALUE, &origin},
+    const kf_opt opts[] = {{"fund", OPT_VALUE, &fund},
+                           {"admin", OPT_VALUE, &admin},
+                           {"key-out", OPT_VALUE, &key_out},
+                           {"origin", OPT_VALUE, &origin},
                            {NULL, 0, NULL}};
     const char *pos[1];
     int npos;

@@ -103,7 +103,8 @@ int cmd_key_revoke(kf_cli *cli, int argc, char **argv)
     const kf_opt opts[] = {{NULL, 0, NULL}};
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
     if (npos != 1 || !parse_keyid(pos[0], &id))
-        return cli_errorf(KF_BAD_INPUT, "usage: kifu key revoke KEYID (8 hex digits, see kifu key list)");
+        return cli_errorf(KF_BAD_INPUT,
+                          "usage: kifu key revoke KEYID (8 hex digits, see kifu key list)");
     if (cli_open(cli, &l, &err) || kf_ledger_keys(l, &keys, &n, &err)) goto out_err;
     const kf_key_info *target = NULL;
     int active_admins = 0;
@@ -161,8 +162,9 @@ int cmd_key_list(kf_cli *cli, int argc, char **argv)
         if (cli->json) {
             kf_buf_printf(&b, "%s{\"id\":\"%08x\",\"name\":", i ? "," : "", keys[i].id);
             kf_buf_json_str(&b, keys[i].name);
-            kf_buf_printf(&b, ",\"role\":\"%s\",\"revoked\":%s,\"vkey\":",
-                          kf_role_name(keys[i].role), keys[i].revoked_seq ? "true" : "false");
+            kf_buf_printf(&b,
+                          ",\"role\":\"%s\",\"revoked\":%s,\"vkey\":", kf_role_name(keys[i].role),
+                          keys[i].revoked_seq ? "true" : "false");
             kf_buf_json_str(&b, vkey);
             kf_buf_puts(&b, ",\"affiliation\":");
             kf_buf_json_str(&b, keys[i].affiliation);

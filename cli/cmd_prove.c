@@ -26,8 +26,8 @@ int cmd_prove(kf_cli *cli, int argc, char **argv)
     kf_ledger *l = NULL;
     kf_hash path[KF_PROOF_MAX], root, other;
     size_t n = 0;
-    const kf_opt opts[] = {{"from", OPT_VALUE, &from_s}, {"size", OPT_VALUE, &size_s},
-                           {NULL, 0, NULL}};
+    const kf_opt opts[] = {
+        {"from", OPT_VALUE, &from_s}, {"size", OPT_VALUE, &size_s}, {NULL, 0, NULL}};
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
     if ((npos == 1) == (from_s != NULL))
         return cli_errorf(KF_BAD_INPUT, "usage: kifu prove SEQ [--size N] | --from M [--size N]");
@@ -51,7 +51,8 @@ int cmd_prove(kf_cli *cli, int argc, char **argv)
             goto out_err;
         kf_hex(other, KF_HASH_LEN, otherhex);
         if (cli->json) {
-            kf_buf_printf(&b, "{\"seq\":%lld,\"index\":%lld,\"size\":%lld,\"leaf\":\"%s\",\"path\":",
+            kf_buf_printf(&b,
+                          "{\"seq\":%lld,\"index\":%lld,\"size\":%lld,\"leaf\":\"%s\",\"path\":",
                           (long long)seq, (long long)seq - 1, (long long)size, otherhex);
             put_path(&b, true, path, n);
             kf_buf_printf(&b, ",\"root\":\"%s\"}\n", roothex);

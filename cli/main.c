@@ -19,15 +19,17 @@ typedef struct {
 static const command commands[] = {
     {"init", cmd_init, "--fund NAME --admin NAME --key-out PATH [--origin ORIGIN]",
      "create a new ledger and its first admin key"},
-    {"key add", cmd_key_add, "NAME --role admin|treasurer|reviewer|auditor [--affiliation G1,G2] "
-                             "--key-out PATH",
+    {"key add", cmd_key_add,
+     "NAME --role admin|treasurer|reviewer|auditor [--affiliation G1,G2] "
+     "--key-out PATH",
      "add a key with a role (admin)"},
     {"key revoke", cmd_key_revoke, "KEYID", "revoke a key (admin)"},
     {"key list", cmd_key_list, "[--json]", "list keys with roles and verifier keys"},
     {"log", cmd_log, "[--since SEQ] [--json]", "print the entries"},
     {"verify", cmd_verify, "[--trust CHECKPOINT] [--json]",
      "verify every entry, hash, signature and role"},
-    {"checkpoint", cmd_checkpoint, "[--out FILE]", "print a signed checkpoint (admin or treasurer)"},
+    {"checkpoint", cmd_checkpoint, "[--out FILE]",
+     "print a signed checkpoint (admin or treasurer)"},
     {"cosign", cmd_cosign, "FILE [--out FILE]", "add an auditor's cosignature to a checkpoint"},
     {"prove", cmd_prove, "SEQ [--size N] [--json] | --from M [--size N] [--json]",
      "print an inclusion or consistency proof"},

@@ -67,11 +67,11 @@ kf_code cli_parse(kf_cli *cli, int argc, char **argv, const kf_opt *opts, const 
         const kf_opt *o = find_opt(opts, name, len);
         if (!o) o = find_opt(globals, name, len);
         if (!o)
-            return cli_errorf(KF_BAD_INPUT, "unknown option '--%.*s' for 'kifu %s' (see kifu %s --help)",
+            return cli_errorf(KF_BAD_INPUT,
+                              "unknown option '--%.*s' for 'kifu %s' (see kifu %s --help)",
                               (int)len, name, cli->cmd, cli->cmd);
         if (o->kind == OPT_FLAG) {
-            if (eq)
-                return cli_errorf(KF_BAD_INPUT, "option '--%s' takes no value", o->name);
+            if (eq) return cli_errorf(KF_BAD_INPUT, "option '--%s' takes no value", o->name);
             *(bool *)o->dest = true;
         } else if (eq) {
             *(const char **)o->dest = eq + 1;
@@ -93,12 +93,12 @@ kf_code cli_signer(const kf_cli *cli, kf_signer *out, kf_err *err)
 {
     char pass[1024];
     if (!cli->key || !*cli->key)
-        return kf_fail(err, KF_BAD_INPUT, "'kifu %s' needs a signing key: pass --key FILE or set "
-                                          "KIFU_KEY",
+        return kf_fail(err, KF_BAD_INPUT,
+                       "'kifu %s' needs a signing key: pass --key FILE or set "
+                       "KIFU_KEY",
                        cli->cmd);
     if (access(cli->key, R_OK) != 0)
-        return kf_fail(err, KF_BAD_INPUT, "cannot read key file %s: %s", cli->key,
-                       strerror(errno));
+        return kf_fail(err, KF_BAD_INPUT, "cannot read key file %s: %s", cli->key, strerror(errno));
     kf_code rc = kf_passphrase("KIFU_PASSPHRASE", cli->key, false, pass, sizeof pass, err);
     if (rc) return rc;
     rc = kf_keyfile_read(cli->key, pass, out, err);
@@ -133,8 +133,8 @@ kf_code cli_write_out(const char *path, const kf_buf *buf, kf_err *err)
         rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, strerror(errno));
         goto out_free;
     }
-    bool ok = (buf->len == 0 || fwrite(buf->data, 1, buf->len, f) == buf->len) &&
-              fflush(f) == 0 && fsync(fileno(f)) == 0;
+    bool ok = (buf->len == 0 || fwrite(buf->data, 1, buf->len, f) == buf->len) && fflush(f) == 0 &&
+              fsync(fileno(f)) == 0;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {
         rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, strerror(errno));

@@ -123,7 +123,10 @@ bool kf_unb64(const char *in, uint8_t *out, size_t outmax, size_t *outlen)
     return end == in + len;
 }
 
-static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static bool is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 static int days_in_month(int y, int m)
 {
@@ -166,9 +169,9 @@ bool kf_valid_rfc3339(const char *s)
 {
     int v;
     size_t len = s ? strlen(s) : 0;
-    if (len < 20 || !kf_parse_date((char[11]){s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7],
-                                              s[8], s[9], 0},
-                                   NULL, NULL, NULL))
+    if (len < 20 ||
+        !kf_parse_date((char[11]){s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], 0},
+                       NULL, NULL, NULL))
         return false;
     if (s[10] != 'T' || s[13] != ':' || s[16] != ':') return false;
     if (!digits_at(s + 11, 2, &v) || v > 23 || !digits_at(s + 14, 2, &v) || v > 59 ||
@@ -178,7 +181,8 @@ bool kf_valid_rfc3339(const char *s)
     if (*p == '.') {
         p++;
         if (!isdigit((unsigned char)*p)) return false;
-        while (isdigit((unsigned char)*p)) p++;
+        while (isdigit((unsigned char)*p))
+            p++;
     }
     if (p[0] == 'Z' && p[1] == '\0') return true;
     if ((p[0] != '+' && p[0] != '-') || strlen(p) != 6 || p[3] != ':') return false;
@@ -224,7 +228,8 @@ bool kf_buf_put(kf_buf *b, const void *p, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
+        while (cap < b->len + n + 1)
+            cap *= 2;
         char *d = realloc(b->data, cap);
         if (!d) return false;
         b->data = d;
@@ -236,7 +241,10 @@ bool kf_buf_put(kf_buf *b, const void *p, size_t n)
     return true;
 }
 
-bool kf_buf_puts(kf_buf *b, const char *s) { return kf_buf_put(b, s, strlen(s)); }
+bool kf_buf_puts(kf_buf *b, const char *s)
+{
+    return kf_buf_put(b, s, strlen(s));
+}
 
 bool kf_buf_printf(kf_buf *b, const char *fmt, ...)
 {
@@ -262,11 +270,21 @@ bool kf_buf_json_str(kf_buf *b, const char *s)
     bool ok = kf_buf_put(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; ok && *p; p++) {
         switch (*p) {
-        case '"': ok = kf_buf_puts(b, "\\\""); break;
-        case '\\': ok = kf_buf_puts(b, "\\\\"); break;
-        case '\n': ok = kf_buf_puts(b, "\\n"); break;
-        case '\r': ok = kf_buf_puts(b, "\\r"); break;
-        case '\t': ok = kf_buf_puts(b, "\\t"); break;
+        case '"':
+            ok = kf_buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            ok = kf_buf_puts(b, "\\\\");
+            break;
+        case '\n':
+            ok = kf_buf_puts(b, "\\n");
+            break;
+        case '\r':
+            ok = kf_buf_puts(b, "\\r");
+            break;
+        case '\t':
+            ok = kf_buf_puts(b, "\\t");
+            break;
         default:
             if (*p < 0x20)
                 ok = kf_buf_printf(b, "\\u%04x", *p);

@@ -265,7 +265,8 @@ kf_code kf_entry_decode(const void *data, size_t len, const char *magic, kf_entr
             continue;
         }
         const char *sep = p;
-        while (sep < nl && *sep != '=' && *sep != '#') sep++;
+        while (sep < nl && *sep != '=' && *sep != '#')
+            sep++;
         if (sep == nl || sep - p > KF_KEY_MAX) {
             kf_fail(err, KF_BAD_INPUT, "line %d has no key=value or key#int", line);
             goto out_free;

@@ -179,19 +179,19 @@ kf_code kf_keyfile_write(const char *path, const kf_signer *s, const char *pass,
     e->seq = 1;
     snprintf(idhex, sizeof idhex, "%08x", s->id);
     if (kf_entry_set_str(e, "name", s->name, err) || kf_entry_set_str(e, "id", idhex, err) ||
-        !set_b64(e, "public", s->pub, 32, err) ||
-        kf_entry_set_str(e, "kdf", "argon2id13", err) ||
+        !set_b64(e, "public", s->pub, 32, err) || kf_entry_set_str(e, "kdf", "argon2id13", err) ||
         kf_entry_set_int(e, "ops", (int64_t)ops, err) ||
-        kf_entry_set_int(e, "mem", (int64_t)mem, err) || !set_b64(e, "salt", salt, sizeof salt, err) ||
-        !set_b64(e, "nonce", nonce, sizeof nonce, err) || !set_b64(e, "box", box, sizeof box, err) ||
-        kf_entry_encode(e, &out, err)) {
+        kf_entry_set_int(e, "mem", (int64_t)mem, err) ||
+        !set_b64(e, "salt", salt, sizeof salt, err) ||
+        !set_b64(e, "nonce", nonce, sizeof nonce, err) ||
+        !set_b64(e, "box", box, sizeof box, err) || kf_entry_encode(e, &out, err)) {
         rc = err ? err->code : KF_SYSTEM;
         goto out_free;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        rc = kf_fail(err, errno == EEXIST ? KF_BAD_INPUT : KF_SYSTEM, "cannot create key file %s: %s",
-                     path, strerror(errno));
+        rc = kf_fail(err, errno == EEXIST ? KF_BAD_INPUT : KF_SYSTEM,
+                     "cannot create key file %s: %s", path, strerror(errno));
         goto out_free;
     }
     ssize_t w = write(fd, out.data, out.len);

@@ -9,8 +9,8 @@
 struct kf_ledger {
     sqlite3 *db;
     char *path;
-    kf_indexer indexer;
-    void *indexer_ctx;
+    kf_index indexes[KF_MAX_INDEXES];
+    int nindexes;
     sqlite3_stmt *get_leaf, *get_node; /* prepared lazily by the node reader */
 };
 
@@ -31,8 +31,7 @@ kf_code kf_commit_parse(const void *body, size_t len, kf_commit_rec *c, kf_err *
 kf_code kf_key_from_entry(const kf_entry *e, int64_t seq, kf_key_info *k, kf_err *err);
 /* genesis, key.add, key.revoke: the kinds that change the key set. */
 bool kf_is_key_kind(const char *kind);
-kf_code kf_keys_apply(kf_key_info **keys, size_t *n, const kf_entry *e, int64_t seq,
-                      kf_err *err);
+kf_code kf_keys_apply(kf_key_info **keys, size_t *n, const kf_entry *e, int64_t seq, kf_err *err);
 /* A genesis or key.add entry for a key (without affiliation). */
 kf_code kf_key_entry(const char *kind, const char *name, const uint8_t pub[32], const char *role,
                      kf_entry **out, kf_err *err);

@@ -186,8 +186,8 @@ static int find_prev(void *ctx, const kf_row *row)
     return 0;
 }
 
-kf_code kf_cosign(kf_ledger *l, const kf_signer *auditor, const char *text, size_t len,
-                  kf_buf *out, int64_t *seq, kf_err *err)
+kf_code kf_cosign(kf_ledger *l, const kf_signer *auditor, const char *text, size_t len, kf_buf *out,
+                  int64_t *seq, kf_err *err)
 {
     kf_note note;
     kf_txn *t = NULL;

@@ -62,7 +62,10 @@ unsigned kf_kind_roles(const char *kind)
     return 0;
 }
 
-bool kf_role_may_write(unsigned role, const char *kind) { return (kf_kind_roles(kind) & role) != 0; }
+bool kf_role_may_write(unsigned role, const char *kind)
+{
+    return (kf_kind_roles(kind) & role) != 0;
+}
 
 bool kf_is_key_kind(const char *kind)
 {

@@ -41,6 +41,15 @@ static const char *schema_sql =
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
     "CREATE TRIGGER commits_no_delete BEFORE DELETE ON commits"
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
+    "CREATE TRIGGER entries_no_replace BEFORE INSERT ON entries"
+    " WHEN EXISTS (SELECT 1 FROM entries WHERE seq = NEW.seq)"
+    " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
+    "CREATE TRIGGER commits_no_replace BEFORE INSERT ON commits"
+    " WHEN EXISTS (SELECT 1 FROM commits WHERE id = NEW.id)"
+    " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
+    "CREATE TRIGGER nodes_no_replace BEFORE INSERT ON nodes"
+    " WHEN EXISTS (SELECT 1 FROM nodes WHERE idx = NEW.idx)"
+    " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
     "CREATE TRIGGER nodes_no_update BEFORE UPDATE ON nodes"
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
     "CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes"
@@ -52,8 +61,9 @@ struct kf_txn {
     unsigned role;
     int64_t commit_id;
     int64_t first; /* first seq of this commit */
-    int64_t size; /* entries including this commit's so far */
+    int64_t size;  /* entries including this commit's so far */
     kf_merkle_frontier frontier;
+    char time[40]; /* the commit time, fixed when the transaction begins */
     sqlite3_stmt *ins_entry, *ins_node;
     kf_buf body;
     kf_err *node_err;
@@ -130,13 +140,13 @@ void kf_ledger_close(kf_ledger *l)
     free(l);
 }
 
-sqlite3 *kf_ledger_db(kf_ledger *l) { return l->db; }
-const char *kf_ledger_path(const kf_ledger *l) { return l->path; }
-
-void kf_ledger_set_indexer(kf_ledger *l, kf_indexer fn, void *ctx)
+sqlite3 *kf_ledger_db(kf_ledger *l)
 {
-    l->indexer = fn;
-    l->indexer_ctx = ctx;
+    return l->db;
+}
+const char *kf_ledger_path(const kf_ledger *l)
+{
+    return l->path;
 }
 
 static int64_t pragma_int(sqlite3 *db, const char *sql, bool *ok)
@@ -157,8 +167,8 @@ kf_code kf_ledger_open(const char *path, kf_ledger **out, kf_err *err)
 {
     struct stat sb;
     if (stat(path, &sb) != 0)
-        return kf_fail(err, KF_BAD_INPUT, "no ledger at %s (%s); create one with 'kifu init'",
-                       path, strerror(errno));
+        return kf_fail(err, KF_BAD_INPUT, "no ledger at %s (%s); create one with 'kifu init'", path,
+                       strerror(errno));
     kf_ledger *l = ledger_alloc(path);
     if (!l) return kf_fail(err, KF_SYSTEM, "out of memory");
     if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -207,15 +217,17 @@ kf_code kf_ledger_create(const char *path, const char *fund, const char *origin,
     kf_entry *g = NULL;
     kf_code rc;
     if (stat(path, &sb) == 0)
-        return kf_fail(err, KF_BAD_INPUT, "%s already exists; refusing to overwrite a ledger", path);
+        return kf_fail(err, KF_BAD_INPUT, "%s already exists; refusing to overwrite a ledger",
+                       path);
     if ((rc = genesis_entry(fund, origin, admin, &g, err))) return rc;
     kf_ledger *l = ledger_alloc(path);
     if (!l) {
         kf_entry_free(g);
         return kf_fail(err, KF_SYSTEM, "out of memory");
     }
-    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                          SQLITE_OPEN_EXCLUSIVE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &l->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE,
+                        NULL) != SQLITE_OK) {
         rc = kf_fail(err, KF_SYSTEM, "cannot create %s: %s", path,
                      l->db ? sqlite3_errmsg(l->db) : "out of memory");
         goto out_close;
@@ -265,7 +277,8 @@ static kf_code set_key_fields(kf_entry *e, const char *name, const uint8_t pub[3
     kf_code rc;
     if ((rc = kf_entry_set_str(e, "name", name, err)) ||
         (rc = kf_entry_set_str(e, "public", b64, err)) ||
-        (rc = kf_entry_set_str(e, "id", idhex, err)) || (rc = kf_entry_set_str(e, "role", role, err)))
+        (rc = kf_entry_set_str(e, "id", idhex, err)) ||
+        (rc = kf_entry_set_str(e, "role", role, err)))
         return rc;
     return KF_OK;
 }
@@ -483,6 +496,10 @@ static kf_code txn_start(kf_ledger *l, const kf_signer *signer, unsigned role, k
     t->l = l;
     t->signer = *signer;
     t->role = role;
+    if (!kf_now(t->time, err)) {
+        free(t);
+        return err ? err->code : KF_BAD_INPUT;
+    }
     if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         kf_code rc = kf_db_fail(l, err, "starting a write");
         free(t);
@@ -545,8 +562,14 @@ out_abort:
     return rc;
 }
 
-kf_ledger *kf_txn_ledger(kf_txn *t) { return t->l; }
-int64_t kf_txn_size(const kf_txn *t) { return t->size; }
+kf_ledger *kf_txn_ledger(kf_txn *t)
+{
+    return t->l;
+}
+int64_t kf_txn_size(const kf_txn *t)
+{
+    return t->size;
+}
 
 kf_code kf_txn_append(kf_txn *t, kf_entry *e, kf_err *err)
 {
@@ -589,7 +612,11 @@ kf_code kf_txn_append(kf_txn *t, kf_entry *e, kf_err *err)
     if (kf_merkle_frontier_append(&t->frontier, leaf, write_node, t) != 0)
         return kf_db_fail(l, err, "storing Merkle nodes");
     t->size = e->seq;
-    if (l->indexer && (rc = l->indexer(l->indexer_ctx, l, e, err))) return rc;
+    kf_row row = {.seq = e->seq, .commit = t->commit_id, .actor = t->signer.id, .entry = e};
+    memcpy(row.leaf, leaf, KF_HASH_LEN);
+    memcpy(row.time, t->time, sizeof row.time);
+    for (int i = 0; i < l->nindexes; i++)
+        if ((rc = l->indexes[i].apply(l->indexes[i].ctx, l, &row, err))) return rc;
     return KF_OK;
 }
 
@@ -615,11 +642,126 @@ kf_code kf_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash ro
     return rc;
 }
 
+/* --- derived indexes ------------------------------------------------------ */
+
+static kf_code index_state_table(kf_ledger *l, kf_err *err)
+{
+    if (sqlite3_exec(l->db,
+                     "CREATE TABLE IF NOT EXISTS index_state(name TEXT PRIMARY KEY, "
+                     "version INTEGER NOT NULL, seq INTEGER NOT NULL) STRICT",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "creating index_state");
+    return KF_OK;
+}
+
+/* Records that every registered index covers entries up to seq. */
+static kf_code index_mark(kf_ledger *l, int64_t seq, kf_err *err)
+{
+    sqlite3_stmt *st;
+    if (l->nindexes == 0) return KF_OK;
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO index_state(name, version, seq) VALUES(?,?,?) "
+                           "ON CONFLICT(name) DO UPDATE SET version=excluded.version, "
+                           "seq=excluded.seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "updating index_state");
+    for (int i = 0; i < l->nindexes; i++) {
+        sqlite3_bind_text(st, 1, l->indexes[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, l->indexes[i].version);
+        sqlite3_bind_int64(st, 3, seq);
+        int s = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (s != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return kf_db_fail(l, err, "updating index_state");
+        }
+    }
+    sqlite3_finalize(st);
+    return KF_OK;
+}
+
+typedef struct {
+    kf_ledger *l;
+    const kf_index *ix;
+    kf_err *err;
+    kf_code rc;
+} replay_ctx;
+
+static int replay_row(void *ctx, const kf_row *row)
+{
+    replay_ctx *c = ctx;
+    c->rc = c->ix->apply(c->ix->ctx, c->l, row, c->err);
+    return c->rc ? 1 : 0;
+}
+
+/* Brings one index up to date inside the caller's write transaction. */
+static kf_code index_catch_up(kf_ledger *l, const kf_index *ix, bool rebuild, kf_err *err)
+{
+    sqlite3_stmt *st;
+    int64_t version = -1, from = 0;
+    kf_code rc;
+    if (sqlite3_prepare_v2(l->db, "SELECT version, seq FROM index_state WHERE name=?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "reading index_state");
+    sqlite3_bind_text(st, 1, ix->name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        version = sqlite3_column_int64(st, 0);
+        from = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rebuild || version != ix->version) {
+        if ((rc = ix->reset(ix->ctx, l, err))) return rc;
+        from = 0;
+    }
+    replay_ctx c = {.l = l, .ix = ix, .err = err};
+    rc = kf_ledger_scan(l, from + 1, NULL, replay_row, &c, err);
+    if (c.rc) return c.rc;
+    return rc;
+}
+
+static kf_code index_sync(kf_ledger *l, int first, bool rebuild, kf_err *err)
+{
+    kf_code rc;
+    bool ok;
+    if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "starting to index");
+    if ((rc = index_state_table(l, err))) goto out_rollback;
+    for (int i = first; i < l->nindexes; i++)
+        if ((rc = index_catch_up(l, &l->indexes[i], rebuild, err))) goto out_rollback;
+    int64_t size = pragma_int(l->db, "SELECT coalesce(max(seq),0) FROM entries", &ok);
+    if (!ok) {
+        rc = kf_db_fail(l, err, "reading the size");
+        goto out_rollback;
+    }
+    if ((rc = index_mark(l, size, err))) goto out_rollback;
+    if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = kf_db_fail(l, err, "committing the index");
+        goto out_rollback;
+    }
+    return KF_OK;
+out_rollback:
+    sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+kf_code kf_ledger_add_index(kf_ledger *l, const kf_index *ix, kf_err *err)
+{
+    if (l->nindexes == KF_MAX_INDEXES) return kf_fail(err, KF_SYSTEM, "too many indexes");
+    l->indexes[l->nindexes++] = *ix;
+    kf_code rc = index_sync(l, l->nindexes - 1, false, err);
+    if (rc) l->nindexes--;
+    return rc;
+}
+
+kf_code kf_ledger_reindex(kf_ledger *l, kf_err *err)
+{
+    return index_sync(l, 0, true, err);
+}
+
 kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
 {
     kf_ledger *l = t->l;
     kf_code rc;
-    char now[40];
     kf_hash root;
     uint8_t sig[64];
     sqlite3_stmt *st = NULL;
@@ -627,13 +769,9 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
         rc = kf_fail(err, KF_BAD_INPUT, "nothing to commit");
         goto out_abort;
     }
-    if (!kf_now(now, err)) {
-        rc = err ? err->code : KF_BAD_INPUT;
-        goto out_abort;
-    }
     kf_merkle_frontier_root(&t->frontier, root);
     t->body.len = 0;
-    if ((rc = kf_commit_body(t->commit_id, t->first, t->size, root, now, t->signer.id, &t->body,
+    if ((rc = kf_commit_body(t->commit_id, t->first, t->size, root, t->time, t->signer.id, &t->body,
                              err)))
         goto out_abort;
     kf_sign(&t->signer, t->body.data, t->body.len, sig);
@@ -651,6 +789,7 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
     }
     sqlite3_finalize(st);
     st = NULL;
+    if ((rc = index_mark(l, t->size, err))) goto out_abort;
     sqlite3_finalize(t->ins_entry);
     sqlite3_finalize(t->ins_node);
     t->ins_entry = t->ins_node = NULL;
@@ -768,8 +907,9 @@ kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err)
     if (s == SQLITE_ROW) {
         rc = kf_entry_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
                              KF_ENTRY_MAGIC, out, err);
-        if (rc) rc = kf_fail(err, KF_REFUSED, "seq %lld: entry is corrupt (run kifu verify)",
-                             (long long)seq);
+        if (rc)
+            rc = kf_fail(err, KF_REFUSED, "seq %lld: entry is corrupt (run kifu verify)",
+                         (long long)seq);
     } else if (s == SQLITE_DONE) {
         rc = kf_fail(err, KF_BAD_INPUT, "no entry with seq %lld", (long long)seq);
     } else {
@@ -824,10 +964,10 @@ kf_code kf_ledger_prove_inclusion(kf_ledger *l, int64_t seq, int64_t size,
     kf_code rc = check_size(l, &size, err);
     if (rc) return rc;
     if (seq < 1 || seq > size)
-        return kf_fail(err, KF_BAD_INPUT, "seq %lld is not in a tree of size %lld",
-                       (long long)seq, (long long)size);
-    if (kf_merkle_prove_inclusion((uint64_t)seq - 1, (uint64_t)size, kf_ledger_node_reader, l,
-                                  path, n) != 0)
+        return kf_fail(err, KF_BAD_INPUT, "seq %lld is not in a tree of size %lld", (long long)seq,
+                       (long long)size);
+    if (kf_merkle_prove_inclusion((uint64_t)seq - 1, (uint64_t)size, kf_ledger_node_reader, l, path,
+                                  n) != 0)
         return kf_fail(err, KF_REFUSED, "the Merkle tree is damaged (run kifu verify)");
     return KF_OK;
 }

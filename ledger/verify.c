@@ -206,8 +206,7 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
             if ((rc = opts->on_entry(opts->ctx, &row, err))) goto out_free;
         }
     }
-    if (v->trust && !v->trust_root_seen && v->trust->size >= c.first &&
-        v->trust->size <= c.last) {
+    if (v->trust && !v->trust_root_seen && v->trust->size >= c.first && v->trust->size <= c.last) {
         /* The trusted size falls inside this commit: recompute its root from
          * the stored nodes that this pass has just checked. */
         if (kf_merkle_root((uint64_t)v->trust->size, kf_ledger_node_reader, v->l, v->trust_root)) {
@@ -218,7 +217,8 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
         v->trust_root_seen = true;
     }
 out_free:
-    for (int64_t i = 0; i <= c.last - c.first; i++) kf_entry_free(ents[i]);
+    for (int64_t i = 0; i <= c.last - c.first; i++)
+        kf_entry_free(ents[i]);
     free(ents);
     return rc;
 }
@@ -272,8 +272,8 @@ kf_code kf_ledger_verify(kf_ledger *l, const kf_verify_opts *opts, kf_verify_rep
         sqlite3_prepare_v2(l->db,
                            "SELECT seq, commit_id, kind, leaf, body FROM entries ORDER BY seq", -1,
                            &v.entries, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(l->db, "SELECT idx, hash FROM nodes ORDER BY idx", -1, &v.nodes,
-                           NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(l->db, "SELECT idx, hash FROM nodes ORDER BY idx", -1, &v.nodes, NULL) !=
+            SQLITE_OK) {
         rc = kf_db_fail(l, err, "reading the ledger");
         goto out_end;
     }

@@ -80,14 +80,14 @@ START_TEST(decode_rejects_noncanonical)
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na=1\nb#2\n"), KF_OK);
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\nb#2\na=1\n"), KF_BAD_INPUT); /* order */
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na=1\na=2\n"), KF_BAD_INPUT); /* dup */
-    ck_assert_int_eq(dec("kifu.entry.v1\nseq#01\nkind=x\n"), KF_BAD_INPUT); /* leading 0 */
+    ck_assert_int_eq(dec("kifu.entry.v1\nseq#01\nkind=x\n"), KF_BAD_INPUT);          /* leading 0 */
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na#+5\n"), KF_BAD_INPUT);
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na#-0\n"), KF_BAD_INPUT);
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na=\\t\n"), KF_BAD_INPUT); /* escape */
-    ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na=1"), KF_BAD_INPUT); /* no final LF */
+    ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na=1"), KF_BAD_INPUT);     /* no final LF */
     ck_assert_int_eq(dec("kifu.entry.v1\nkind=x\nseq#1\n"), KF_BAD_INPUT);
     ck_assert_int_eq(dec("kifu.entry.v2\nseq#1\nkind=x\n"), KF_BAD_INPUT);
-    ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\nA=1\n"), KF_BAD_INPUT); /* key case */
+    ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\nA=1\n"), KF_BAD_INPUT);    /* key case */
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na=\xff\n"), KF_BAD_INPUT); /* utf-8 */
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na#99999999999999999999\n"), KF_BAD_INPUT);
     ck_assert_int_eq(dec(""), KF_BAD_INPUT);
@@ -105,7 +105,7 @@ START_TEST(rejects_bad_keys_and_values)
     ck_assert_int_eq(kf_entry_set_str(e, "", "1", &err), KF_BAD_INPUT);
     ck_assert_int_eq(kf_entry_set_str(e, "ok", "\xc3\x28", &err), KF_BAD_INPUT);
     ck_assert_int_eq(kf_entry_set_str(e, "ok", "\xed\xa0\x80", &err), KF_BAD_INPUT); /* surrogate */
-    ck_assert_int_eq(kf_entry_set_str(e, "ok", "\xc0\xaf", &err), KF_BAD_INPUT); /* overlong */
+    ck_assert_int_eq(kf_entry_set_str(e, "ok", "\xc0\xaf", &err), KF_BAD_INPUT);     /* overlong */
     ck_assert_ptr_nonnull(strstr(err.msg, "ok"));
     ck_assert_uint_eq(e->nfields, 0);
     kf_entry_free(e);

@@ -17,8 +17,7 @@ static void setup(void)
     snprintf(dir, sizeof dir, "/tmp/kifu-keys-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     setenv("KIFU_KDF_COST", "min", 1);
-    setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-           1);
+    setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
 }
 
 static void teardown(void)

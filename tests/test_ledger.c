@@ -17,7 +17,9 @@
 #define VEC_ADMIN_PUB "fa9c7fdad9e83e043c9b45c77f44695e91398952e84d5cfe61662e11031555f1"
 #define VEC_ADMIN_ID "d7dafc67"
 #define VEC_GENESIS_LEAF "9e0cff44e85129dc9b5d4352faa9f6b5960bd2b21273aeb7eb5e99900510c8b4"
-#define VEC_COMMIT1_SIG "4c0f1c993976bed283ba373d6b774ecb68cb062cd9b74a6b891a635e3c643c388ec6789b818a1856248512c9b2b73fa364680365e09942d88b89cb6d73700307"
+#define VEC_COMMIT1_SIG                                                                            \
+    "4c0f1c993976bed283ba373d6b774ecb68cb062cd9b74a6b891a635e3c643c388ec6789b818a1856248512c9b2b7" \
+    "3fa364680365e09942d88b89cb6d73700307"
 #define VEC_ROOT3 "6f732e7ff8e251e5b9311d916516c9b9c327450b955d135b3fc789f4dd40bbfa"
 
 static char dir[64], path[128];
@@ -70,7 +72,10 @@ static int64_t add_key(kf_ledger *l, const kf_signer *by, const char *name, unsi
     return seq;
 }
 
-static void hexof(const uint8_t *b, size_t n, char *out) { kf_hex(b, n, out); }
+static void hexof(const uint8_t *b, size_t n, char *out)
+{
+    kf_hex(b, n, out);
+}
 
 START_TEST(vectors)
 {
@@ -90,7 +95,8 @@ START_TEST(vectors)
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     hexof(sqlite3_column_blob(st, 0), 64, hex);
     printf("VEC_COMMIT1_SIG %s\n", hex);
-    printf("VEC_COMMIT1_BODY\n%.*s", sqlite3_column_bytes(st, 1), (const char *)sqlite3_column_blob(st, 1));
+    printf("VEC_COMMIT1_BODY\n%.*s", sqlite3_column_bytes(st, 1),
+           (const char *)sqlite3_column_blob(st, 1));
     ck_assert_str_eq(hex, VEC_COMMIT1_SIG);
     sqlite3_finalize(st);
     add_key(l, &admin, "treasurer1", KF_ROLE_TREASURER, &t1, KF_OK);
@@ -101,9 +107,10 @@ START_TEST(vectors)
     ck_assert_str_eq(hex, "d889a68bb8088a2d1386ca1256e6a8c26f5ef5a89ef204e605a378567bfb5ee0");
     kf_buf cp = {0};
     ck_assert_int_eq(kf_checkpoint(l, &admin, &cp, NULL), KF_OK);
-    ck_assert_str_eq(cp.data, "example.org/kifu\n3\nb3Muf/jiUeW5MR2RZRbJucMnRQuVXRNbP8eJ9N1Au/o=\n\n"
-                              "\xe2\x80\x94 admin 19r8Z0jYNUeHZAeTIxt8Hv4g9xCHQ3v8ITQqV+c3f/2VPORCRa3u0ghS76QQ"
-                              "cIV1kq+TLeskNKb1JHsjstBo2sucCAQ=\n");
+    ck_assert_str_eq(
+        cp.data, "example.org/kifu\n3\nb3Muf/jiUeW5MR2RZRbJucMnRQuVXRNbP8eJ9N1Au/o=\n\n"
+                 "\xe2\x80\x94 admin 19r8Z0jYNUeHZAeTIxt8Hv4g9xCHQ3v8ITQqV+c3f/2VPORCRa3u0ghS76QQ"
+                 "cIV1kq+TLeskNKb1JHsjstBo2sucCAQ=\n");
     kf_buf_free(&cp);
     ck_assert_int_eq(kf_ledger_root(l, 3, root, NULL), KF_OK);
     hexof(root, 32, hex);
@@ -208,11 +215,28 @@ START_TEST(roles_enforced_on_write)
 }
 END_TEST
 
-static kf_code failing_indexer(void *ctx, kf_ledger *l, const kf_entry *e, kf_err *err)
+static kf_code count_reset(void *ctx, kf_ledger *l, kf_err *err)
+{
+    (void)l;
+    (void)err;
+    *(int *)ctx = 0;
+    return KF_OK;
+}
+
+static kf_code failing_indexer(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err)
 {
     (void)l;
     int *calls = ctx;
-    if (++*calls == 3) return kf_fail(err, KF_REFUSED, "refused at %s", e->kind);
+    if (++*calls == 3) return kf_fail(err, KF_REFUSED, "refused at %s", row->entry->kind);
+    return KF_OK;
+}
+
+static kf_code counting_indexer(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err)
+{
+    (void)l;
+    (void)err;
+    ck_assert_int_eq(row->seq, *(int *)ctx + 1);
+    ++*(int *)ctx;
     return KF_OK;
 }
 
@@ -221,11 +245,14 @@ START_TEST(abort_writes_nothing)
     kf_signer admin, k;
     kf_ledger *l = make(path, &admin);
     kf_hash before, after;
-    ck_assert_int_eq(kf_ledger_root(l, 0, before, NULL), KF_OK);
-    int calls = 0;
-    kf_ledger_set_indexer(l, failing_indexer, &calls);
     kf_txn *t;
     kf_err err;
+    ck_assert_int_eq(kf_ledger_root(l, 0, before, NULL), KF_OK);
+    int calls = 0;
+    kf_index ix = {"failing", 1, count_reset, failing_indexer, &calls};
+    ck_assert_int_eq(kf_ledger_add_index(l, &ix, &err), KF_OK);
+    ck_assert_int_eq(calls, 1); /* caught up with the genesis */
+    calls = 1;
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
     kf_code rc = KF_OK;
     for (int i = 0; i < 3 && rc == KF_OK; i++) {
@@ -239,7 +266,8 @@ START_TEST(abort_writes_nothing)
     }
     ck_assert_int_eq(rc, KF_REFUSED);
     kf_txn_abort(t);
-    kf_ledger_set_indexer(l, NULL, NULL);
+    kf_ledger_close(l);
+    ck_assert_int_eq(kf_ledger_open(path, &l, &err), KF_OK);
     kf_ledger_info info;
     ck_assert_int_eq(kf_ledger_get_info(l, &info, NULL), KF_OK);
     ck_assert_int_eq(info.size, 1);
@@ -250,6 +278,37 @@ START_TEST(abort_writes_nothing)
     kf_verify_report rep;
     ck_assert_int_eq(kf_ledger_verify(l, NULL, &rep, &err), KF_OK);
     ck_assert_int_eq(rep.entries, 2);
+    kf_ledger_close(l);
+}
+END_TEST
+
+START_TEST(index_catch_up_and_rebuild)
+{
+    kf_signer admin, k;
+    kf_err err;
+    kf_ledger *l = make(path, &admin);
+    add_key(l, &admin, "a", KF_ROLE_REVIEWER, &k, KF_OK);
+    int count = -1;
+    kf_index ix = {"count", 1, count_reset, counting_indexer, &count};
+    ck_assert_int_eq(kf_ledger_add_index(l, &ix, &err), KF_OK);
+    ck_assert_int_eq(count, 2); /* rebuilt from both entries */
+    add_key(l, &admin, "b", KF_ROLE_REVIEWER, &k, KF_OK);
+    ck_assert_int_eq(count, 3); /* applied on append */
+    kf_ledger_close(l);
+    /* entries appended without the index are caught up on the next open */
+    ck_assert_int_eq(kf_ledger_open(path, &l, &err), KF_OK);
+    add_key(l, &admin, "c", KF_ROLE_REVIEWER, &k, KF_OK);
+    ck_assert_int_eq(kf_ledger_add_index(l, &ix, &err), KF_OK);
+    ck_assert_int_eq(count, 4);
+    ck_assert_int_eq(kf_ledger_reindex(l, &err), KF_OK);
+    ck_assert_int_eq(count, 4);
+    /* a new version rebuilds */
+    kf_ledger_close(l);
+    ck_assert_int_eq(kf_ledger_open(path, &l, &err), KF_OK);
+    count = 100;
+    ix.version = 2;
+    ck_assert_int_eq(kf_ledger_add_index(l, &ix, &err), KF_OK);
+    ck_assert_int_eq(count, 4);
     kf_ledger_close(l);
 }
 END_TEST
@@ -375,6 +434,7 @@ int main(void)
     tcase_add_test(tc, roles_enforced_on_write);
     tcase_add_test(tc, abort_writes_nothing);
     tcase_add_test(tc, proofs_verify);
+    tcase_add_test(tc, index_catch_up_and_rebuild);
     tcase_add_test(tc, checkpoint_and_cosign);
     tcase_add_test(tc, open_errors);
     suite_add_tcase(s, tc);

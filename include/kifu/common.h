@@ -20,9 +20,9 @@ typedef int64_t kf_yen;
 
 typedef enum {
     KF_OK = 0,
-    KF_REFUSED = 1, /* refused by the rules, or verification failed */
+    KF_REFUSED = 1,   /* refused by the rules, or verification failed */
     KF_BAD_INPUT = 2, /* bad usage or bad input */
-    KF_SYSTEM = 3 /* I/O, database, out of memory */
+    KF_SYSTEM = 3     /* I/O, database, out of memory */
 } kf_code;
 
 typedef struct {

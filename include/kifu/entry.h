@@ -28,7 +28,7 @@ typedef enum { KF_FIELD_STR, KF_FIELD_INT } kf_field_type;
 typedef struct {
     char *key;
     kf_field_type type;
-    char *str; /* KF_FIELD_STR */
+    char *str;   /* KF_FIELD_STR */
     int64_t num; /* KF_FIELD_INT */
 } kf_field;
 

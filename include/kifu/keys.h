@@ -14,7 +14,7 @@ typedef struct {
     char name[KF_KEYNAME_MAX + 1];
     uint8_t pub[32];
     uint8_t sk[64]; /* libsodium form: seed || public key */
-    uint32_t id; /* C2SP key id: SHA-256(name || 0x0A || 0x01 || pub)[:4], big-endian */
+    uint32_t id;    /* C2SP key id: SHA-256(name || 0x0A || 0x01 || pub)[:4], big-endian */
 } kf_signer;
 
 /* A key name is 1..64 bytes of printable ASCII or UTF-8, no spaces, no '+'. */

@@ -45,7 +45,7 @@ typedef struct {
     char name[KF_KEYNAME_MAX + 1];
     uint8_t pub[32];
     unsigned role;
-    char affiliation[512]; /* comma-separated group ids, may be empty */
+    char affiliation[512];          /* comma-separated group ids, may be empty */
     int64_t added_seq, revoked_seq; /* revoked_seq 0 = active */
 } kf_key_info;
 
@@ -83,11 +83,6 @@ kf_code kf_key_revoke_entry(uint32_t id, kf_entry **out, kf_err *err);
 
 /* --- writing ------------------------------------------------------------ */
 
-/* Called for each appended entry inside the write transaction (and by
- * reindex). A non-OK result aborts the whole transaction. */
-typedef kf_code (*kf_indexer)(void *ctx, kf_ledger *l, const kf_entry *e, kf_err *err);
-void kf_ledger_set_indexer(kf_ledger *l, kf_indexer fn, void *ctx);
-
 /* Begins a write: BEGIN IMMEDIATE (waits for other writers), then checks
  * that signer is an active key of this ledger. */
 kf_code kf_txn_begin(kf_ledger *l, const kf_signer *signer, kf_txn **out, kf_err *err);
@@ -109,7 +104,7 @@ typedef struct {
     int64_t seq;
     int64_t commit;
     kf_hash leaf;
-    char time[40]; /* commit time */
+    char time[40];  /* commit time */
     uint32_t actor; /* signing key id */
     const kf_entry *entry;
 } kf_row;
@@ -122,6 +117,27 @@ kf_code kf_ledger_scan(kf_ledger *l, int64_t since, const char *kind, kf_row_fn 
                        kf_err *err);
 /* The entry at seq; KF_BAD_INPUT if there is none. Caller frees. */
 kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err);
+
+/* --- derived indexes ------------------------------------------------------ */
+
+/* A module's derived tables (registries, pool totals...): never the source of
+ * truth, always rebuildable from the entries. apply() is called for every
+ * appended entry inside the write transaction, so derived state is exactly as
+ * durable as the entries; a non-OK result aborts the whole transaction. */
+typedef struct {
+    const char *name; /* unique, e.g. "donations" */
+    int version;      /* bump when the derived tables or their logic change */
+    kf_code (*reset)(void *ctx, kf_ledger *l, kf_err *err); /* drop + create, empty */
+    kf_code (*apply)(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err);
+    void *ctx;
+} kf_index;
+
+#define KF_MAX_INDEXES 8
+/* Registers an index and brings it up to date: rebuilt from all entries if
+ * its version changed, caught up if entries were appended without it. */
+kf_code kf_ledger_add_index(kf_ledger *l, const kf_index *ix, kf_err *err);
+/* Rebuilds every registered index from the entries, in one transaction. */
+kf_code kf_ledger_reindex(kf_ledger *l, kf_err *err);
 
 /* --- proofs ------------------------------------------------------------- */
 
@@ -140,7 +156,7 @@ typedef struct {
     int64_t size;
     kf_hash root;
     size_t body_len; /* the signed text is text[0..body_len) */
-    char *text; /* the whole note (malloc'd) */
+    char *text;      /* the whole note (malloc'd) */
     size_t nsigs;
     struct {
         char name[KF_KEYNAME_MAX + 1];
@@ -163,8 +179,8 @@ kf_code kf_checkpoint(kf_ledger *l, const kf_signer *signer, kf_buf *out, kf_err
  * the ledger is consistent with the auditor's previous cosigned checkpoint;
  * records a checkpoint.cosign entry and appends the auditor's signature line
  * to out (the whole cosigned note). */
-kf_code kf_cosign(kf_ledger *l, const kf_signer *auditor, const char *note, size_t len,
-                  kf_buf *out, int64_t *seq, kf_err *err);
+kf_code kf_cosign(kf_ledger *l, const kf_signer *auditor, const char *note, size_t len, kf_buf *out,
+                  int64_t *seq, kf_err *err);
 
 /* --- verification ------------------------------------------------------- */
 
