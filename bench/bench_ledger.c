@@ -420,8 +420,18 @@ static verify_result bench_verify(const options *o)
            (long long)o->entries, (long long)o->commit, path);
     kf_ledger *l = o->rebuild ? NULL : open_cached(path, total);
     if (l) {
-        printf("  reusing cached ledger (pass --rebuild to rebuild it)\n");
-    } else {
+        /* A ledger cached by an older kifu may not verify with this one:
+         * check it once (untimed) and rebuild it if it does not. */
+        kf_verify_report rep;
+        if (kf_ledger_verify(l, NULL, &rep, &err) == KF_OK && rep.entries == total) {
+            printf("  reusing cached ledger (pass --rebuild to rebuild it)\n");
+        } else {
+            printf("  cached ledger does not verify with this kifu (%s); rebuilding\n", err.msg);
+            kf_ledger_close(l);
+            l = NULL;
+        }
+    }
+    if (!l) {
         l = build_ledger(o, path, &res.build_ms);
         printf("  build time: %.1f s (%.0f entries/s; not part of any target)\n",
                res.build_ms / 1e3, (double)o->entries / (res.build_ms / 1e3));

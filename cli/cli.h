@@ -41,7 +41,21 @@ int cli_errorf(kf_code code, const char *fmt, ...) __attribute__((format(printf,
 /* Prints usage for the current command (from main.c's table). */
 int cli_usage(const kf_cli *cli, bool to_stderr);
 
+/* Opens the ledger with every module attached (grants, donations). */
 kf_code cli_open(const kf_cli *cli, kf_ledger **out, kf_err *err);
+
+/* One signed write: opens the ledger, unlocks the signing key, begins a
+ * transaction, calls fn, commits (or aborts on any error) and closes.
+ * Returns the exit code (errors printed). */
+typedef kf_code (*cli_write_fn)(kf_txn *t, void *arg, kf_err *err);
+int cli_write(const kf_cli *cli, cli_write_fn fn, void *arg);
+
+/* Parses a yen amount option (whole number, min..KF_YEN_MAX_ONE). */
+bool cli_yen(const char *what, const char *s, kf_yen min, kf_yen *out, kf_err *err);
+/* A date option, defaulting to today (KIFU_NOW) when s is NULL. */
+bool cli_date(const char *what, const char *s, char out[11], kf_err *err);
+/* A fiscal year option, defaulting to the current FY under the rules. */
+bool cli_fy(kf_ledger *l, const char *s, int *fy, kf_err *err);
 /* Loads the signing key given by --key / KIFU_KEY (passphrase from
  * KIFU_PASSPHRASE or the terminal). */
 kf_code cli_signer(const kf_cli *cli, kf_signer *out, kf_err *err);
@@ -76,5 +90,26 @@ int cmd_verify(kf_cli *cli, int argc, char **argv);
 int cmd_checkpoint(kf_cli *cli, int argc, char **argv);
 int cmd_cosign(kf_cli *cli, int argc, char **argv);
 int cmd_prove(kf_cli *cli, int argc, char **argv);
+int cmd_reindex(kf_cli *cli, int argc, char **argv);
+int cmd_rules_load(kf_cli *cli, int argc, char **argv);
+int cmd_rules_show(kf_cli *cli, int argc, char **argv);
+int cmd_group_add(kf_cli *cli, int argc, char **argv);
+int cmd_group_update(kf_cli *cli, int argc, char **argv);
+int cmd_group_deregister(kf_cli *cli, int argc, char **argv);
+int cmd_group_list(kf_cli *cli, int argc, char **argv);
+int cmd_donate(kf_cli *cli, int argc, char **argv);
+int cmd_void(kf_cli *cli, int argc, char **argv);
+int cmd_balance(kf_cli *cli, int argc, char **argv);
+int cmd_erase(kf_cli *cli, int argc, char **argv);
+int cmd_member_add(kf_cli *cli, int argc, char **argv);
+int cmd_member_list(kf_cli *cli, int argc, char **argv);
+int cmd_partner_add(kf_cli *cli, int argc, char **argv);
+int cmd_partner_list(kf_cli *cli, int argc, char **argv);
+int cmd_partner_clicks(kf_cli *cli, int argc, char **argv);
+int cmd_partner_pay(kf_cli *cli, int argc, char **argv);
+int cmd_partner_show(kf_cli *cli, int argc, char **argv);
+int cmd_box_add(kf_cli *cli, int argc, char **argv);
+int cmd_box_list(kf_cli *cli, int argc, char **argv);
+int cmd_box_collect(kf_cli *cli, int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * kifu init: a new ledger with its genesis entry and first admin key.
  */
 #include "cli.h"
+#include "kifu/grants.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,10 @@
 
 int cmd_init(kf_cli *cli, int argc, char **argv)
 {
-    const char *fund = NULL, *admin = NULL, *key_out = NULL, *origin = NULL;
-    const kf_opt opts[] = {{"fund", OPT_VALUE, &fund},
-                           {"admin", OPT_VALUE, &admin},
-                           {"key-out", OPT_VALUE, &key_out},
-                           {"origin", OPT_VALUE, &origin},
-                           {NULL, 0, NULL}};
+    const char *fund = NULL, *admin = NULL, *key_out = NULL, *origin = NULL, *rules = NULL;
+    const kf_opt opts[] = {{"fund", OPT_VALUE, &fund},       {"admin", OPT_VALUE, &admin},
+                           {"key-out", OPT_VALUE, &key_out}, {"origin", OPT_VALUE, &origin},
+                           {"rules", OPT_VALUE, &rules},     {NULL, 0, NULL}};
     const char *pos[1];
     int npos;
     kf_err err = {0};
@@ -34,6 +33,18 @@ int cmd_init(kf_cli *cli, int argc, char **argv)
     if (stat(key_out, &sb) == 0)
         return cli_errorf(KF_BAD_INPUT, "%s already exists; refusing to overwrite a key file",
                           key_out);
+    kf_buf rules_text = {0};
+    if (rules) {
+        kf_rules *r = malloc(sizeof *r);
+        if (!r) return cli_errorf(KF_SYSTEM, "out of memory");
+        kf_code rc = cli_read_file(rules, &rules_text, 1 << 20, &err);
+        if (!rc) rc = kf_rules_parse(rules_text.data, rules_text.len, rules, r, &err);
+        free(r);
+        if (rc) {
+            kf_buf_free(&rules_text);
+            return cli_error(&err);
+        }
+    }
     if (kf_key_generate(admin, &admin_key, &err)) return cli_error(&err);
     if (kf_passphrase("KIFU_PASSPHRASE", key_out, true, pass, sizeof pass, &err))
         return cli_error(&err);
@@ -44,6 +55,27 @@ int cmd_init(kf_cli *cli, int argc, char **argv)
         unlink(key_out);
         sodium_memzero(&admin_key, sizeof admin_key);
         return cli_error(&err);
+    }
+    if (rules) {
+        /* The first rules version, in the commit right after the genesis. */
+        kf_txn *t = NULL;
+        int64_t rules_seq;
+        kf_code rc = kf_txn_begin(l, &admin_key, &t, &err);
+        if (!rc) {
+            rc = kf_rules_load(t, rules, rules_text.data, rules_text.len, &rules_seq, &err);
+            if (rc)
+                kf_txn_abort(t);
+            else
+                rc = kf_txn_commit(t, NULL, &err);
+        }
+        kf_buf_free(&rules_text);
+        if (rc) {
+            kf_ledger_close(l);
+            unlink(cli->db);
+            unlink(key_out);
+            sodium_memzero(&admin_key, sizeof admin_key);
+            return cli_error(&err);
+        }
     }
     kf_ledger_close(l);
     char vkey[KF_VKEY_MAX];

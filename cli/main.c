@@ -17,7 +17,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"init", cmd_init, "--fund NAME --admin NAME --key-out PATH [--origin ORIGIN]",
+    {"init", cmd_init, "--fund NAME --admin NAME --key-out PATH [--origin ORIGIN] [--rules FILE]",
      "create a new ledger and its first admin key"},
     {"key add", cmd_key_add,
      "NAME --role admin|treasurer|reviewer|auditor [--affiliation G1,G2] "
@@ -33,6 +33,47 @@ static const command commands[] = {
     {"cosign", cmd_cosign, "FILE [--out FILE]", "add an auditor's cosignature to a checkpoint"},
     {"prove", cmd_prove, "SEQ [--size N] [--json] | --from M [--size N] [--json]",
      "print an inclusion or consistency proof"},
+    {"rules load", cmd_rules_load, "FILE", "load a new version of the rules (admin)"},
+    {"rules show", cmd_rules_show, "[--json]", "print the rules in force"},
+    {"group add", cmd_group_add,
+     "ID --name N --type neighborhood|volunteer|npo|committee|other --founded YYYY-MM-DD "
+     "--members N [--fields f1,f2] [--status registered|provisional]",
+     "register a group (admin)"},
+    {"group update", cmd_group_update, "ID [--members N] [--status S] [--name N] [--fields f1,f2]",
+     "change a group's registry entry (admin)"},
+    {"group deregister", cmd_group_deregister, "ID --reason TEXT [--date D]",
+     "deregister a group; its pool's balance moves as the rules say (admin)"},
+    {"group list", cmd_group_list, "[--json]", "list groups with their pool balance"},
+    {"member add", cmd_member_add, "ID --name N --tier T --joined DATE",
+     "add a supporters' club member (admin)"},
+    {"member list", cmd_member_list, "[--fy Y] [--json]",
+     "members with their FY total and active/lapsed status"},
+    {"partner add", cmd_partner_add,
+     "ID --name N --per-click YEN --monthly-cap YEN [--to DESIGNATION]",
+     "add a click-fund partner (admin)"},
+    {"partner list", cmd_partner_list, "[--json]", "partners with pledged, paid, outstanding"},
+    {"partner show", cmd_partner_show, "ID [--json]",
+     "a partner's pledged/paid/outstanding by month"},
+    {"partner clicks", cmd_partner_clicks, "ID --month YYYY-MM --clicks N",
+     "record a month's clicks: pledge = min(clicks x rate, cap)"},
+    {"partner pay", cmd_partner_pay, "ID --amount YEN --date D [--ref EXTREF]",
+     "record a partner's payment (a donation)"},
+    {"box add", cmd_box_add, "ID --location TEXT --host TEXT [--to DESIGNATION]",
+     "add a donation box (admin)"},
+    {"box list", cmd_box_list, "[--json]", "boxes with their collections"},
+    {"box collect", cmd_box_collect,
+     "ID --date D --count-a YEN --count-b YEN --counters \"A,B\" [--seal BAG] "
+     "[--resolved YEN --note TEXT]",
+     "record a box collection counted by two people"},
+    {"donate", cmd_donate,
+     "--amount YEN [--date D] [--source S] [--to DESIGNATION] [--donor NAME] [--address TEXT] "
+     "[--ref EXTREF] [--method cash|transfer|card|slip] [--fee YEN]",
+     "record a donation"},
+    {"void", cmd_void, "SEQ --reason TEXT [--date D]", "reverse a donation"},
+    {"balance", cmd_balance, "[--fy Y] [--json]",
+     "in, out, balance, committed, available per pool"},
+    {"erase donor", cmd_erase, "REF | --seq SEQ", "delete a donor's personal data (admin)"},
+    {"reindex", cmd_reindex, "", "rebuild the derived tables from the entries"},
     {"help", NULL, "[COMMAND]", "show help"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -45,7 +86,7 @@ static void print_help(FILE *out)
           "                --json (machine-readable output), --help\n\ncommands:\n",
           out);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  kifu %-12s %s\n", commands[i].name, commands[i].about);
+        fprintf(out, "  kifu %-17s %s\n", commands[i].name, commands[i].about);
     fputs("\nexit codes: 0 done, 1 refused or verification failed, 2 bad usage or input,\n"
           "            3 system error\n",
           out);

@@ -2,6 +2,8 @@
  * Option parsing and helpers shared by the kifu commands.
  */
 #include "cli.h"
+#include "kifu/donations.h"
+#include "kifu/grants.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -86,7 +88,84 @@ kf_code cli_parse(kf_cli *cli, int argc, char **argv, const kf_opt *opts, const 
 
 kf_code cli_open(const kf_cli *cli, kf_ledger **out, kf_err *err)
 {
-    return kf_ledger_open(cli->db, out, err);
+    kf_ledger *l;
+    kf_code rc = kf_ledger_open(cli->db, &l, err);
+    if (rc) return rc;
+    if ((rc = kf_grants_attach(l, err)) || (rc = kf_donations_attach(l, err))) {
+        kf_ledger_close(l);
+        return rc;
+    }
+    *out = l;
+    return KF_OK;
+}
+
+int cli_write(const kf_cli *cli, cli_write_fn fn, void *arg)
+{
+    kf_err err = {0};
+    kf_ledger *l = NULL;
+    kf_signer signer;
+    kf_txn *t = NULL;
+    kf_code rc;
+    if ((rc = cli_open(cli, &l, &err))) return cli_error(&err);
+    if ((rc = cli_signer(cli, &signer, &err)) || (rc = kf_txn_begin(l, &signer, &t, &err)))
+        goto out;
+    if ((rc = fn(t, arg, &err))) {
+        kf_txn_abort(t);
+        goto out;
+    }
+    rc = kf_txn_commit(t, NULL, &err);
+out:
+    sodium_memzero(&signer, sizeof signer);
+    kf_ledger_close(l);
+    return rc ? cli_error(&err) : 0;
+}
+
+bool cli_yen(const char *what, const char *s, kf_yen min, kf_yen *out, kf_err *err)
+{
+    if (!s || !kf_parse_i64(s, out)) {
+        kf_fail(err, KF_BAD_INPUT, "%s '%s' is not a whole number of yen", what, s ? s : "");
+        return false;
+    }
+    if (*out < min || *out > KF_YEN_MAX_ONE) {
+        kf_fail(err, KF_BAD_INPUT, "%s %s must be between %lld and 1,000,000,000,000 yen", what, s,
+                (long long)min);
+        return false;
+    }
+    return true;
+}
+
+bool cli_date(const char *what, const char *s, char out[11], kf_err *err)
+{
+    if (!s) return kf_today(out, err);
+    if (!kf_parse_date(s, NULL, NULL, NULL)) {
+        kf_fail(err, KF_BAD_INPUT, "%s '%s' is not a real date YYYY-MM-DD", what, s);
+        return false;
+    }
+    snprintf(out, 11, "%s", s);
+    return true;
+}
+
+bool cli_fy(kf_ledger *l, const char *s, int *fy, kf_err *err)
+{
+    int64_t v;
+    if (s) {
+        if (!kf_parse_i64(s, &v) || v < 1900 || v > 9999) {
+            kf_fail(err, KF_BAD_INPUT, "--fy '%s' is not a fiscal year like 2026", s);
+            return false;
+        }
+        *fy = (int)v;
+        return true;
+    }
+    char today[11];
+    kf_rules *r = malloc(sizeof *r);
+    if (!r || !kf_today(today, err) || kf_rules_current(l, r, NULL, err)) {
+        if (!r) kf_fail(err, KF_SYSTEM, "out of memory");
+        free(r);
+        return false;
+    }
+    *fy = kf_rules_fy(r, today);
+    free(r);
+    return true;
 }
 
 kf_code cli_signer(const kf_cli *cli, kf_signer *out, kf_err *err)

@@ -301,3 +301,14 @@ void kf_buf_free(kf_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+bool kf_id_valid(const char *id)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len > 64) return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return false;
+    return true;
+}

@@ -12,6 +12,7 @@ struct kf_ledger {
     kf_index indexes[KF_MAX_INDEXES];
     int nindexes;
     sqlite3_stmt *get_leaf, *get_node; /* prepared lazily by the node reader */
+    sqlite3_stmt *pool_sel, *pool_put; /* prepared lazily by kf_pools_move */
 };
 
 /* A parsed commit record (docs/FORMAT.md §3). */

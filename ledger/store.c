@@ -41,15 +41,6 @@ static const char *schema_sql =
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
     "CREATE TRIGGER commits_no_delete BEFORE DELETE ON commits"
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
-    "CREATE TRIGGER entries_no_replace BEFORE INSERT ON entries"
-    " WHEN EXISTS (SELECT 1 FROM entries WHERE seq = NEW.seq)"
-    " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
-    "CREATE TRIGGER commits_no_replace BEFORE INSERT ON commits"
-    " WHEN EXISTS (SELECT 1 FROM commits WHERE id = NEW.id)"
-    " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
-    "CREATE TRIGGER nodes_no_replace BEFORE INSERT ON nodes"
-    " WHEN EXISTS (SELECT 1 FROM nodes WHERE idx = NEW.idx)"
-    " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
     "CREATE TRIGGER nodes_no_update BEFORE UPDATE ON nodes"
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;"
     "CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes"
@@ -112,7 +103,9 @@ static kf_code configure(kf_ledger *l, kf_err *err)
 {
     sqlite3_busy_timeout(l->db, 60000);
     if (sqlite3_exec(l->db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                     /* INSERT OR REPLACE then fires the delete triggers. */
+                     " PRAGMA recursive_triggers=ON;",
                      NULL, NULL, NULL) != SQLITE_OK)
         return kf_db_fail(l, err, "setting up");
     return KF_OK;
@@ -135,6 +128,10 @@ void kf_ledger_close(kf_ledger *l)
     if (!l) return;
     sqlite3_finalize(l->get_leaf);
     sqlite3_finalize(l->get_node);
+    sqlite3_finalize(l->pool_sel);
+    sqlite3_finalize(l->pool_put);
+    for (int i = 0; i < l->nindexes; i++)
+        if (l->indexes[i].close) l->indexes[i].close(l->indexes[i].ctx);
     sqlite3_close(l->db);
     free(l->path);
     free(l);
@@ -534,7 +531,7 @@ static kf_code txn_load(kf_txn *t, kf_err *err)
 
 kf_code kf_txn_begin(kf_ledger *l, const kf_signer *signer, kf_txn **out, kf_err *err)
 {
-    kf_txn *t;
+    kf_txn *t = NULL;
     kf_key_info k;
     kf_code rc = txn_start(l, signer, 0, &t, err);
     if (rc) return rc;
@@ -709,10 +706,15 @@ static kf_code index_catch_up(kf_ledger *l, const kf_index *ix, bool rebuild, kf
         from = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
-    if (rebuild || version != ix->version) {
-        if ((rc = ix->reset(ix->ctx, l, err))) return rc;
-        from = 0;
-    }
+    bool ok;
+    int64_t size = pragma_int(l->db, "SELECT coalesce(max(seq),0) FROM entries", &ok);
+    if (!ok) return kf_db_fail(l, err, "reading the size");
+    if (!rebuild && version == ix->version && from == size) return KF_OK;
+    /* Entries appended without this index, or a new version: rebuild from
+     * the start, so that an index's state (e.g. the rules in force) is
+     * always derived in seq order from the genesis. */
+    if ((rc = ix->reset(ix->ctx, l, err))) return rc;
+    from = 0;
     replay_ctx c = {.l = l, .ix = ix, .err = err};
     rc = kf_ledger_scan(l, from + 1, NULL, replay_row, &c, err);
     if (c.rc) return c.rc;
@@ -749,8 +751,18 @@ kf_code kf_ledger_add_index(kf_ledger *l, const kf_index *ix, kf_err *err)
     if (l->nindexes == KF_MAX_INDEXES) return kf_fail(err, KF_SYSTEM, "too many indexes");
     l->indexes[l->nindexes++] = *ix;
     kf_code rc = index_sync(l, l->nindexes - 1, false, err);
-    if (rc) l->nindexes--;
+    if (rc) {
+        /* Not registered: the caller still owns ctx. */
+        l->nindexes--;
+    }
     return rc;
+}
+
+void *kf_ledger_index_ctx(kf_ledger *l, const char *name)
+{
+    for (int i = 0; i < l->nindexes; i++)
+        if (strcmp(l->indexes[i].name, name) == 0) return l->indexes[i].ctx;
+    return NULL;
 }
 
 kf_code kf_ledger_reindex(kf_ledger *l, kf_err *err)
@@ -984,4 +996,9 @@ kf_code kf_ledger_prove_consistency(kf_ledger *l, int64_t from, int64_t size,
                                     n) != 0)
         return kf_fail(err, KF_REFUSED, "the Merkle tree is damaged (run kifu verify)");
     return KF_OK;
+}
+
+void kf_ledger_flush_wal(kf_ledger *l)
+{
+    sqlite3_wal_checkpoint_v2(l->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }

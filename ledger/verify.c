@@ -29,6 +29,8 @@ typedef struct {
     bool trust_root_seen;
     kf_hash trust_root;
     int64_t nodes_checked;
+    kf_entry **ents; /* the current commit's entries, reused across commits */
+    size_t ents_cap;
 } verifier;
 
 /* Compares each node the frontier creates with the next stored node. */
@@ -148,8 +150,15 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
     /* The signer: a key the ledger had before this commit; for the genesis
      * commit, the admin key the genesis entry itself names. */
     kf_key_info signer;
-    kf_entry **ents = calloc((size_t)(c.last - c.first + 1), sizeof *ents);
-    if (!ents) return kf_fail(err, KF_SYSTEM, "out of memory");
+    size_t count = (size_t)(c.last - c.first + 1);
+    if (count > v->ents_cap) {
+        kf_entry **grown = realloc(v->ents, count * sizeof *grown);
+        if (!grown) return kf_fail(err, KF_SYSTEM, "out of memory");
+        v->ents = grown;
+        v->ents_cap = count;
+    }
+    kf_entry **ents = v->ents;
+    memset(ents, 0, count * sizeof *ents);
     int64_t n = 0;
     for (int64_t seq = c.first; seq <= c.last; seq++, n++)
         if ((rc = check_entry(v, &c, seq, &ents[n]))) goto out_free;
@@ -217,9 +226,8 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
         v->trust_root_seen = true;
     }
 out_free:
-    for (int64_t i = 0; i <= c.last - c.first; i++)
+    for (size_t i = 0; i < count; i++)
         kf_entry_free(ents[i]);
-    free(ents);
     return rc;
 }
 
@@ -316,6 +324,7 @@ out_end:
     sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
 out_note:
     free(v.keys);
+    free(v.ents);
     kf_note_free(&trust);
     return rc;
 }

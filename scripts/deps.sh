@@ -3,7 +3,7 @@
 # when it is missing. Safe to run again: it installs nothing that is there.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libsodium-dev libxlsxwriter-dev check
-      sqlite3 golang-go golang-golang-x-mod-dev)
+      libinih-dev libcsv-dev libssl-dev sqlite3 golang-go golang-golang-x-mod-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

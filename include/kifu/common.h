@@ -46,6 +46,9 @@ bool kf_parse_i64(const char *s, int64_t *out);
 /* Round v down to a multiple of step (step >= 1, v >= 0). */
 kf_yen kf_floor_to(kf_yen v, kf_yen step);
 
+/* An id (group, member, partner, box) is [A-Za-z0-9_-]{1,64}. */
+bool kf_id_valid(const char *id);
+
 /* Hex helpers. out must hold 2*n+1 bytes. */
 void kf_hex(const uint8_t *in, size_t n, char *out);
 bool kf_unhex(const char *hex, uint8_t *out, size_t n);

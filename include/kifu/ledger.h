@@ -67,6 +67,9 @@ void kf_ledger_close(kf_ledger *l);
 /* For modules' own derived tables only; never write the ledger tables. */
 sqlite3 *kf_ledger_db(kf_ledger *l);
 const char *kf_ledger_path(const kf_ledger *l);
+/* Checkpoints the WAL into the main file and truncates it (after erasing
+ * personal data, so no copy stays in the WAL). Best effort. */
+void kf_ledger_flush_wal(kf_ledger *l);
 
 kf_code kf_ledger_get_info(kf_ledger *l, kf_ledger_info *out, kf_err *err);
 
@@ -129,6 +132,7 @@ typedef struct {
     int version;      /* bump when the derived tables or their logic change */
     kf_code (*reset)(void *ctx, kf_ledger *l, kf_err *err); /* drop + create, empty */
     kf_code (*apply)(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err);
+    void (*close)(void *ctx); /* frees ctx when the ledger closes; may be NULL */
     void *ctx;
 } kf_index;
 
@@ -136,6 +140,8 @@ typedef struct {
 /* Registers an index and brings it up to date: rebuilt from all entries if
  * its version changed, caught up if entries were appended without it. */
 kf_code kf_ledger_add_index(kf_ledger *l, const kf_index *ix, kf_err *err);
+/* The ctx of the registered index `name`, or NULL. */
+void *kf_ledger_index_ctx(kf_ledger *l, const char *name);
 /* Rebuilds every registered index from the entries, in one transaction. */
 kf_code kf_ledger_reindex(kf_ledger *l, kf_err *err);
 

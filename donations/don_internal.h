@@ -1,0 +1,39 @@
+/* Internals shared by the files of donations/ (not a public header). */
+#ifndef KIFU_DON_INTERNAL_H
+#define KIFU_DON_INTERNAL_H
+
+#include "kifu/donations.h"
+#include "kifu/grants.h"
+
+#include <sqlite3.h>
+
+/* The donations index context: cached statements and the rules in force. */
+typedef struct {
+    kf_ledger *l;
+    sqlite3_stmt *ref_put, *source_get, *source_put;
+    kf_rules *rules;   /* cached rules in force, NULL until needed */
+    int64_t rules_seq; /* seq of the cached version */
+} don_ctx;
+
+don_ctx *don_ctx_of(kf_ledger *l);
+/* The rules in force (cached; refreshed after a rules.load). */
+kf_code don_rules(kf_ledger *l, const kf_rules **out, kf_err *err);
+
+/* Runs sql with text/int arguments: "s" for a string, "i" for int64, e.g.
+ * don_exec(l, err, "UPDATE t SET a=?1 WHERE id=?2", "is", amount, id). */
+kf_code don_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, ...);
+/* Runs a one-row query; *found tells whether a row came back; the columns
+ * are written to the pointers given after types ("s": char buffer of
+ * size 256+, "S": char buffer followed by its size, "i": int64_t *). */
+kf_code don_query(kf_ledger *l, kf_err *err, bool *found, const char *sql, const char *in_types,
+                  ...);
+
+/* Sets the designation of a donation-like entry and its pool split:
+ * to, credit_pool, credit#, credit_general#, fy#. Checks the designation
+ * exists (group registered or provisional, field/theme in the rules). */
+kf_code don_set_credit(kf_ledger *l, kf_entry *e, const char *to, const char *date, kf_yen net,
+                       kf_err *err);
+/* Money and personal data common to donation and box.collect entries. */
+kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *seq, kf_err *err);
+
+#endif

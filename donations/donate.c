@@ -1,0 +1,407 @@
+/*
+ * Donations: parsing, designation and pool split, recording, voids,
+ * personal data and erasure (SPEC §5.1, §5.3, §4.4).
+ *
+ * A `donation` entry (and a `box.collect`, which is a donation from a box)
+ * carries: amount#, date, fy#, source, to, credit_pool, credit#,
+ * credit_general#, and optionally fee#, method, ref, donor (the personal
+ * data commitment). credit + credit_general = amount - fee: the designated
+ * pool gets `credit`, general gets the rest (only a group designation
+ * splits, by the rules' designated_share rounded down to designated_round).
+ */
+#include "don_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+static const char *methods[] = {"cash", "transfer", "card", "slip"};
+
+static bool parse_money(const char *what, const char *s, kf_yen *out, kf_err *err)
+{
+    if (!kf_parse_i64(s, out)) {
+        kf_fail(err, KF_BAD_INPUT, "%s '%s' is not a whole number of yen", what, s);
+        return false;
+    }
+    return true;
+}
+
+kf_code kf_donation_parse(kf_donation *d, const char *amount, const char *date, const char *source,
+                          const char *to, const char *donor, const char *address, const char *ref,
+                          const char *method, const char *fee, kf_err *err)
+{
+    memset(d, 0, sizeof *d);
+    if (!amount || !*amount) return kf_fail(err, KF_BAD_INPUT, "amount is missing");
+    if (!parse_money("amount", amount, &d->amount, err)) return KF_BAD_INPUT;
+    if (d->amount <= 0)
+        return kf_fail(err, KF_BAD_INPUT, "amount %s must be more than 0 yen", amount);
+    if (d->amount > KF_YEN_MAX_ONE)
+        return kf_fail(err, KF_BAD_INPUT, "amount %s is above the limit of 1,000,000,000,000 yen",
+                       amount);
+    if (fee && *fee) {
+        if (!parse_money("fee", fee, &d->fee, err)) return KF_BAD_INPUT;
+        if (d->fee < 0) return kf_fail(err, KF_BAD_INPUT, "fee %s is negative", fee);
+        if (d->fee >= d->amount)
+            return kf_fail(err, KF_BAD_INPUT, "fee %s must be less than the amount %s", fee,
+                           amount);
+    }
+    if (!date || !*date) return kf_fail(err, KF_BAD_INPUT, "date is missing");
+    if (!kf_parse_date(date, NULL, NULL, NULL))
+        return kf_fail(err, KF_BAD_INPUT, "date '%s' is not a real date YYYY-MM-DD", date);
+    snprintf(d->date, sizeof d->date, "%s", date);
+    snprintf(d->source, sizeof d->source, "%s", source && *source ? source : "direct");
+    if (strcmp(d->source, "direct") != 0) {
+        const char *colon = strchr(d->source, ':');
+        bool known =
+            colon && (!strncmp(d->source, "member:", 7) || !strncmp(d->source, "partner:", 8) ||
+                      !strncmp(d->source, "box:", 4));
+        if (!known || !kf_id_valid(colon + 1))
+            return kf_fail(err, KF_BAD_INPUT,
+                           "source '%s' must be direct, member:ID, partner:ID or box:ID", source);
+    }
+    if (to && *to) {
+        if (strlen(to) >= sizeof d->to || !kf_pool_valid(to))
+            return kf_fail(err, KF_BAD_INPUT,
+                           "designation '%s' must be general, group:ID, field:CODE or theme:CODE",
+                           to);
+        snprintf(d->to, sizeof d->to, "%s", to);
+    }
+    if (method && *method) {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+            if (strcmp(method, methods[i]) == 0) ok = true;
+        if (!ok)
+            return kf_fail(err, KF_BAD_INPUT, "method '%s' must be cash, transfer, card or slip",
+                           method);
+        snprintf(d->method, sizeof d->method, "%s", method);
+    }
+    if (ref && *ref) {
+        if (strlen(ref) >= sizeof d->ref || !kf_utf8_valid(ref) || strpbrk(ref, "\r\n"))
+            return kf_fail(err, KF_BAD_INPUT, "ref '%s' must be one line under 128 bytes", ref);
+        snprintf(d->ref, sizeof d->ref, "%s", ref);
+    }
+    if (donor && *donor) {
+        if (!kf_utf8_valid(donor) || strlen(donor) >= 512)
+            return kf_fail(err, KF_BAD_INPUT, "donor name is not valid UTF-8 under 512 bytes");
+        d->donor = donor;
+    }
+    if (address && *address) {
+        if (!kf_utf8_valid(address) || strlen(address) >= 1024)
+            return kf_fail(err, KF_BAD_INPUT, "address is not valid UTF-8 under 1024 bytes");
+        d->address = address;
+    }
+    return KF_OK;
+}
+
+/* floor(v * num / den) without overflow (v, num >= 0, den > 0). */
+static kf_yen share_of(kf_yen v, const kf_ratio *r)
+{
+    __int128 p = (__int128)v * r->num / r->den;
+    return p > INT64_MAX ? INT64_MAX : (kf_yen)p;
+}
+
+kf_code don_set_credit(kf_ledger *l, kf_entry *e, const char *to, const char *date, kf_yen net,
+                       kf_err *err)
+{
+    const kf_rules *r;
+    kf_code rc = don_rules(l, &r, err);
+    if (rc) return rc;
+    kf_yen credit = net, general = 0;
+    if (strncmp(to, "group:", 6) == 0) {
+        kf_group g;
+        bool found;
+        if ((rc = kf_group_get(l, to + 6, &g, &found, err))) return rc;
+        if (!found)
+            return kf_fail(err, KF_REFUSED, "unknown group %s (see kifu group list)", to + 6);
+        if (g.status == KF_ST_DEREGISTERED)
+            return kf_fail(err, KF_REFUSED, "group %s is deregistered", to + 6);
+        credit = kf_floor_to(share_of(net, &r->designated_share), r->designated_round);
+        general = net - credit;
+    } else if (strncmp(to, "field:", 6) == 0) {
+        if (!kf_rules_field(r, to + 6))
+            return kf_fail(err, KF_REFUSED, "unknown field %s (see kifu rules show)", to + 6);
+    } else if (strncmp(to, "theme:", 6) == 0) {
+        if (!kf_rules_theme(r, to + 6))
+            return kf_fail(err, KF_REFUSED, "unknown theme %s (see kifu rules show)", to + 6);
+    } else if (strcmp(to, "general") != 0) {
+        return kf_fail(err, KF_BAD_INPUT, "designation '%s' is not a pool", to);
+    }
+    int fy = kf_rules_fy(r, date);
+    if (!(rc = kf_entry_set_str(e, "to", to, err)) &&
+        !(rc = kf_entry_set_str(e, "credit_pool", credit ? to : "general", err)) &&
+        !(rc = kf_entry_set_int(e, "credit", credit, err)) &&
+        !(rc = kf_entry_set_int(e, "credit_general", general, err)))
+        rc = kf_entry_set_int(e, "fy", fy, err);
+    return rc;
+}
+
+kf_code kf_don_ref_exists(kf_ledger *l, const char *ref, bool *exists, kf_err *err)
+{
+    int64_t seq;
+    return don_query(l, err, exists, "SELECT seq FROM don_refs WHERE ref=?", "s", ref, &seq);
+}
+
+void kf_personal_commitment(const uint8_t salt[16], const char *name, const char *address,
+                            char out[65])
+{
+    crypto_hash_sha256_state st;
+    uint8_t h[32];
+    static const char tag[] = "kifu.personal.v1\n";
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)tag, sizeof tag - 1);
+    crypto_hash_sha256_update(&st, salt, 16);
+    crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
+    crypto_hash_sha256_update(&st, (const uint8_t *)"", 1);
+    crypto_hash_sha256_update(&st, (const uint8_t *)address, strlen(address));
+    crypto_hash_sha256_final(&st, h);
+    kf_hex(h, 32, out);
+}
+
+/* A fresh salt; reproducible from KIFU_TEST_SEED and seq in tests. */
+static void make_salt(int64_t seq, uint8_t salt[16])
+{
+    const char *test_seed = getenv("KIFU_TEST_SEED");
+    uint8_t ts[32], h[32];
+    if (test_seed && kf_unhex(test_seed, ts, 32)) {
+        crypto_hash_sha256_state st;
+        crypto_hash_sha256_init(&st);
+        crypto_hash_sha256_update(&st, ts, 32);
+        crypto_hash_sha256_update(&st, (const uint8_t *)"salt", 4);
+        crypto_hash_sha256_update(&st, (const uint8_t *)&seq, sizeof seq);
+        crypto_hash_sha256_final(&st, h);
+        memcpy(salt, h, 16);
+    } else {
+        randombytes_buf(salt, 16);
+    }
+}
+
+kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *seq, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_code rc;
+    kf_yen net = d->amount - d->fee;
+    uint8_t salt[16];
+    char commit[65];
+    bool personal = d->donor || d->address;
+    if ((rc = kf_entry_set_int(e, "amount", d->amount, err)) ||
+        (rc = kf_entry_set_str(e, "date", d->date, err)) ||
+        (rc = kf_entry_set_str(e, "source", d->source, err)) ||
+        (d->fee && (rc = kf_entry_set_int(e, "fee", d->fee, err))) ||
+        (*d->method && (rc = kf_entry_set_str(e, "method", d->method, err))) ||
+        (*d->ref && (rc = kf_entry_set_str(e, "ref", d->ref, err))) ||
+        (rc = don_set_credit(l, e, *d->to ? d->to : "general", d->date, net, err)))
+        return rc;
+    if (*d->ref) {
+        bool exists;
+        if ((rc = kf_don_ref_exists(l, d->ref, &exists, err))) return rc;
+        if (exists) return kf_fail(err, KF_REFUSED, "ref '%s' is already recorded", d->ref);
+    }
+    if (personal) {
+        make_salt(kf_txn_size(t) + 1, salt);
+        kf_personal_commitment(salt, d->donor ? d->donor : "", d->address ? d->address : "",
+                               commit);
+        if ((rc = kf_entry_set_str(e, "donor", commit, err))) return rc;
+    }
+    if ((rc = kf_txn_append(t, e, err))) return rc;
+    *seq = e->seq;
+    if (personal) {
+        sqlite3 *db = kf_ledger_db(l);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, "INSERT INTO personal(seq, salt, name, address) VALUES(?,?,?,?)",
+                               -1, &st, NULL) != SQLITE_OK)
+            return kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
+        sqlite3_bind_int64(st, 1, e->seq);
+        sqlite3_bind_blob(st, 2, salt, 16, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, d->donor ? d->donor : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, d->address ? d->address : "", -1, SQLITE_STATIC);
+        int s = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (s != SQLITE_DONE)
+            return kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
+    }
+    return KF_OK;
+}
+
+/* Checks a partner payment against what is pledged and unpaid. */
+static kf_code check_partner_pay(kf_ledger *l, const char *id, kf_yen amount, char *dest,
+                                 size_t destsz, kf_err *err)
+{
+    int64_t pledged, paid;
+    bool found;
+    kf_code rc =
+        don_query(l, err, &found, "SELECT pledged, paid, dest FROM don_partners WHERE id=?", "s",
+                  id, &pledged, &paid, dest, destsz);
+    if (rc) return rc;
+    if (!found) return kf_fail(err, KF_REFUSED, "unknown partner %s (see kifu partner list)", id);
+    kf_yen outstanding = pledged - paid;
+    if (amount > outstanding)
+        return kf_fail(err, KF_REFUSED,
+                       "partner %s: payment of %lld yen is more than the %lld yen pledged and "
+                       "unpaid",
+                       id, (long long)amount, (long long)outstanding);
+    return KF_OK;
+}
+
+kf_code kf_don_donate(kf_txn *t, const kf_donation *d, int64_t *seq, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_donation copy = *d;
+    kf_code rc;
+    bool found;
+    if (!strncmp(d->source, "member:", 7)) {
+        char name[256];
+        if ((rc = don_query(l, err, &found, "SELECT name FROM don_members WHERE id=?", "s",
+                            d->source + 7, name, sizeof name)))
+            return rc;
+        if (!found)
+            return kf_fail(err, KF_REFUSED, "unknown member %s (see kifu member list)",
+                           d->source + 7);
+    } else if (!strncmp(d->source, "partner:", 8)) {
+        char dest[KF_POOL_MAX];
+        if ((rc = check_partner_pay(l, d->source + 8, d->amount, dest, sizeof dest, err)))
+            return rc;
+        if (!*copy.to) snprintf(copy.to, sizeof copy.to, "%s", dest);
+    } else if (!strncmp(d->source, "box:", 4)) {
+        return kf_fail(err, KF_BAD_INPUT,
+                       "record donation boxes with kifu box collect (two counts), not as a "
+                       "donation");
+    }
+    kf_entry *e = kf_entry_new("donation");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    rc = don_append_money(t, e, &copy, seq, err);
+    kf_entry_free(e);
+    return rc;
+}
+
+/* Refuses if any of the pools is left with negative available money. */
+static kf_code check_available(kf_ledger *l, const char *pool1, const char *pool2, int64_t seq,
+                               kf_err *err)
+{
+    const char *pools[2] = {pool1, pool2};
+    for (int i = 0; i < 2; i++) {
+        kf_pool_figures f;
+        if (!pools[i]) continue;
+        kf_code rc = kf_pool_get(l, pools[i], &f, err);
+        if (rc) return rc;
+        if (f.available < 0)
+            return kf_fail(err, KF_REFUSED,
+                           "voiding seq %lld would leave pool %s with %lld yen available (money "
+                           "already committed or paid out)",
+                           (long long)seq, pools[i], (long long)f.available);
+    }
+    return KF_OK;
+}
+
+kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date, int64_t *void_seq,
+                    kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_entry *orig = NULL, *e = NULL;
+    kf_code rc;
+    bool found;
+    int64_t by;
+    if (!reason || !*reason) return kf_fail(err, KF_BAD_INPUT, "a void needs --reason");
+    if (!kf_parse_date(date, NULL, NULL, NULL))
+        return kf_fail(err, KF_BAD_INPUT, "date '%s' is not a real date YYYY-MM-DD", date);
+    if (seq < 1 || seq > kf_txn_size(t))
+        return kf_fail(err, KF_BAD_INPUT, "no entry with seq %lld", (long long)seq);
+    if ((rc = kf_ledger_entry(l, seq, &orig, err))) return rc;
+    if (strcmp(orig->kind, "donation") != 0 && strcmp(orig->kind, "box.collect") != 0) {
+        rc = kf_fail(err, KF_REFUSED, "seq %lld is a %s, not a donation", (long long)seq,
+                     orig->kind);
+        goto out;
+    }
+    if ((rc = don_query(l, err, &found, "SELECT void_seq FROM don_voids WHERE seq=?", "i", seq,
+                        &by)))
+        goto out;
+    if (found) {
+        rc = kf_fail(err, KF_REFUSED, "seq %lld was already voided by seq %lld", (long long)seq,
+                     (long long)by);
+        goto out;
+    }
+    const kf_rules *r;
+    if ((rc = don_rules(l, &r, err))) goto out;
+    int64_t amount, credit, general, orig_fy;
+    const char *pool = kf_entry_str(orig, "credit_pool"), *source = kf_entry_str(orig, "source");
+    if (!kf_entry_int(orig, "amount", &amount) || !kf_entry_int(orig, "credit", &credit) ||
+        !kf_entry_int(orig, "credit_general", &general) || !kf_entry_int(orig, "fy", &orig_fy) ||
+        !pool || !source) {
+        rc = kf_fail(err, KF_REFUSED, "seq %lld: donation lacks its amounts", (long long)seq);
+        goto out;
+    }
+    if (!(e = kf_entry_new("donation.void"))) {
+        rc = kf_fail(err, KF_SYSTEM, "out of memory");
+        goto out;
+    }
+    if ((rc = kf_entry_set_int(e, "void", seq, err)) ||
+        (rc = kf_entry_set_str(e, "reason", reason, err)) ||
+        (rc = kf_entry_set_str(e, "date", date, err)) ||
+        (rc = kf_entry_set_int(e, "fy", kf_rules_fy(r, date), err)) ||
+        (rc = kf_entry_set_int(e, "void_fy", orig_fy, err)) ||
+        (rc = kf_entry_set_int(e, "amount", amount, err)) ||
+        (rc = kf_entry_set_str(e, "source", source, err)) ||
+        (rc = kf_entry_set_str(e, "credit_pool", pool, err)) ||
+        (rc = kf_entry_set_int(e, "credit", credit, err)) ||
+        (rc = kf_entry_set_int(e, "credit_general", general, err)) ||
+        (rc = kf_txn_append(t, e, err)))
+        goto out;
+    *void_seq = e->seq;
+    rc = check_available(l, credit ? pool : NULL, general ? "general" : NULL, seq, err);
+out:
+    kf_entry_free(orig);
+    kf_entry_free(e);
+    return rc;
+}
+
+kf_code kf_don_personal(kf_ledger *l, int64_t seq, kf_personal *out, kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    memset(out, 0, sizeof *out);
+    if (sqlite3_prepare_v2(db, "SELECT salt, name, address FROM personal WHERE seq=?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading personal data: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, seq);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
+        out->present = true;
+        memcpy(out->salt, sqlite3_column_blob(st, 0), 16);
+        snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(out->address, sizeof out->address, "%s", (const char *)sqlite3_column_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return kf_fail(err, KF_SYSTEM, "reading personal data: %s", sqlite3_errmsg(db));
+    return KF_OK;
+}
+
+kf_code kf_don_erase(kf_txn *t, int64_t seq, const char *ref, int64_t *erase_seq, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_code rc;
+    bool found;
+    if (ref) {
+        if ((rc =
+                 don_query(l, err, &found, "SELECT seq FROM don_refs WHERE ref=?", "s", ref, &seq)))
+            return rc;
+        if (!found) return kf_fail(err, KF_BAD_INPUT, "no donation with ref '%s'", ref);
+    }
+    kf_personal p;
+    if ((rc = kf_don_personal(l, seq, &p, err))) return rc;
+    bool present = p.present;
+    sodium_memzero(&p, sizeof p);
+    if (!present)
+        return kf_fail(err, KF_REFUSED, "no personal data is kept for seq %lld", (long long)seq);
+    /* secure_delete overwrites the freed content in the database pages. */
+    if (sqlite3_exec(kf_ledger_db(l), "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "cannot enable secure_delete");
+    if ((rc = don_exec(l, err, "DELETE FROM personal WHERE seq=?1", "i", seq))) return rc;
+    kf_entry *e = kf_entry_new("personal.erase");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_entry_set_int(e, "donation", seq, err)) && !(rc = kf_txn_append(t, e, err)))
+        *erase_seq = e->seq;
+    kf_entry_free(e);
+    return rc;
+}

@@ -1,0 +1,417 @@
+/*
+ * Sources of money in (SPEC §5.2): supporters' club members, click-fund
+ * partners (monthly clicks and payments) and donation boxes (collections
+ * counted by two people).
+ *
+ * Entries: member.add (id, name, tier, joined); partner.add (id, name,
+ * per_click#, monthly_cap#, to); box.add (id, location, host, to);
+ * partner.clicks (partner, month, clicks#, pledge#); box.collect (a donation
+ * from box:ID with count_a#, count_b#, counters, seal, resolved#, note).
+ */
+#include "don_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends e, returning its seq. Frees e. */
+static kf_code append(kf_txn *t, kf_entry *e, int64_t *seq, kf_code rc, kf_err *err)
+{
+    if (!rc) rc = kf_txn_append(t, e, err);
+    if (!rc && seq) *seq = e->seq;
+    kf_entry_free(e);
+    return rc;
+}
+
+static kf_code exists(kf_ledger *l, const char *table, const char *id, bool *found, kf_err *err)
+{
+    char sql[128];
+    int64_t seq;
+    snprintf(sql, sizeof sql, "SELECT seq FROM %s WHERE id=?", table);
+    return don_query(l, err, found, sql, "s", id, &seq);
+}
+
+static kf_code check_new_id(kf_ledger *l, const char *table, const char *what, const char *id,
+                            kf_err *err)
+{
+    bool found;
+    if (!kf_id_valid(id))
+        return kf_fail(err, KF_BAD_INPUT, "%s id '%s' must be 1-64 of A-Z a-z 0-9 _ -", what, id);
+    kf_code rc = exists(l, table, id, &found, err);
+    if (rc) return rc;
+    if (found) return kf_fail(err, KF_REFUSED, "%s %s already exists", what, id);
+    return KF_OK;
+}
+
+static kf_code check_text(const char *what, const char *s, kf_err *err)
+{
+    if (!s || !*s) return kf_fail(err, KF_BAD_INPUT, "%s is missing", what);
+    if (!kf_utf8_valid(s) || strlen(s) > 255 || strpbrk(s, "\r\n"))
+        return kf_fail(err, KF_BAD_INPUT, "%s must be one line of UTF-8 under 256 bytes", what);
+    return KF_OK;
+}
+
+/* Checks a designation exists (without recording anything). */
+static kf_code check_designation(kf_ledger *l, const char *to, kf_err *err)
+{
+    if (!kf_pool_valid(to))
+        return kf_fail(err, KF_BAD_INPUT,
+                       "designation '%s' must be general, group:ID, field:CODE or theme:CODE", to);
+    kf_entry *probe = kf_entry_new("probe");
+    if (!probe) return kf_fail(err, KF_SYSTEM, "out of memory");
+    kf_code rc = don_set_credit(l, probe, to, "2000-04-01", 1, err);
+    kf_entry_free(probe);
+    return rc;
+}
+
+kf_code kf_don_member_add(kf_txn *t, const char *id, const char *name, const char *tier,
+                          const char *joined, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    const kf_rules *r;
+    kf_code rc;
+    if ((rc = check_new_id(l, "don_members", "member", id, err)) ||
+        (rc = check_text("--name", name, err)) || (rc = don_rules(l, &r, err)))
+        return rc;
+    if (!tier || !kf_rules_tier(r, tier))
+        return kf_fail(err, KF_BAD_INPUT, "unknown tier '%s' (the rules' [tiers] section)",
+                       tier ? tier : "");
+    if (!joined || !kf_parse_date(joined, NULL, NULL, NULL))
+        return kf_fail(err, KF_BAD_INPUT, "--joined '%s' is not a date YYYY-MM-DD",
+                       joined ? joined : "");
+    kf_entry *e = kf_entry_new("member.add");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
+        !(rc = kf_entry_set_str(e, "name", name, err)) &&
+        !(rc = kf_entry_set_str(e, "tier", tier, err)))
+        rc = kf_entry_set_str(e, "joined", joined, err);
+    return append(t, e, NULL, rc, err);
+}
+
+kf_code kf_don_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_click,
+                           kf_yen monthly_cap, const char *to, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_code rc;
+    if (!to || !*to) to = "general";
+    if ((rc = check_new_id(l, "don_partners", "partner", id, err)) ||
+        (rc = check_text("--name", name, err)))
+        return rc;
+    if (per_click <= 0 || per_click > KF_YEN_MAX_ONE)
+        return kf_fail(err, KF_BAD_INPUT, "--per-click must be more than 0 yen");
+    if (monthly_cap <= 0 || monthly_cap > KF_YEN_MAX_ONE)
+        return kf_fail(err, KF_BAD_INPUT, "--monthly-cap must be more than 0 yen");
+    if ((rc = check_designation(l, to, err))) return rc;
+    kf_entry *e = kf_entry_new("partner.add");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
+        !(rc = kf_entry_set_str(e, "name", name, err)) &&
+        !(rc = kf_entry_set_int(e, "per_click", per_click, err)) &&
+        !(rc = kf_entry_set_int(e, "monthly_cap", monthly_cap, err)))
+        rc = kf_entry_set_str(e, "to", to, err);
+    return append(t, e, NULL, rc, err);
+}
+
+kf_code kf_don_box_add(kf_txn *t, const char *id, const char *location, const char *host,
+                       const char *to, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_code rc;
+    if (!to || !*to) to = "general";
+    if ((rc = check_new_id(l, "don_boxes", "box", id, err)) ||
+        (rc = check_text("--location", location, err)) || (rc = check_text("--host", host, err)) ||
+        (rc = check_designation(l, to, err)))
+        return rc;
+    kf_entry *e = kf_entry_new("box.add");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
+        !(rc = kf_entry_set_str(e, "location", location, err)) &&
+        !(rc = kf_entry_set_str(e, "host", host, err)))
+        rc = kf_entry_set_str(e, "to", to, err);
+    return append(t, e, NULL, rc, err);
+}
+
+static bool valid_month(const char *m)
+{
+    char date[11];
+    if (strlen(m) != 7) return false;
+    snprintf(date, sizeof date, "%s-01", m);
+    return kf_parse_date(date, NULL, NULL, NULL);
+}
+
+kf_code kf_don_partner_clicks(kf_txn *t, const char *id, const char *month, int64_t clicks,
+                              int64_t *seq, kf_yen *pledge, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    int64_t per, cap, prev;
+    char dest[KF_POOL_MAX];
+    bool found;
+    kf_code rc;
+    if (!month || !valid_month(month))
+        return kf_fail(err, KF_BAD_INPUT, "--month '%s' is not YYYY-MM", month ? month : "");
+    if (clicks < 0) return kf_fail(err, KF_BAD_INPUT, "--clicks must be 0 or more");
+    if ((rc = don_query(l, err, &found,
+                        "SELECT per_click, monthly_cap, dest FROM don_partners WHERE id=?", "s", id,
+                        &per, &cap, dest, sizeof dest)))
+        return rc;
+    if (!found) return kf_fail(err, KF_REFUSED, "unknown partner %s (see kifu partner list)", id);
+    if ((rc = don_query(l, err, &found,
+                        "SELECT seq FROM don_partner_months WHERE partner=? AND month=?", "ss", id,
+                        month, &prev)))
+        return rc;
+    if (found)
+        return kf_fail(err, KF_REFUSED,
+                       "partner %s: clicks for %s were already recorded at seq %lld", id, month,
+                       (long long)prev);
+    kf_yen total;
+    *pledge = kf_mul(clicks, per, &total) && total < cap ? total : cap;
+    kf_entry *e = kf_entry_new("partner.clicks");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_entry_set_str(e, "partner", id, err)) &&
+        !(rc = kf_entry_set_str(e, "month", month, err)) &&
+        !(rc = kf_entry_set_int(e, "clicks", clicks, err)))
+        rc = kf_entry_set_int(e, "pledge", *pledge, err);
+    return append(t, e, seq, rc, err);
+}
+
+kf_code kf_don_partner_pay(kf_txn *t, const char *id, kf_yen amount, const char *date,
+                           const char *ref, int64_t *seq, kf_err *err)
+{
+    kf_donation d;
+    char amount_s[32], source[KF_POOL_MAX];
+    snprintf(amount_s, sizeof amount_s, "%lld", (long long)amount);
+    snprintf(source, sizeof source, "partner:%s", id);
+    if (!kf_id_valid(id)) return kf_fail(err, KF_BAD_INPUT, "partner id '%s' is not valid", id);
+    kf_code rc =
+        kf_donation_parse(&d, amount_s, date, source, NULL, NULL, NULL, ref, "transfer", NULL, err);
+    if (rc) return rc;
+    return kf_don_donate(t, &d, seq, err);
+}
+
+kf_code kf_don_box_collect(kf_txn *t, const kf_box_collection *c, int64_t *seq, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    char dest[KF_POOL_MAX], loc[256];
+    bool found;
+    kf_code rc;
+    if ((rc = don_query(l, err, &found, "SELECT dest, location FROM don_boxes WHERE id=?", "s",
+                        c->id, dest, sizeof dest, loc, sizeof loc)))
+        return rc;
+    if (!found) return kf_fail(err, KF_REFUSED, "unknown box %s (see kifu box list)", c->id);
+    if (c->count_a < 0 || c->count_b < 0 || c->count_a > KF_YEN_MAX_ONE ||
+        c->count_b > KF_YEN_MAX_ONE)
+        return kf_fail(err, KF_BAD_INPUT, "counts must be between 0 and 1,000,000,000,000 yen");
+    const char *comma = strchr(c->counters, ',');
+    if (!comma || comma == c->counters || !comma[1] || strchr(comma + 1, ','))
+        return kf_fail(err, KF_BAD_INPUT, "--counters must name the two counters as \"A,B\"");
+    kf_yen amount = c->count_a;
+    if (c->count_a != c->count_b) {
+        if (c->resolved < 0)
+            return kf_fail(err, KF_REFUSED,
+                           "box %s: the counts differ (%lld and %lld yen); recount and record "
+                           "the agreed amount with --resolved YEN --note TEXT",
+                           c->id, (long long)c->count_a, (long long)c->count_b);
+        if (!*c->note)
+            return kf_fail(err, KF_BAD_INPUT, "--resolved needs a --note saying how it was agreed");
+        if (c->resolved > KF_YEN_MAX_ONE)
+            return kf_fail(err, KF_BAD_INPUT, "--resolved is above the limit");
+        amount = c->resolved;
+    } else if (c->resolved >= 0 && c->resolved != c->count_a) {
+        return kf_fail(err, KF_BAD_INPUT, "--resolved is only for counts that differ");
+    }
+    if (amount <= 0) return kf_fail(err, KF_BAD_INPUT, "box %s: nothing to record (0 yen)", c->id);
+    kf_donation d;
+    char amount_s[32], source[KF_POOL_MAX];
+    snprintf(amount_s, sizeof amount_s, "%lld", (long long)amount);
+    snprintf(source, sizeof source, "box:%s", c->id);
+    if ((rc = kf_donation_parse(&d, amount_s, c->date, source, dest, NULL, NULL, NULL, "cash", NULL,
+                                err)))
+        return rc;
+    kf_entry *e = kf_entry_new("box.collect");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if ((rc = kf_entry_set_str(e, "box", c->id, err)) ||
+        (rc = kf_entry_set_int(e, "count_a", c->count_a, err)) ||
+        (rc = kf_entry_set_int(e, "count_b", c->count_b, err)) ||
+        (rc = kf_entry_set_str(e, "counters", c->counters, err)) ||
+        (*c->seal && (rc = kf_entry_set_str(e, "seal", c->seal, err))) ||
+        (c->resolved >= 0 && c->count_a != c->count_b &&
+         ((rc = kf_entry_set_int(e, "resolved", c->resolved, err)) ||
+          (rc = kf_entry_set_str(e, "note", c->note, err))))) {
+        kf_entry_free(e);
+        return rc;
+    }
+    rc = don_append_money(t, e, &d, seq, err);
+    kf_entry_free(e);
+    return rc;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+#define GROW(arr, n, cap)                                                                          \
+    do {                                                                                           \
+        if ((n) == (cap)) {                                                                        \
+            size_t ncap = (cap) ? (cap)*2 : 16;                                                    \
+            void *grown = realloc((arr), ncap * sizeof *(arr));                                    \
+            if (!grown) goto out_oom;                                                              \
+            (arr) = grown;                                                                         \
+            (cap) = ncap;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? (const char *)s : "";
+}
+
+kf_code kf_don_members(kf_ledger *l, int fy, kf_member **out, size_t *n, kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    const kf_rules *r;
+    size_t cap = 0;
+    kf_code rc = don_rules(l, &r, err);
+    *out = NULL;
+    *n = 0;
+    if (rc) return rc;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT m.id, m.name, m.tier, m.joined, m.seq, coalesce(s.gross, 0) "
+                           "FROM don_members m LEFT JOIN don_source_fy s "
+                           "ON s.source = 'member:' || m.id AND s.fy = ?1 ORDER BY m.id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading members: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int(st, 1, fy);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        GROW(*out, *n, cap);
+        kf_member *m = &(*out)[(*n)++];
+        memset(m, 0, sizeof *m);
+        snprintf(m->id, sizeof m->id, "%s", col(st, 0));
+        snprintf(m->name, sizeof m->name, "%s", col(st, 1));
+        snprintf(m->tier, sizeof m->tier, "%s", col(st, 2));
+        snprintf(m->joined, sizeof m->joined, "%s", col(st, 3));
+        m->seq = sqlite3_column_int64(st, 4);
+        m->fy_total = sqlite3_column_int64(st, 5);
+        const kf_tier *tier = kf_rules_tier(r, m->tier);
+        m->tier_min = tier ? tier->min : 0;
+        m->active = m->fy_total >= m->tier_min;
+    }
+    sqlite3_finalize(st);
+    return KF_OK;
+out_oom:
+    sqlite3_finalize(st);
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return kf_fail(err, KF_SYSTEM, "out of memory");
+}
+
+kf_code kf_don_partners(kf_ledger *l, kf_partner **out, size_t *n, kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, name, dest, per_click, monthly_cap, pledged, paid, seq "
+                           "FROM don_partners ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading partners: %s", sqlite3_errmsg(db));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        GROW(*out, *n, cap);
+        kf_partner *p = &(*out)[(*n)++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->id, sizeof p->id, "%s", col(st, 0));
+        snprintf(p->name, sizeof p->name, "%s", col(st, 1));
+        snprintf(p->to, sizeof p->to, "%s", col(st, 2));
+        p->per_click = sqlite3_column_int64(st, 3);
+        p->monthly_cap = sqlite3_column_int64(st, 4);
+        p->pledged = sqlite3_column_int64(st, 5);
+        p->paid = sqlite3_column_int64(st, 6);
+        p->seq = sqlite3_column_int64(st, 7);
+    }
+    sqlite3_finalize(st);
+    return KF_OK;
+out_oom:
+    sqlite3_finalize(st);
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return kf_fail(err, KF_SYSTEM, "out of memory");
+}
+
+kf_code kf_don_partner_months(kf_ledger *l, const char *id, kf_partner_month **out, size_t *n,
+                              kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int64_t paid;
+    bool found;
+    *out = NULL;
+    *n = 0;
+    kf_code rc =
+        don_query(l, err, &found, "SELECT paid FROM don_partners WHERE id=?", "s", id, &paid);
+    if (rc) return rc;
+    if (!found) return kf_fail(err, KF_BAD_INPUT, "unknown partner %s", id);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT month, clicks, pledge FROM don_partner_months "
+                           "WHERE partner=? ORDER BY month",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading partner months: %s", sqlite3_errmsg(db));
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    /* Payments are applied to the oldest pledged month first. */
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        GROW(*out, *n, cap);
+        kf_partner_month *m = &(*out)[(*n)++];
+        memset(m, 0, sizeof *m);
+        snprintf(m->month, sizeof m->month, "%s", col(st, 0));
+        m->clicks = sqlite3_column_int64(st, 1);
+        m->pledged = sqlite3_column_int64(st, 2);
+        m->paid = paid < m->pledged ? paid : m->pledged;
+        paid -= m->paid;
+        m->outstanding = m->pledged - m->paid;
+    }
+    sqlite3_finalize(st);
+    return KF_OK;
+out_oom:
+    sqlite3_finalize(st);
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return kf_fail(err, KF_SYSTEM, "out of memory");
+}
+
+kf_code kf_don_boxes(kf_ledger *l, kf_box **out, size_t *n, kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, location, host, dest, seq, collected, collections "
+                           "FROM don_boxes ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading boxes: %s", sqlite3_errmsg(db));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        GROW(*out, *n, cap);
+        kf_box *b = &(*out)[(*n)++];
+        memset(b, 0, sizeof *b);
+        snprintf(b->id, sizeof b->id, "%s", col(st, 0));
+        snprintf(b->location, sizeof b->location, "%s", col(st, 1));
+        snprintf(b->host, sizeof b->host, "%s", col(st, 2));
+        snprintf(b->to, sizeof b->to, "%s", col(st, 3));
+        b->seq = sqlite3_column_int64(st, 4);
+        b->collected = sqlite3_column_int64(st, 5);
+        b->collections = sqlite3_column_int64(st, 6);
+    }
+    sqlite3_finalize(st);
+    return KF_OK;
+out_oom:
+    sqlite3_finalize(st);
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return kf_fail(err, KF_SYSTEM, "out of memory");
+}

@@ -1,0 +1,331 @@
+/*
+ * The registry of groups (SPEC §6.1) and the grants index.
+ *
+ * Entries: group.add (id, name, type, founded, members#, fields, status),
+ * group.update (id and the changed fields), group.deregister (id, reason,
+ * date, fy#, moved#, to). Derived table grp_groups holds the registry as it
+ * stands; deregistration's transfer is a pool movement of origin "grants".
+ */
+#include "kifu/grants.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *type_names[] = {"neighborhood", "volunteer", "npo", "committee", "other"};
+static const char *status_names[] = {"registered", "provisional", "deregistered"};
+
+const char *kf_group_type_name(unsigned type)
+{
+    for (int i = 0; i < 5; i++)
+        if (type == 1u << i) return type_names[i];
+    return "?";
+}
+
+const char *kf_group_status_name(unsigned status)
+{
+    for (int i = 0; i < 3; i++)
+        if (status == 1u << i) return status_names[i];
+    return "?";
+}
+
+static kf_code grants_reset(void *ctx, kf_ledger *l, kf_err *err)
+{
+    (void)ctx;
+    sqlite3 *db = kf_ledger_db(l);
+    if (sqlite3_exec(db,
+                     "DROP TABLE IF EXISTS grp_groups;"
+                     "CREATE TABLE grp_groups(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+                     " type TEXT NOT NULL, founded TEXT NOT NULL, members INTEGER NOT NULL,"
+                     " fields TEXT NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL) STRICT;",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "resetting the groups index: %s", sqlite3_errmsg(db));
+    return kf_pools_reset(l, "grants", err);
+}
+
+/* Runs sql with the entry's fields named by keys as parameters; the key
+ * "seq" binds the entry's seq. */
+static kf_code exec_bind(kf_ledger *l, const char *sql, const kf_entry *e, const char **keys,
+                         int nkeys, int64_t seq, kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "groups index: %s", sqlite3_errmsg(db));
+    for (int i = 0; i < nkeys; i++) {
+        const kf_field *f = kf_entry_get(e, keys[i]);
+        if (strcmp(keys[i], "seq") == 0)
+            sqlite3_bind_int64(st, i + 1, seq);
+        else if (!f)
+            sqlite3_bind_null(st, i + 1);
+        else if (f->type == KF_FIELD_INT)
+            sqlite3_bind_int64(st, i + 1, f->num);
+        else
+            sqlite3_bind_text(st, i + 1, f->str, -1, SQLITE_STATIC);
+    }
+    int s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE) return kf_fail(err, KF_SYSTEM, "groups index: %s", sqlite3_errmsg(db));
+    return KF_OK;
+}
+
+static kf_code grants_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err)
+{
+    (void)ctx;
+    const kf_entry *e = row->entry;
+    if (strcmp(e->kind, "group.add") == 0) {
+        const char *keys[] = {"id",      "name",   "type",   "founded",
+                              "members", "fields", "status", "seq"};
+        return exec_bind(l,
+                         "INSERT INTO grp_groups(id, name, type, founded, members, fields,"
+                         " status, seq) VALUES(?1,?2,?3,?4,?5,coalesce(?6,''),?7,?8)",
+                         e, keys, 8, row->seq, err);
+    }
+    if (strcmp(e->kind, "group.update") == 0) {
+        const char *keys[] = {"id", "name", "members", "fields", "status"};
+        return exec_bind(l,
+                         "UPDATE grp_groups SET name=coalesce(?2,name), members=coalesce(?3,"
+                         "members), fields=coalesce(?4,fields), status=coalesce(?5,status) "
+                         "WHERE id=?1",
+                         e, keys, 5, row->seq, err);
+    }
+    if (strcmp(e->kind, "group.deregister") == 0) {
+        const char *keys[] = {"id"};
+        kf_code rc = exec_bind(l, "UPDATE grp_groups SET status='deregistered' WHERE id=?1", e,
+                               keys, 1, row->seq, err);
+        int64_t moved, fy;
+        const char *to = kf_entry_str(e, "to");
+        char from[KF_POOL_MAX];
+        if (rc) return rc;
+        if (!kf_entry_int(e, "moved", &moved) || !kf_entry_int(e, "fy", &fy) || !to)
+            return kf_fail(err, KF_REFUSED, "seq %lld: group.deregister lacks moved, fy or to",
+                           (long long)row->seq);
+        if (moved == 0) return KF_OK;
+        snprintf(from, sizeof from, "group:%s", kf_entry_str(e, "id"));
+        if ((rc = kf_pools_move(l, "grants", from, (int)fy, 0, moved, 0, err))) return rc;
+        return kf_pools_move(l, "grants", to, (int)fy, moved, 0, 0, err);
+    }
+    return KF_OK;
+}
+
+kf_code kf_grants_attach(kf_ledger *l, kf_err *err)
+{
+    kf_index ix = {"grants", 1, grants_reset, grants_apply, NULL, NULL};
+    return kf_ledger_add_index(l, &ix, err);
+}
+
+static void fill_group(sqlite3_stmt *st, kf_group *g)
+{
+    memset(g, 0, sizeof *g);
+    snprintf(g->id, sizeof g->id, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(g->name, sizeof g->name, "%s", (const char *)sqlite3_column_text(st, 1));
+    g->type = kf_group_type_parse((const char *)sqlite3_column_text(st, 2));
+    snprintf(g->founded, sizeof g->founded, "%s", (const char *)sqlite3_column_text(st, 3));
+    g->members = sqlite3_column_int64(st, 4);
+    snprintf(g->fields, sizeof g->fields, "%s", (const char *)sqlite3_column_text(st, 5));
+    g->status = kf_group_status_parse((const char *)sqlite3_column_text(st, 6));
+    g->seq = sqlite3_column_int64(st, 7);
+}
+
+#define GROUP_COLS "id, name, type, founded, members, fields, status, seq"
+
+kf_code kf_group_get(kf_ledger *l, const char *id, kf_group *out, bool *found, kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    *found = false;
+    if (sqlite3_prepare_v2(db, "SELECT " GROUP_COLS " FROM grp_groups WHERE id=?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        fill_group(st, out);
+        *found = true;
+    }
+    sqlite3_finalize(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
+    return KF_OK;
+}
+
+kf_code kf_groups(kf_ledger *l, kf_group **out, size_t *n, kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT " GROUP_COLS " FROM grp_groups ORDER BY id", -1, &st,
+                           NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            kf_group *g = realloc(*out, cap * sizeof *g);
+            if (!g) {
+                sqlite3_finalize(st);
+                free(*out);
+                *out = NULL;
+                *n = 0;
+                return kf_fail(err, KF_SYSTEM, "out of memory");
+            }
+            *out = g;
+        }
+        fill_group(st, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE) return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
+    return KF_OK;
+}
+
+int kf_group_age(const kf_group *g, const char *date)
+{
+    int fy, fm, fd, y, m, d;
+    if (!kf_parse_date(g->founded, &fy, &fm, &fd) || !kf_parse_date(date, &y, &m, &d)) return -1;
+    int age = y - fy;
+    if (m < fm || (m == fm && d < fd)) age--;
+    return age;
+}
+
+/* Checks a comma-separated list of field codes against the rules. */
+static kf_code check_fields(const kf_rules *r, const char *fields, kf_err *err)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", fields);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (!kf_rules_field(r, tok))
+            return kf_fail(err, KF_REFUSED, "unknown field '%s' (see kifu rules show)", tok);
+    return KF_OK;
+}
+
+kf_code kf_group_add(kf_txn *t, const kf_group *g, int64_t *seq, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_group old;
+    bool found;
+    kf_code rc;
+    if (!kf_id_valid(g->id))
+        return kf_fail(err, KF_BAD_INPUT, "group id '%s' must be 1-64 of A-Z a-z 0-9 _ -", g->id);
+    if (!*g->name) return kf_fail(err, KF_BAD_INPUT, "group %s needs a name (--name)", g->id);
+    if (!kf_parse_date(g->founded, NULL, NULL, NULL))
+        return kf_fail(err, KF_BAD_INPUT, "--founded '%s' is not a date YYYY-MM-DD", g->founded);
+    if (g->members < 0) return kf_fail(err, KF_BAD_INPUT, "--members must be >= 0");
+    if (g->status != KF_ST_REGISTERED && g->status != KF_ST_PROVISIONAL)
+        return kf_fail(err, KF_BAD_INPUT, "--status must be registered or provisional");
+    if (!strcmp(kf_group_type_name(g->type), "?"))
+        return kf_fail(err, KF_BAD_INPUT,
+                       "--type must be neighborhood, volunteer, npo, committee or other");
+    if ((rc = kf_group_get(l, g->id, &old, &found, err))) return rc;
+    if (found)
+        return kf_fail(err, KF_REFUSED, "group %s already exists (seq %lld)", g->id,
+                       (long long)old.seq);
+    kf_rules *r = malloc(sizeof *r);
+    if (!r) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_rules_current(l, r, NULL, err))) rc = check_fields(r, g->fields, err);
+    free(r);
+    if (rc) return rc;
+    kf_entry *e = kf_entry_new("group.add");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_entry_set_str(e, "id", g->id, err)) &&
+        !(rc = kf_entry_set_str(e, "name", g->name, err)) &&
+        !(rc = kf_entry_set_str(e, "type", kf_group_type_name(g->type), err)) &&
+        !(rc = kf_entry_set_str(e, "founded", g->founded, err)) &&
+        !(rc = kf_entry_set_int(e, "members", g->members, err)) &&
+        !(rc = kf_entry_set_str(e, "status", kf_group_status_name(g->status), err)) &&
+        !(rc = (*g->fields ? kf_entry_set_str(e, "fields", g->fields, err) : KF_OK)) &&
+        !(rc = kf_txn_append(t, e, err)))
+        *seq = e->seq;
+    kf_entry_free(e);
+    return rc;
+}
+
+kf_code kf_group_update(kf_txn *t, const char *id, int64_t members, unsigned status,
+                        const char *name, const char *fields, int64_t *seq, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_group g;
+    bool found;
+    kf_code rc = kf_group_get(l, id, &g, &found, err);
+    if (rc) return rc;
+    if (!found) return kf_fail(err, KF_REFUSED, "no group %s", id);
+    if (g.status == KF_ST_DEREGISTERED)
+        return kf_fail(err, KF_REFUSED, "group %s is deregistered", id);
+    if (status && status != KF_ST_REGISTERED && status != KF_ST_PROVISIONAL)
+        return kf_fail(err, KF_BAD_INPUT,
+                       "--status must be registered or provisional (use group deregister)");
+    if (members < 0 && !status && !name && !fields)
+        return kf_fail(err, KF_BAD_INPUT,
+                       "nothing to update: give --members, --status, --name "
+                       "or --fields");
+    if (fields) {
+        kf_rules *r = malloc(sizeof *r);
+        if (!r) return kf_fail(err, KF_SYSTEM, "out of memory");
+        if (!(rc = kf_rules_current(l, r, NULL, err))) rc = check_fields(r, fields, err);
+        free(r);
+        if (rc) return rc;
+    }
+    kf_entry *e = kf_entry_new("group.update");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
+        !(rc = (members >= 0 ? kf_entry_set_int(e, "members", members, err) : KF_OK)) &&
+        !(rc = (status ? kf_entry_set_str(e, "status", kf_group_status_name(status), err)
+                       : KF_OK)) &&
+        !(rc = (name ? kf_entry_set_str(e, "name", name, err) : KF_OK)) &&
+        !(rc = (fields ? kf_entry_set_str(e, "fields", fields, err) : KF_OK)) &&
+        !(rc = kf_txn_append(t, e, err)))
+        *seq = e->seq;
+    kf_entry_free(e);
+    return rc;
+}
+
+kf_code kf_group_deregister(kf_txn *t, const char *id, const char *reason, const char *date,
+                            int64_t *seq, kf_yen *moved, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_group g;
+    bool found;
+    kf_pool_figures pf;
+    char pool[KF_POOL_MAX];
+    kf_code rc = kf_group_get(l, id, &g, &found, err);
+    if (rc) return rc;
+    if (!found) return kf_fail(err, KF_REFUSED, "no group %s", id);
+    if (g.status == KF_ST_DEREGISTERED)
+        return kf_fail(err, KF_REFUSED, "group %s is already deregistered", id);
+    if (!reason || !*reason) return kf_fail(err, KF_BAD_INPUT, "deregistration needs --reason");
+    if (!kf_parse_date(date, NULL, NULL, NULL))
+        return kf_fail(err, KF_BAD_INPUT, "--date '%s' is not a date YYYY-MM-DD", date);
+    snprintf(pool, sizeof pool, "group:%s", id);
+    if ((rc = kf_pool_get(l, pool, &pf, err))) return rc;
+    if (pf.committed != 0)
+        return kf_fail(err, KF_REFUSED,
+                       "group %s has %lld yen committed to grants; settle them first", id,
+                       (long long)pf.committed);
+    if (pf.balance < 0) return kf_fail(err, KF_REFUSED, "pool %s has a negative balance", pool);
+    kf_rules *r = malloc(sizeof *r);
+    if (!r) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if ((rc = kf_rules_current(l, r, NULL, err))) {
+        free(r);
+        return rc;
+    }
+    int fy = kf_rules_fy(r, date);
+    char to[KF_POOL_MAX];
+    snprintf(to, sizeof to, "%s", r->deregister_to);
+    free(r);
+    kf_entry *e = kf_entry_new("group.deregister");
+    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
+        !(rc = kf_entry_set_str(e, "reason", reason, err)) &&
+        !(rc = kf_entry_set_str(e, "date", date, err)) &&
+        !(rc = kf_entry_set_int(e, "fy", fy, err)) &&
+        !(rc = kf_entry_set_int(e, "moved", pf.balance, err)) &&
+        !(rc = kf_entry_set_str(e, "to", to, err)) && !(rc = kf_txn_append(t, e, err))) {
+        *seq = e->seq;
+        *moved = pf.balance;
+    }
+    kf_entry_free(e);
+    return rc;
+}

@@ -1,0 +1,1043 @@
+/*
+ * The rules file (SPEC §6.2): parsing, defaults, lookups, fiscal years, JSON.
+ *
+ * Parsing goes through libinih's ini_parse_stream with our own line reader,
+ * which reads the in-memory text one line at a time and counts lines, so the
+ * handler (called by inih right after the reader returned that line) knows
+ * the line number. The reader also normalises each line before inih sees it:
+ *   - a UTF-8 BOM on line 1 is dropped; "\r\n" and "\n" both end a line;
+ *   - a line must be valid UTF-8 without control characters (tab is fine);
+ *   - leading blanks are dropped, so indented keys are fine and inih's
+ *     multi-line continuation never applies (an indented line without '='
+ *     is a syntax error, not a continuation);
+ *   - comments are removed: a line whose first non-blank character is ';' or
+ *     '#', and from a ';' or '#' preceded by a blank to the end of the line
+ *     ("cap = 500000   # note"); "a#b" and "a;b" are kept as values;
+ *   - section lines are handled here (inih truncates section names to 49
+ *     bytes and never reports empty sections), so unknown and duplicate
+ *     sections are reported even when they hold no key.
+ * What remains of a line must fit inih's line buffer (ini_max_line, 200 bytes
+ * in Debian's build); a longer line is an error, not silently split.
+ *
+ * Errors: the first error stops parsing and reads
+ *     FILE:LINE: [section] key: what
+ * e.g. "rules.ini:12: [menu field] rate: '3/0' is not a ratio N/D with D > 0";
+ * errors about a whole section read "FILE:LINE: [section]: what", and a line
+ * inih cannot parse reads "FILE:LINE: syntax error: ...".
+ *
+ * Choices beyond the SPEC:
+ *   - a menu without `name` is named by its code; `source` is required (the
+ *     error points at the [menu] line);
+ *   - labels (fund name, field/theme labels, menu names) may not be empty;
+ *   - `exclusive =` (empty) means no tag; `group_types = any` means all types;
+ *     `members_exempt = none` (or empty) means no exemption; `statuses` and
+ *     `expenses` must name at least one item;
+ *   - money is a whole number of yen 0..KF_YEN_MAX_ONE, without commas;
+ *     round_down and designated_round are at least 1; min_reviewers is at
+ *     least 1; other counts are 0..1000000;
+ *   - ratios are N/D with 0 <= N <= D and 0 < D <= 1000000 (so amount × N
+ *     cannot overflow for amounts up to KF_YEN_MAX_ONE);
+ *   - pass_score is a decimal 0..5 with at most 6 decimals, parsed without
+ *     the C locale's help;
+ *   - a menu with max_years > 0 must have max_years > min_years;
+ *   - fy_start is MM-DD, any real day of a non-leap year (02-29 is refused).
+ */
+#include "kifu/rules.h"
+
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define COUNT_MAX INT64_C(1000000)
+#define RATIO_DEN_MAX INT64_C(1000000)
+
+/* Copies src into dst (size bytes), truncating; the callers check lengths. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+static const char *const expense_names[] = {"honoraria", "services", "rental", "equipment",
+                                            "travel",    "other",    "running"};
+static const char *const group_type_names[] = {"neighborhood", "volunteer", "npo", "committee",
+                                               "other"};
+static const char *const status_names[] = {"registered", "provisional", "deregistered"};
+static const char *const source_names[] = {"group", "field", "theme", "general"};
+static const char *const review_names[] = {"none", "scored"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static unsigned name_bit(const char *const *names, size_t n, const char *name)
+{
+    if (!name) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0) return 1u << i;
+    return 0;
+}
+
+unsigned kf_expense_parse(const char *name)
+{
+    return name_bit(expense_names, NELEM(expense_names), name);
+}
+
+unsigned kf_group_type_parse(const char *name)
+{
+    return name_bit(group_type_names, NELEM(group_type_names), name);
+}
+
+unsigned kf_group_status_parse(const char *name)
+{
+    return name_bit(status_names, NELEM(status_names), name);
+}
+
+/* ---- defaults and lookups ---------------------------------------------- */
+
+void kf_rules_default(kf_rules *r)
+{
+    memset(r, 0, sizeof *r);
+    r->fy_start_month = 4;
+    r->fy_start_day = 1;
+    r->designated_share = (kf_ratio){100, 100};
+    r->designated_round = 1;
+    snprintf(r->deregister_to, sizeof r->deregister_to, "general");
+}
+
+static void menu_default(kf_menu *m, const char *code)
+{
+    memset(m, 0, sizeof *m);
+    copy_str(m->code, sizeof m->code, code);
+    m->source = KF_SRC_GENERAL;
+    m->review = KF_REVIEW_NONE;
+    m->min_reviewers = 1;
+    m->pass_score = 0;
+    m->rate = (kf_ratio){10, 10};
+    m->round_down = 1000;
+    m->group_types = KF_GT_ALL;
+    m->statuses = KF_ST_REGISTERED;
+    m->expenses = KF_EXP_ALL & ~(unsigned)KF_EXP_RUNNING;
+}
+
+static const kf_rules_item *find_item(const kf_rules_item *items, int n, const char *code)
+{
+    if (!code) return NULL;
+    for (int i = 0; i < n; i++)
+        if (strcmp(items[i].code, code) == 0) return &items[i];
+    return NULL;
+}
+
+const kf_rules_item *kf_rules_field(const kf_rules *r, const char *code)
+{
+    return find_item(r->fields, r->nfields, code);
+}
+
+const kf_rules_item *kf_rules_theme(const kf_rules *r, const char *code)
+{
+    return find_item(r->themes, r->nthemes, code);
+}
+
+const kf_tier *kf_rules_tier(const kf_rules *r, const char *code)
+{
+    if (!code) return NULL;
+    for (int i = 0; i < r->ntiers; i++)
+        if (strcmp(r->tiers[i].code, code) == 0) return &r->tiers[i];
+    return NULL;
+}
+
+const kf_menu *kf_rules_menu(const kf_rules *r, const char *code)
+{
+    if (!code) return NULL;
+    for (int i = 0; i < r->nmenus; i++)
+        if (strcmp(r->menus[i].code, code) == 0) return &r->menus[i];
+    return NULL;
+}
+
+/* ---- fiscal years ------------------------------------------------------- */
+
+static bool is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+static void fy_start_of(const kf_rules *r, int *m, int *d)
+{
+    *m = 4;
+    *d = 1;
+    if (r && r->fy_start_month >= 1 && r->fy_start_month <= 12 && r->fy_start_day >= 1 &&
+        r->fy_start_day <= days_in_month(2001, r->fy_start_month)) {
+        *m = r->fy_start_month;
+        *d = r->fy_start_day;
+    }
+}
+
+int kf_rules_fy(const kf_rules *r, const char *date)
+{
+    int y, m, d, sm, sd;
+    if (!kf_parse_date(date, &y, &m, &d)) return -1;
+    fy_start_of(r, &sm, &sd);
+    return m > sm || (m == sm && d >= sd) ? y : y - 1;
+}
+
+static void format_date(char out[11], int y, int m, int d)
+{
+    char tmp[48];
+    if (y < 0) y = 0;
+    if (y > 9999) y = 9999;
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
+    memcpy(out, tmp, 10);
+    out[10] = '\0';
+}
+
+void kf_rules_fy_bounds(const kf_rules *r, int fy, char first[11], char last[11])
+{
+    int sm, sd;
+    fy_start_of(r, &sm, &sd);
+    format_date(first, fy, sm, sd);
+    /* the day before the next FY starts */
+    if (sd > 1)
+        format_date(last, fy + 1, sm, sd - 1);
+    else if (sm > 1)
+        format_date(last, fy + 1, sm - 1, days_in_month(fy + 1, sm - 1));
+    else
+        format_date(last, fy, 12, 31);
+}
+
+/* ---- parser state and errors ------------------------------------------- */
+
+typedef enum { SEC_NONE, SEC_FUND, SEC_FIELDS, SEC_THEMES, SEC_TIERS, SEC_MENU } sec_kind;
+
+/* Menu keys, in SPEC order; their index is their bit in menu_seen. */
+enum {
+    MK_NAME,
+    MK_SOURCE,
+    MK_REVIEW,
+    MK_MIN_REVIEWERS,
+    MK_PASS_SCORE,
+    MK_RATE,
+    MK_CAP,
+    MK_MIN_AWARD,
+    MK_ROUND_DOWN,
+    MK_ROUND_BUDGET,
+    MK_GROUP_TYPES,
+    MK_STATUSES,
+    MK_MIN_MEMBERS,
+    MK_MEMBERS_EXEMPT,
+    MK_MIN_YEARS,
+    MK_MAX_YEARS,
+    MK_PARTNERS_MIN,
+    MK_MAX_AWARDS,
+    MK_MAX_CONSECUTIVE,
+    MK_EXCLUSIVE,
+    MK_EXPENSES,
+    MK_COUNT
+};
+static const char *const menu_keys[MK_COUNT] = {
+    "name",        "source",       "review",      "min_reviewers",   "pass_score",
+    "rate",        "cap",          "min_award",   "round_down",      "round_budget",
+    "group_types", "statuses",     "min_members", "members_exempt",  "min_years",
+    "max_years",   "partners_min", "max_awards",  "max_consecutive", "exclusive",
+    "expenses"};
+
+enum { FK_NAME, FK_FY_START, FK_SHARE, FK_ROUND, FK_DEREGISTER, FK_COUNT };
+static const char *const fund_keys[FK_COUNT] = {"name", "fy_start", "designated_share",
+                                                "designated_round", "deregister_to"};
+
+typedef struct {
+    /* the text and the reader's position */
+    const char *p, *end;
+    const char *file;
+    int lineno;
+    /* the result and the first error */
+    kf_rules *r;
+    kf_err *err;
+    int err_line;
+    /* the current section */
+    sec_kind kind;
+    char section[256]; /* as shown in errors: "fund", "menu field" */
+    int menu;          /* index in r->menus for SEC_MENU */
+    bool seen_fund, seen_fields, seen_themes, seen_tiers;
+    unsigned fund_seen;
+    int fund_line[FK_COUNT];
+    uint32_t menu_seen[KF_RULES_MAX_ITEMS];
+    int menu_line[KF_RULES_MAX_ITEMS];
+    int menu_key_line[KF_RULES_MAX_ITEMS][MK_COUNT];
+} parse_state;
+
+/* Records the first error: "FILE:LINE: [section] key: what". Returns 0 so a
+ * handler can `return fail(...)`. */
+__attribute__((format(printf, 5, 6))) static int
+fail(parse_state *st, int line, const char *section, const char *key, const char *fmt, ...)
+{
+    if (st->err_line) return 0;
+    char what[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    st->err_line = line;
+    if (section && *section && key)
+        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: [%s] %s: %s", st->file, line, section, key, what);
+    else if (section && *section)
+        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: [%s]: %s", st->file, line, section, what);
+    else if (key)
+        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: %s: %s", st->file, line, key, what);
+    else
+        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: %s", st->file, line, what);
+    return 0;
+}
+
+/* ---- value parsers (true if ok) ----------------------------------------- */
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Copies [s, e) without surrounding blanks into out (NUL-terminated). */
+static bool trim_copy(const char *s, const char *e, char *out, size_t outsz)
+{
+    while (s < e && is_blank(*s))
+        s++;
+    while (e > s && is_blank(e[-1]))
+        e--;
+    if ((size_t)(e - s) >= outsz) return false;
+    memcpy(out, s, (size_t)(e - s));
+    out[e - s] = '\0';
+    return true;
+}
+
+static bool valid_code(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > KF_CODE_MAX) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int bad_code(parse_state *st, const char *key, const char *what, const char *v)
+{
+    return fail(st, st->lineno, st->section, key, "%s '%s' is not a code ([a-z0-9_-]{1,64})", what,
+                v);
+}
+
+static bool parse_money(const char *v, kf_yen *out)
+{
+    int64_t x;
+    if (!kf_parse_i64(v, &x) || x < 0 || x > KF_YEN_MAX_ONE) return false;
+    *out = x;
+    return true;
+}
+
+static int bad_money(parse_state *st, const char *key, const char *v)
+{
+    return fail(st, st->lineno, st->section, key,
+                "'%s' is not an amount of yen (a whole number 0..%lld, no commas)", v,
+                (long long)KF_YEN_MAX_ONE);
+}
+
+static bool parse_count(const char *v, int64_t min, int64_t *out)
+{
+    int64_t x;
+    if (!kf_parse_i64(v, &x) || x < min || x > COUNT_MAX) return false;
+    *out = x;
+    return true;
+}
+
+static int bad_count(parse_state *st, const char *key, const char *v, int64_t min)
+{
+    return fail(st, st->lineno, st->section, key, "'%s' is not a whole number %lld..%lld", v,
+                (long long)min, (long long)COUNT_MAX);
+}
+
+/* "N/D" with blanks allowed around the numbers. Returns NULL if ok, else
+ * what is wrong with it. */
+static const char *parse_ratio(const char *v, kf_ratio *out)
+{
+    const char *slash = strchr(v, '/');
+    char a[32], b[32];
+    int64_t n, d;
+    if (!slash || strchr(slash + 1, '/') || !trim_copy(v, slash, a, sizeof a) ||
+        !trim_copy(slash + 1, v + strlen(v), b, sizeof b) || !kf_parse_i64(a, &n) ||
+        !kf_parse_i64(b, &d))
+        return "is not a ratio N/D";
+    if (d <= 0) return "is not a ratio N/D with D > 0";
+    if (d > RATIO_DEN_MAX) return "is not a ratio N/D with D <= 1000000";
+    if (n < 0 || n > d) return "is not a ratio N/D with 0 <= N <= D";
+    out->num = n;
+    out->den = d;
+    return NULL;
+}
+
+static int ratio_value(parse_state *st, const char *key, const char *v, kf_ratio *out)
+{
+    const char *why = parse_ratio(v, out);
+    if (why) return fail(st, st->lineno, st->section, key, "'%s' %s", v, why);
+    return 1;
+}
+
+/* A decimal score 0..5 like "3", "3.0" or "3.25" (at most 6 decimals). */
+static bool parse_score(const char *v, double *out)
+{
+    const char *p = v;
+    int64_t ip = 0, frac = 0, scale = 1;
+    if (*p < '0' || *p > '9') return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        ip = ip * 10 + (*p - '0');
+        if (ip > 5) return false;
+    }
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9') return false;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (scale == 1000000) return false;
+            frac = frac * 10 + (*p - '0');
+            scale *= 10;
+        }
+    }
+    if (*p) return false;
+    double x = (double)ip + (double)frac / (double)scale;
+    if (!isfinite(x) || x < 0 || x > 5) return false;
+    *out = x;
+    return true;
+}
+
+/* A label: non-empty, fits out. */
+static int label_value(parse_state *st, const char *key, const char *v, char *out, size_t outsz)
+{
+    if (!*v) return fail(st, st->lineno, st->section, key, "label is empty");
+    if (strlen(v) >= outsz)
+        return fail(st, st->lineno, st->section, key, "label is longer than %zu bytes", outsz - 1);
+    copy_str(out, outsz, v);
+    return 1;
+}
+
+typedef unsigned (*name_parser)(const char *);
+
+/* A comma-separated list of names, each mapped to a bit by parse. An empty
+ * list is allowed only if empty_ok. */
+static int list_value(parse_state *st, const char *key, const char *v, name_parser parse,
+                      const char *what, bool empty_ok, unsigned *out)
+{
+    unsigned bits = 0;
+    const char *s = v;
+    if (!*v) {
+        if (empty_ok) {
+            *out = 0;
+            return 1;
+        }
+        return fail(st, st->lineno, st->section, key, "list is empty");
+    }
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        const char *e = comma ? comma : s + strlen(s);
+        char item[64];
+        if (!trim_copy(s, e, item, sizeof item))
+            return fail(st, st->lineno, st->section, key, "item is too long");
+        if (!*item) return fail(st, st->lineno, st->section, key, "'%s' has an empty item", v);
+        unsigned bit = parse(item);
+        if (!bit)
+            return fail(st, st->lineno, st->section, key, "'%s' is not a known %s", item, what);
+        bits |= bit;
+        if (!comma) break;
+        s = comma + 1;
+    }
+    *out = bits;
+    return 1;
+}
+
+static int enum_value(parse_state *st, const char *key, const char *v, const char *const *names,
+                      size_t n, int *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], v) == 0) {
+            *out = (int)i;
+            return 1;
+        }
+    }
+    char choices[128] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < sizeof choices; i++) {
+        int w = snprintf(choices + len, sizeof choices - len, "%s%s", i ? "|" : "", names[i]);
+        if (w < 0) break;
+        len += (size_t)w;
+    }
+    return fail(st, st->lineno, st->section, key, "'%s' is not one of %s", v, choices);
+}
+
+/* ---- sections ------------------------------------------------------------ */
+
+static bool start_section(parse_state *st, const char *s, const char *e)
+{
+    char name[256];
+    if (!trim_copy(s, e, name, sizeof name)) {
+        fail(st, st->lineno, NULL, NULL, "section name is too long");
+        return false;
+    }
+    st->kind = SEC_NONE;
+    copy_str(st->section, sizeof st->section, name);
+    bool *seen = NULL;
+    if (strcmp(name, "fund") == 0) {
+        st->kind = SEC_FUND;
+        seen = &st->seen_fund;
+    } else if (strcmp(name, "fields") == 0) {
+        st->kind = SEC_FIELDS;
+        seen = &st->seen_fields;
+    } else if (strcmp(name, "themes") == 0) {
+        st->kind = SEC_THEMES;
+        seen = &st->seen_themes;
+    } else if (strcmp(name, "tiers") == 0) {
+        st->kind = SEC_TIERS;
+        seen = &st->seen_tiers;
+    }
+    if (seen) {
+        if (*seen) {
+            fail(st, st->lineno, name, NULL, "duplicate section");
+            return false;
+        }
+        *seen = true;
+        return true;
+    }
+    if (strncmp(name, "menu", 4) == 0 && (name[4] == '\0' || is_blank(name[4]))) {
+        char code[256];
+        trim_copy(name + 4, name + strlen(name), code, sizeof code);
+        if (!valid_code(code)) {
+            fail(st, st->lineno, name, NULL, "menu code '%s' is not a code ([a-z0-9_-]{1,64})",
+                 code);
+            return false;
+        }
+        snprintf(st->section, sizeof st->section, "menu %.*s", KF_CODE_MAX, code);
+        if (kf_rules_menu(st->r, code)) {
+            fail(st, st->lineno, st->section, NULL, "duplicate menu '%s'", code);
+            return false;
+        }
+        if (st->r->nmenus >= KF_RULES_MAX_ITEMS) {
+            fail(st, st->lineno, st->section, NULL, "more than %d menus", KF_RULES_MAX_ITEMS);
+            return false;
+        }
+        st->kind = SEC_MENU;
+        st->menu = st->r->nmenus++;
+        menu_default(&st->r->menus[st->menu], code);
+        st->menu_seen[st->menu] = 0;
+        st->menu_line[st->menu] = st->lineno;
+        return true;
+    }
+    fail(st, st->lineno, name, NULL,
+         "unknown section (expected [fund], [fields], [themes], [tiers] or [menu <code>])");
+    return false;
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static int fund_key(parse_state *st, const char *key, const char *v)
+{
+    kf_rules *r = st->r;
+    int k;
+    for (k = 0; k < FK_COUNT; k++)
+        if (strcmp(fund_keys[k], key) == 0) break;
+    if (k == FK_COUNT) return fail(st, st->lineno, st->section, key, "unknown key");
+    if (st->fund_seen & (1u << k)) return fail(st, st->lineno, st->section, key, "duplicate key");
+    st->fund_seen |= 1u << k;
+    st->fund_line[k] = st->lineno;
+    switch (k) {
+    case FK_NAME:
+        return label_value(st, key, v, r->fund_name, sizeof r->fund_name);
+    case FK_FY_START: {
+        int m = -1, d = -1;
+        if (strlen(v) == 5 && v[2] == '-' && v[0] >= '0' && v[0] <= '9' && v[1] >= '0' &&
+            v[1] <= '9' && v[3] >= '0' && v[3] <= '9' && v[4] >= '0' && v[4] <= '9') {
+            m = (v[0] - '0') * 10 + (v[1] - '0');
+            d = (v[3] - '0') * 10 + (v[4] - '0');
+        }
+        if (m < 1 || m > 12 || d < 1 || d > days_in_month(2001, m))
+            return fail(st, st->lineno, st->section, key,
+                        "'%s' is not a month-day MM-DD like 04-01 (02-29 is not allowed)", v);
+        r->fy_start_month = m;
+        r->fy_start_day = d;
+        return 1;
+    }
+    case FK_SHARE:
+        return ratio_value(st, key, v, &r->designated_share);
+    case FK_ROUND:
+        if (!parse_money(v, &r->designated_round) || r->designated_round < 1)
+            return fail(st, st->lineno, st->section, key,
+                        "'%s' is not a whole number of yen >= 1 (no commas)", v);
+        return 1;
+    case FK_DEREGISTER:
+        /* checked against [fields] and [themes] once the whole file is read */
+        if (strlen(v) >= sizeof r->deregister_to)
+            return fail(st, st->lineno, st->section, key, "'%s' is too long", v);
+        copy_str(r->deregister_to, sizeof r->deregister_to, v);
+        return 1;
+    }
+    return 1;
+}
+
+static int item_key(parse_state *st, const char *key, const char *v, kf_rules_item *items, int *n)
+{
+    if (!valid_code(key)) return bad_code(st, key, "key", key);
+    if (find_item(items, *n, key)) return fail(st, st->lineno, st->section, key, "duplicate key");
+    if (*n >= KF_RULES_MAX_ITEMS)
+        return fail(st, st->lineno, st->section, key, "more than %d entries", KF_RULES_MAX_ITEMS);
+    kf_rules_item *it = &items[*n];
+    if (!label_value(st, key, v, it->label, sizeof it->label)) return 0;
+    copy_str(it->code, sizeof it->code, key);
+    (*n)++;
+    return 1;
+}
+
+static int tier_key(parse_state *st, const char *key, const char *v)
+{
+    kf_rules *r = st->r;
+    kf_yen min;
+    if (!valid_code(key)) return bad_code(st, key, "key", key);
+    if (kf_rules_tier(r, key)) return fail(st, st->lineno, st->section, key, "duplicate key");
+    if (r->ntiers >= KF_RULES_MAX_ITEMS)
+        return fail(st, st->lineno, st->section, key, "more than %d entries", KF_RULES_MAX_ITEMS);
+    if (!parse_money(v, &min)) return bad_money(st, key, v);
+    kf_tier *t = &r->tiers[r->ntiers++];
+    copy_str(t->code, sizeof t->code, key);
+    t->min = min;
+    return 1;
+}
+
+/* tier.<min_cost> = N/D, cap */
+static int menu_tier_key(parse_state *st, kf_menu *m, const char *key, const char *v)
+{
+    int64_t min_cost;
+    const char *thr = key + strlen("tier.");
+    if (!kf_parse_i64(thr, &min_cost) || min_cost < 1 || min_cost > KF_YEN_MAX_ONE)
+        return fail(st, st->lineno, st->section, key,
+                    "threshold '%s' is not a positive whole number of yen", thr);
+    for (int i = 0; i < m->ntiers; i++)
+        if (m->tiers[i].min_cost == min_cost)
+            return fail(st, st->lineno, st->section, key, "duplicate key");
+    if (m->ntiers >= KF_MENU_MAX_TIERS)
+        return fail(st, st->lineno, st->section, key, "more than %d tiers in a menu",
+                    KF_MENU_MAX_TIERS);
+    const char *comma = strchr(v, ',');
+    if (!comma)
+        return fail(st, st->lineno, st->section, key,
+                    "'%s' lacks the cap: write %s = N/D, cap (cap 0 = none)", v, key);
+    char ratio[64], cap[64];
+    kf_menu_tier t = {.min_cost = min_cost};
+    if (!trim_copy(v, comma, ratio, sizeof ratio))
+        return fail(st, st->lineno, st->section, key, "'%s' is not N/D, cap", v);
+    const char *why = parse_ratio(ratio, &t.rate);
+    if (why) return fail(st, st->lineno, st->section, key, "'%s' %s", ratio, why);
+    if (!trim_copy(comma + 1, v + strlen(v), cap, sizeof cap))
+        return fail(st, st->lineno, st->section, key, "'%s' is not N/D, cap", v);
+    if (!parse_money(cap, &t.cap))
+        return fail(st, st->lineno, st->section, key,
+                    "cap '%s' is not an amount of yen (a whole number 0..%lld, no commas)", cap,
+                    (long long)KF_YEN_MAX_ONE);
+    /* keep tiers sorted by min_cost ascending */
+    int i = m->ntiers;
+    while (i > 0 && m->tiers[i - 1].min_cost > min_cost) {
+        m->tiers[i] = m->tiers[i - 1];
+        i--;
+    }
+    m->tiers[i] = t;
+    m->ntiers++;
+    return 1;
+}
+
+static unsigned group_types_or_any(const char *name)
+{
+    return strcmp(name, "any") == 0 ? (unsigned)KF_GT_ALL : kf_group_type_parse(name);
+}
+
+static int menu_key(parse_state *st, const char *key, const char *v)
+{
+    kf_menu *m = &st->r->menus[st->menu];
+    if (strncmp(key, "tier.", 5) == 0) return menu_tier_key(st, m, key, v);
+    int k;
+    for (k = 0; k < MK_COUNT; k++)
+        if (strcmp(menu_keys[k], key) == 0) break;
+    if (k == MK_COUNT) return fail(st, st->lineno, st->section, key, "unknown key");
+    if (st->menu_seen[st->menu] & (1u << k))
+        return fail(st, st->lineno, st->section, key, "duplicate key");
+    st->menu_seen[st->menu] |= 1u << k;
+    st->menu_key_line[st->menu][k] = st->lineno;
+    int e = 0;
+    switch (k) {
+    case MK_NAME:
+        return label_value(st, key, v, m->name, sizeof m->name);
+    case MK_SOURCE:
+        if (!enum_value(st, key, v, source_names, NELEM(source_names), &e)) return 0;
+        m->source = (kf_menu_source)e;
+        return 1;
+    case MK_REVIEW:
+        if (!enum_value(st, key, v, review_names, NELEM(review_names), &e)) return 0;
+        m->review = (kf_menu_review)e;
+        return 1;
+    case MK_MIN_REVIEWERS:
+        if (!parse_count(v, 1, &m->min_reviewers)) return bad_count(st, key, v, 1);
+        return 1;
+    case MK_PASS_SCORE:
+        if (!parse_score(v, &m->pass_score))
+            return fail(st, st->lineno, st->section, key,
+                        "'%s' is not a score 0..5 like 3.0 or 3.25", v);
+        return 1;
+    case MK_RATE:
+        return ratio_value(st, key, v, &m->rate);
+    case MK_CAP:
+        return parse_money(v, &m->cap) ? 1 : bad_money(st, key, v);
+    case MK_MIN_AWARD:
+        return parse_money(v, &m->min_award) ? 1 : bad_money(st, key, v);
+    case MK_ROUND_DOWN:
+        if (!parse_money(v, &m->round_down) || m->round_down < 1)
+            return fail(st, st->lineno, st->section, key,
+                        "'%s' is not a whole number of yen >= 1 (no commas)", v);
+        return 1;
+    case MK_ROUND_BUDGET:
+        return parse_money(v, &m->round_budget) ? 1 : bad_money(st, key, v);
+    case MK_GROUP_TYPES:
+        return list_value(st, key, v, group_types_or_any, "group type", false, &m->group_types);
+    case MK_STATUSES:
+        return list_value(st, key, v, kf_group_status_parse, "group status", false, &m->statuses);
+    case MK_MIN_MEMBERS:
+        return parse_count(v, 0, &m->min_members) ? 1 : bad_count(st, key, v, 0);
+    case MK_MEMBERS_EXEMPT:
+        if (strcmp(v, "none") == 0) {
+            m->members_exempt = 0;
+            return 1;
+        }
+        return list_value(st, key, v, kf_group_type_parse, "group type", true, &m->members_exempt);
+    case MK_MIN_YEARS:
+        return parse_count(v, 0, &m->min_years) ? 1 : bad_count(st, key, v, 0);
+    case MK_MAX_YEARS:
+        return parse_count(v, 0, &m->max_years) ? 1 : bad_count(st, key, v, 0);
+    case MK_PARTNERS_MIN:
+        return parse_count(v, 0, &m->partners_min) ? 1 : bad_count(st, key, v, 0);
+    case MK_MAX_AWARDS:
+        return parse_count(v, 0, &m->max_awards) ? 1 : bad_count(st, key, v, 0);
+    case MK_MAX_CONSECUTIVE:
+        return parse_count(v, 0, &m->max_consecutive) ? 1 : bad_count(st, key, v, 0);
+    case MK_EXCLUSIVE:
+        if (*v && !valid_code(v)) return bad_code(st, key, "tag", v);
+        copy_str(m->exclusive, sizeof m->exclusive, v);
+        return 1;
+    case MK_EXPENSES:
+        return list_value(st, key, v, kf_expense_parse, "expense category", false, &m->expenses);
+    }
+    return 1;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+    parse_state *st = user;
+    (void)section; /* inih's copy is truncated; st->section is the full name */
+    if (st->err_line) return 0;
+    if (!value) value = "";
+    switch (st->kind) {
+    case SEC_NONE:
+        return fail(st, st->lineno, NULL, key, "key outside any section");
+    case SEC_FUND:
+        return fund_key(st, key, value);
+    case SEC_FIELDS:
+        return item_key(st, key, value, st->r->fields, &st->r->nfields);
+    case SEC_THEMES:
+        return item_key(st, key, value, st->r->themes, &st->r->nthemes);
+    case SEC_TIERS:
+        return tier_key(st, key, value);
+    case SEC_MENU:
+        return menu_key(st, key, value);
+    }
+    return 1;
+}
+
+/* ---- the line reader -------------------------------------------------------- */
+
+/* Valid UTF-8 without control characters other than tab. NULL if ok. */
+static const char *check_line(const unsigned char *s, const unsigned char *e)
+{
+    while (s < e) {
+        unsigned c = *s;
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t') || c == 0x7f) return "control character in the line";
+            s++;
+            continue;
+        }
+        int n;
+        unsigned cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return "not valid UTF-8";
+        }
+        if (e - s <= n) return "not valid UTF-8";
+        for (int i = 1; i <= n; i++) {
+            if ((s[i] & 0xc0) != 0x80) return "not valid UTF-8";
+            cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return "not valid UTF-8";
+        s += n + 1;
+    }
+    return NULL;
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+    parse_state *st = stream;
+    if (st->err_line || st->p >= st->end) return NULL;
+    const char *s = st->p;
+    const char *nl = memchr(s, '\n', (size_t)(st->end - s));
+    const char *e = nl ? nl : st->end;
+    st->p = nl ? nl + 1 : st->end;
+    st->lineno++;
+    if (e > s && e[-1] == '\r') e--;
+    if (st->lineno == 1 && e - s >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3;
+    const char *why = check_line((const unsigned char *)s, (const unsigned char *)e);
+    if (why) {
+        fail(st, st->lineno, NULL, NULL, "%s", why);
+        return NULL;
+    }
+    while (s < e && is_blank(*s))
+        s++;
+    if (s < e && (*s == ';' || *s == '#')) {
+        e = s;
+    } else {
+        for (const char *q = s + 1; q < e; q++) {
+            if ((*q == ';' || *q == '#') && is_blank(q[-1])) {
+                e = q;
+                break;
+            }
+        }
+    }
+    while (e > s && is_blank(e[-1]))
+        e--;
+    if (s < e && *s == '[') {
+        const char *close = memchr(s, ']', (size_t)(e - s));
+        if (close) {
+            if (close + 1 != e) {
+                fail(st, st->lineno, NULL, NULL, "syntax error: text after ']'");
+                return NULL;
+            }
+            if (!start_section(st, s + 1, close)) return NULL;
+        }
+        /* without ']' inih reports the syntax error */
+    }
+    size_t n = (size_t)(e - s);
+    if (num < 2 || n + 2 > (size_t)num) {
+        fail(st, st->lineno, st->kind != SEC_NONE ? st->section : NULL, NULL,
+             "line too long (at most %d bytes without comments)", num < 2 ? 0 : num - 2);
+        return NULL;
+    }
+    memcpy(str, s, n);
+    str[n] = '\n';
+    str[n + 1] = '\0';
+    return str;
+}
+
+/* ---- after the whole file ------------------------------------------------ */
+
+static bool check_whole(parse_state *st)
+{
+    kf_rules *r = st->r;
+    const char *d = r->deregister_to;
+    int dline = st->fund_line[FK_DEREGISTER];
+    if (strcmp(d, "general") != 0) {
+        bool ok = false;
+        if (strncmp(d, "field:", 6) == 0)
+            ok = kf_rules_field(r, d + 6) != NULL;
+        else if (strncmp(d, "theme:", 6) == 0)
+            ok = kf_rules_theme(r, d + 6) != NULL;
+        if (!ok) {
+            fail(st, dline, "fund", "deregister_to",
+                 "'%s' is not general or field:<code>/theme:<code> naming a defined field or "
+                 "theme",
+                 d);
+            return false;
+        }
+    }
+    for (int i = 0; i < r->nmenus; i++) {
+        kf_menu *m = &r->menus[i];
+        char sec[KF_CODE_MAX + 8];
+        snprintf(sec, sizeof sec, "menu %s", m->code);
+        uint32_t seen = st->menu_seen[i];
+        if (!(seen & (1u << MK_SOURCE))) {
+            fail(st, st->menu_line[i], sec, "source",
+                 "missing (required: group, field, theme or general)");
+            return false;
+        }
+        if (!(seen & (1u << MK_NAME))) copy_str(m->name, sizeof m->name, m->code);
+        if (m->max_years > 0 && m->max_years <= m->min_years) {
+            int line = st->menu_key_line[i][MK_MAX_YEARS];
+            fail(st, line, sec, "max_years",
+                 "%lld is not above min_years %lld, so no group could qualify",
+                 (long long)m->max_years, (long long)m->min_years);
+            return false;
+        }
+    }
+    return true;
+}
+
+kf_code kf_rules_parse(const char *text, size_t len, const char *file, kf_rules *r, kf_err *err)
+{
+    parse_state st;
+    memset(&st, 0, sizeof st);
+    kf_rules_default(r);
+    st.p = text ? text : "";
+    st.end = st.p + (text ? len : 0);
+    st.file = file && *file ? file : "rules";
+    st.r = r;
+    st.err = err;
+    int rc = ini_parse_stream(reader, &st, handler, &st);
+    if (rc < 0) return kf_fail(err, KF_SYSTEM, "%s: out of memory while parsing", st.file);
+    if (rc > 0 && (st.err_line == 0 || rc < st.err_line))
+        return kf_fail(err, KF_BAD_INPUT,
+                       "%s:%d: syntax error: expected [section], key = value or a comment", st.file,
+                       rc);
+    if (st.err_line) return KF_BAD_INPUT;
+    if (!check_whole(&st)) return KF_BAD_INPUT;
+    return KF_OK;
+}
+
+/* ---- JSON ------------------------------------------------------------------- */
+
+static bool json_ratio(kf_buf *b, kf_ratio q)
+{
+    return kf_buf_printf(b, "\"%lld/%lld\"", (long long)q.num, (long long)q.den);
+}
+
+static bool json_bits(kf_buf *b, const char *const *names, size_t n, unsigned bits)
+{
+    bool ok = kf_buf_puts(b, "[");
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (!(bits & (1u << i))) continue;
+        if (!first) ok = ok && kf_buf_puts(b, ",");
+        ok = ok && kf_buf_json_str(b, names[i]);
+        first = false;
+    }
+    return ok && kf_buf_puts(b, "]");
+}
+
+/* The score without the locale: "3", "3.25". */
+static bool json_score(kf_buf *b, double x)
+{
+    if (!isfinite(x) || x < 0 || x > 1e9) x = 0;
+    long long scaled = (long long)(x * 1e6 + 0.5); /* no libm: the library links without -lm */
+    long long ip = scaled / 1000000, frac = scaled % 1000000;
+    if (!frac) return kf_buf_printf(b, "%lld", ip);
+    int digits = 6;
+    while (frac % 10 == 0) {
+        frac /= 10;
+        digits--;
+    }
+    return kf_buf_printf(b, "%lld.%0*lld", ip, digits, frac);
+}
+
+static bool json_key(kf_buf *b, bool *first, const char *key)
+{
+    bool ok = true;
+    if (!*first) ok = kf_buf_puts(b, ",");
+    *first = false;
+    return ok && kf_buf_json_str(b, key) && kf_buf_puts(b, ":");
+}
+
+static bool json_int(kf_buf *b, bool *first, const char *key, int64_t v)
+{
+    return json_key(b, first, key) && kf_buf_printf(b, "%lld", (long long)v);
+}
+
+static bool json_str(kf_buf *b, bool *first, const char *key, const char *v)
+{
+    return json_key(b, first, key) && kf_buf_json_str(b, v);
+}
+
+static bool json_items(kf_buf *b, const kf_rules_item *items, int n)
+{
+    bool ok = kf_buf_puts(b, "{"), first = true;
+    for (int i = 0; ok && i < n; i++)
+        ok = json_str(b, &first, items[i].code, items[i].label);
+    return ok && kf_buf_puts(b, "}");
+}
+
+static bool json_menu(kf_buf *b, const kf_menu *m)
+{
+    bool ok = kf_buf_puts(b, "{"), f = true;
+    ok = ok && json_str(b, &f, "name", m->name);
+    ok = ok && json_str(b, &f, "source",
+                        (unsigned)m->source < NELEM(source_names) ? source_names[m->source] : "");
+    ok = ok && json_str(b, &f, "review",
+                        (unsigned)m->review < NELEM(review_names) ? review_names[m->review] : "");
+    ok = ok && json_int(b, &f, "min_reviewers", m->min_reviewers);
+    ok = ok && json_key(b, &f, "pass_score") && json_score(b, m->pass_score);
+    ok = ok && json_key(b, &f, "rate") && json_ratio(b, m->rate);
+    ok = ok && json_int(b, &f, "cap", m->cap);
+    for (int i = 0; ok && i < m->ntiers; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "tier.%lld", (long long)m->tiers[i].min_cost);
+        ok = json_key(b, &f, key) && kf_buf_puts(b, "{\"rate\":") &&
+             json_ratio(b, m->tiers[i].rate) &&
+             kf_buf_printf(b, ",\"cap\":%lld}", (long long)m->tiers[i].cap);
+    }
+    ok = ok && json_int(b, &f, "min_award", m->min_award);
+    ok = ok && json_int(b, &f, "round_down", m->round_down);
+    ok = ok && json_int(b, &f, "round_budget", m->round_budget);
+    ok = ok && json_key(b, &f, "group_types") &&
+         json_bits(b, group_type_names, NELEM(group_type_names), m->group_types);
+    ok = ok && json_key(b, &f, "statuses") &&
+         json_bits(b, status_names, NELEM(status_names), m->statuses);
+    ok = ok && json_int(b, &f, "min_members", m->min_members);
+    ok = ok && json_key(b, &f, "members_exempt") &&
+         json_bits(b, group_type_names, NELEM(group_type_names), m->members_exempt);
+    ok = ok && json_int(b, &f, "min_years", m->min_years);
+    ok = ok && json_int(b, &f, "max_years", m->max_years);
+    ok = ok && json_int(b, &f, "partners_min", m->partners_min);
+    ok = ok && json_int(b, &f, "max_awards", m->max_awards);
+    ok = ok && json_int(b, &f, "max_consecutive", m->max_consecutive);
+    ok = ok && json_str(b, &f, "exclusive", m->exclusive);
+    ok = ok && json_key(b, &f, "expenses") &&
+         json_bits(b, expense_names, NELEM(expense_names), m->expenses);
+    return ok && kf_buf_puts(b, "}");
+}
+
+bool kf_rules_json(const kf_rules *r, kf_buf *out)
+{
+    kf_buf *b = out;
+    bool ok = kf_buf_puts(b, "{\"fund\":{"), f = true;
+    char fy[8];
+    snprintf(fy, sizeof fy, "%02d-%02d", r->fy_start_month % 100, r->fy_start_day % 100);
+    ok = ok && json_str(b, &f, "name", r->fund_name);
+    ok = ok && json_str(b, &f, "fy_start", fy);
+    ok = ok && json_key(b, &f, "designated_share") && json_ratio(b, r->designated_share);
+    ok = ok && json_int(b, &f, "designated_round", r->designated_round);
+    ok = ok && json_str(b, &f, "deregister_to", r->deregister_to);
+    ok = ok && kf_buf_puts(b, "},\"fields\":") && json_items(b, r->fields, r->nfields);
+    ok = ok && kf_buf_puts(b, ",\"themes\":") && json_items(b, r->themes, r->nthemes);
+    ok = ok && kf_buf_puts(b, ",\"tiers\":{");
+    f = true;
+    for (int i = 0; ok && i < r->ntiers; i++)
+        ok = json_int(b, &f, r->tiers[i].code, r->tiers[i].min);
+    ok = ok && kf_buf_puts(b, "},\"menus\":{");
+    f = true;
+    for (int i = 0; ok && i < r->nmenus; i++)
+        ok = json_key(b, &f, r->menus[i].code) && json_menu(b, &r->menus[i]);
+    return ok && kf_buf_puts(b, "}}");
+}

@@ -1,0 +1,150 @@
+/*
+ * kifu donations: money in (SPEC §5) — supporters' club members, click-fund
+ * partners, donation boxes, donations with designations, voids, personal
+ * data and its erasure.
+ *
+ * Every write goes through a kf_txn: the caller begins it, calls one or more
+ * kf_don_* functions (each validates against the ledger state inside the
+ * transaction, appends its entries and updates the derived tables), then
+ * commits or aborts. Validation errors are KF_BAD_INPUT (bad values) or
+ * KF_REFUSED (the rules or the books say no).
+ */
+#ifndef KIFU_DONATIONS_H
+#define KIFU_DONATIONS_H
+
+#include "kifu/ledger.h"
+#include "kifu/pools.h"
+#include "kifu/rules.h"
+
+#define KF_ID_MAX 64
+
+/* Registers the donations index on an open ledger (and creates the personal
+ * data table). Call once after kf_ledger_open/create. */
+kf_code kf_donations_attach(kf_ledger *l, kf_err *err);
+
+/* --- registries --------------------------------------------------------- */
+
+kf_code kf_don_member_add(kf_txn *t, const char *id, const char *name, const char *tier,
+                          const char *joined, kf_err *err);
+kf_code kf_don_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_click,
+                           kf_yen monthly_cap, const char *to, kf_err *err);
+kf_code kf_don_box_add(kf_txn *t, const char *id, const char *location, const char *host,
+                       const char *to, kf_err *err);
+
+/* --- donations ---------------------------------------------------------- */
+
+typedef struct {
+    kf_yen amount;
+    kf_yen fee; /* 0 if none; 0 <= fee < amount */
+    char date[11];
+    char source[KF_POOL_MAX];    /* "direct" (default), member:ID, partner:ID, box:ID */
+    char to[KF_POOL_MAX];        /* designation: general (default), group:, field:, theme: */
+    char method[16];             /* cash|transfer|card|slip or "" */
+    char ref[128];               /* external reference, unique in the ledger, or "" */
+    const char *donor, *address; /* personal data, or NULL */
+} kf_donation;
+
+/* Parses the text values of a donation (CLI options or CSV cells) into d.
+ * NULL or "" means absent. Bad values are KF_BAD_INPUT naming the field. */
+kf_code kf_donation_parse(kf_donation *d, const char *amount, const char *date, const char *source,
+                          const char *to, const char *donor, const char *address, const char *ref,
+                          const char *method, const char *fee, kf_err *err);
+
+/* Records a donation: checks the source and designation exist, the ref is
+ * unique, splits the net amount into pools (designated share, rounding),
+ * appends a `donation` entry and stores the personal data outside it. */
+kf_code kf_don_donate(kf_txn *t, const kf_donation *d, int64_t *seq, kf_err *err);
+
+/* True if ref is already used by an entry of the ledger (or this txn). */
+kf_code kf_don_ref_exists(kf_ledger *l, const char *ref, bool *exists, kf_err *err);
+
+/* Voids a donation (or box collection / partner payment): appends a
+ * `donation.void` that takes its credits out of the pools again. Refused if
+ * seq is not a donation, is already voided, or a pool's available money
+ * would go negative. */
+kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date, int64_t *void_seq,
+                    kf_err *err);
+
+/* --- click-fund partners ------------------------------------------------ */
+
+/* Records a month's clicks: pledge = min(clicks * per_click, monthly_cap);
+ * once per partner and month (YYYY-MM). */
+kf_code kf_don_partner_clicks(kf_txn *t, const char *id, const char *month, int64_t clicks,
+                              int64_t *seq, kf_yen *pledge, kf_err *err);
+/* Records a payment (a donation with source partner:ID to the partner's
+ * designation); refused above what is pledged and unpaid. */
+kf_code kf_don_partner_pay(kf_txn *t, const char *id, kf_yen amount, const char *date,
+                           const char *ref, int64_t *seq, kf_err *err);
+
+/* --- donation boxes ----------------------------------------------------- */
+
+typedef struct {
+    char id[KF_ID_MAX + 1];
+    char date[11];
+    kf_yen count_a, count_b;
+    char counters[256]; /* "A,B" */
+    char seal[128];     /* bag / seal number, or "" */
+    kf_yen resolved;    /* the agreed recount when the counts differ, else -1 */
+    char note[512];
+} kf_box_collection;
+
+/* Refused if the counts differ and no resolution is given. The amount is
+ * recorded as a donation from box:ID to the box's designation. */
+kf_code kf_don_box_collect(kf_txn *t, const kf_box_collection *c, int64_t *seq, kf_err *err);
+
+/* --- personal data ------------------------------------------------------ */
+
+/* Deletes the donor's personal data of donation `seq` (or the donation with
+ * `ref`) and records a `personal.erase` entry. */
+kf_code kf_don_erase(kf_txn *t, int64_t seq, const char *ref, int64_t *erase_seq, kf_err *err);
+
+typedef struct {
+    bool present;
+    char name[512], address[1024];
+    uint8_t salt[16];
+} kf_personal;
+/* The personal data kept for a donation seq (present=false if none/erased). */
+kf_code kf_don_personal(kf_ledger *l, int64_t seq, kf_personal *out, kf_err *err);
+/* The commitment stored in the entry: hex SHA-256 of
+ * "kifu.personal.v1\n" || salt || name || 0x00 || address. */
+void kf_personal_commitment(const uint8_t salt[16], const char *name, const char *address,
+                            char out[65]);
+
+/* --- reading ------------------------------------------------------------ */
+
+typedef struct {
+    char id[KF_ID_MAX + 1];
+    char name[256], tier[KF_CODE_MAX + 1], joined[11];
+    int64_t seq;
+    kf_yen fy_total; /* donations in the FY asked for */
+    kf_yen tier_min;
+    bool active; /* fy_total >= tier_min */
+} kf_member;
+kf_code kf_don_members(kf_ledger *l, int fy, kf_member **out, size_t *n, kf_err *err);
+
+typedef struct {
+    char id[KF_ID_MAX + 1];
+    char name[256], to[KF_POOL_MAX];
+    kf_yen per_click, monthly_cap, pledged, paid;
+    int64_t seq;
+} kf_partner;
+kf_code kf_don_partners(kf_ledger *l, kf_partner **out, size_t *n, kf_err *err);
+
+typedef struct {
+    char month[8];
+    int64_t clicks;
+    kf_yen pledged, paid, outstanding; /* payments applied to months in order */
+} kf_partner_month;
+kf_code kf_don_partner_months(kf_ledger *l, const char *id, kf_partner_month **out, size_t *n,
+                              kf_err *err);
+
+typedef struct {
+    char id[KF_ID_MAX + 1];
+    char location[256], host[256], to[KF_POOL_MAX];
+    int64_t seq;
+    kf_yen collected;
+    int64_t collections;
+} kf_box;
+kf_code kf_don_boxes(kf_ledger *l, kf_box **out, size_t *n, kf_err *err);
+
+#endif

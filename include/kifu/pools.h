@@ -1,0 +1,49 @@
+/*
+ * kifu pools (財源): where money sits — general, group:<id>, field:<code>,
+ * theme:<code> — and their figures (SPEC §5.1, §7).
+ *
+ * Pool figures are derived state: every module that moves money records
+ * movements here from its index (kf_index.apply), tagged with the index's
+ * name, so each module can rebuild its own part. Per pool and fiscal year
+ * the table holds in, out and the change in committed money:
+ *
+ *   balance   = in - out
+ *   committed = approved grant money not yet paid
+ *   available = balance - committed         (never negative: callers refuse)
+ */
+#ifndef KIFU_POOLS_H
+#define KIFU_POOLS_H
+
+#include "kifu/ledger.h"
+
+#define KF_POOL_MAX 80 /* "group:" + a 64-byte id + NUL, with room */
+
+/* Checks the syntax of a pool or designation: general, group:<id>,
+ * field:<code>, theme:<code> (id/code: [A-Za-z0-9_-]{1,64}). */
+bool kf_pool_valid(const char *pool);
+
+/* Creates the pool table if missing and deletes the rows of `origin`
+ * (call from the origin index's reset). */
+kf_code kf_pools_reset(kf_ledger *l, const char *origin, kf_err *err);
+
+/* Records a movement: in, out, committed delta (any may be 0; committed may
+ * be negative). Every sum is overflow-checked. */
+kf_code kf_pools_move(kf_ledger *l, const char *origin, const char *pool, int fy, kf_yen in,
+                      kf_yen out, kf_yen committed, kf_err *err);
+
+typedef struct {
+    char pool[KF_POOL_MAX];
+    kf_yen opening; /* balance before the FY (0 for whole-ledger figures) */
+    kf_yen in, out, balance, committed, available;
+} kf_pool_figures;
+
+/* Figures for every pool with any movement, sorted: general first, then
+ * by name. fy < 0: the whole ledger; else FY fy (in/out in that FY; balance,
+ * committed, available as at its end). *rows is malloc'd. total sums them. */
+kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n,
+                         kf_pool_figures *total, kf_err *err);
+
+/* One pool's whole-ledger figures (zeros if it never moved). */
+kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err *err);
+
+#endif

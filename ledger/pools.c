@@ -1,0 +1,209 @@
+/*
+ * Pool figures as a derived table:
+ *
+ *   pool_fy(origin, pool, fy, in_, out_, committed)   PRIMARY KEY(origin, pool, fy)
+ *
+ * One row per module, pool and fiscal year, upserted by the modules' indexes
+ * inside the write transaction. Aggregating per FY keeps `kifu balance`
+ * independent of the number of donations.
+ */
+#include "kifu/pools.h"
+#include "ledger_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool kf_pool_valid(const char *pool)
+{
+    if (strcmp(pool, "general") == 0) return true;
+    const char *colon = strchr(pool, ':');
+    if (!colon) return false;
+    size_t plen = (size_t)(colon - pool);
+    if (!((plen == 5 && strncmp(pool, "group", 5) == 0) ||
+          (plen == 5 && strncmp(pool, "field", 5) == 0) ||
+          (plen == 5 && strncmp(pool, "theme", 5) == 0)))
+        return false;
+    return kf_id_valid(colon + 1);
+}
+
+kf_code kf_pools_reset(kf_ledger *l, const char *origin, kf_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_exec(l->db,
+                     "CREATE TABLE IF NOT EXISTS pool_fy(origin TEXT NOT NULL, pool TEXT NOT NULL,"
+                     " fy INTEGER NOT NULL, in_ INTEGER NOT NULL DEFAULT 0,"
+                     " out_ INTEGER NOT NULL DEFAULT 0, committed INTEGER NOT NULL DEFAULT 0,"
+                     " PRIMARY KEY(origin, pool, fy)) STRICT, WITHOUT ROWID",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "creating pool_fy");
+    if (sqlite3_prepare_v2(l->db, "DELETE FROM pool_fy WHERE origin=?", -1, &st, NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "resetting pool_fy");
+    sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? KF_OK : kf_db_fail(l, err, "resetting pool_fy");
+}
+
+kf_code kf_pools_move(kf_ledger *l, const char *origin, const char *pool, int fy, kf_yen in,
+                      kf_yen out, kf_yen committed, kf_err *err)
+{
+    sqlite3_stmt *sel = l->pool_sel, *put = l->pool_put;
+    if (!sel &&
+        (sqlite3_prepare_v3(l->db,
+                            "SELECT in_, out_, committed FROM pool_fy WHERE origin=?1 AND "
+                            "pool=?2 AND fy=?3",
+                            -1, SQLITE_PREPARE_PERSISTENT, &l->pool_sel, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v3(l->db,
+                            "INSERT OR REPLACE INTO pool_fy(origin, pool, fy, in_, out_, "
+                            "committed) VALUES(?1,?2,?3,?4,?5,?6)",
+                            -1, SQLITE_PREPARE_PERSISTENT, &l->pool_put, NULL) != SQLITE_OK))
+        return kf_db_fail(l, err, "preparing pool_fy");
+    sel = l->pool_sel;
+    put = l->pool_put;
+    kf_yen cur_in = 0, cur_out = 0, cur_com = 0;
+    sqlite3_bind_text(sel, 1, origin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(sel, 2, pool, -1, SQLITE_STATIC);
+    sqlite3_bind_int(sel, 3, fy);
+    int s = sqlite3_step(sel);
+    if (s == SQLITE_ROW) {
+        cur_in = sqlite3_column_int64(sel, 0);
+        cur_out = sqlite3_column_int64(sel, 1);
+        cur_com = sqlite3_column_int64(sel, 2);
+    }
+    sqlite3_reset(sel);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) return kf_db_fail(l, err, "reading pool_fy");
+    if (!kf_add(cur_in, in, &cur_in) || !kf_add(cur_out, out, &cur_out) ||
+        !kf_add(cur_com, committed, &cur_com))
+        return kf_fail(err, KF_REFUSED, "pool %s: total overflows int64 yen", pool);
+    sqlite3_bind_text(put, 1, origin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(put, 2, pool, -1, SQLITE_STATIC);
+    sqlite3_bind_int(put, 3, fy);
+    sqlite3_bind_int64(put, 4, cur_in);
+    sqlite3_bind_int64(put, 5, cur_out);
+    sqlite3_bind_int64(put, 6, cur_com);
+    s = sqlite3_step(put);
+    sqlite3_reset(put);
+    return s == SQLITE_DONE ? KF_OK : kf_db_fail(l, err, "writing pool_fy");
+}
+
+static int pool_order(const void *a, const void *b)
+{
+    const kf_pool_figures *x = a, *y = b;
+    bool xg = strcmp(x->pool, "general") == 0, yg = strcmp(y->pool, "general") == 0;
+    if (xg != yg) return xg ? -1 : 1;
+    return strcmp(x->pool, y->pool);
+}
+
+static bool finish(kf_pool_figures *f)
+{
+    kf_yen flow;
+    if (!kf_sub(f->in, f->out, &flow) || !kf_add(f->opening, flow, &f->balance)) return false;
+    return kf_sub(f->balance, f->committed, &f->available);
+}
+
+kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n,
+                         kf_pool_figures *total, kf_err *err)
+{
+    sqlite3_stmt *st;
+    kf_code rc = KF_OK;
+    *rows = NULL;
+    *n = 0;
+    memset(total, 0, sizeof *total);
+    snprintf(total->pool, sizeof total->pool, "total");
+    if (sqlite3_exec(l->db,
+                     "CREATE TABLE IF NOT EXISTS pool_fy(origin TEXT NOT NULL, pool TEXT NOT NULL,"
+                     " fy INTEGER NOT NULL, in_ INTEGER NOT NULL DEFAULT 0,"
+                     " out_ INTEGER NOT NULL DEFAULT 0, committed INTEGER NOT NULL DEFAULT 0,"
+                     " PRIMARY KEY(origin, pool, fy)) STRICT, WITHOUT ROWID",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "creating pool_fy");
+    /* Sums are done here, in C, so that every addition is overflow-checked. */
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT pool, fy, in_, out_, committed FROM pool_fy "
+                           "ORDER BY pool",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "reading pool_fy");
+    kf_pool_figures *cur = NULL;
+    size_t cap = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *pool = (const char *)sqlite3_column_text(st, 0);
+        int row_fy = sqlite3_column_int(st, 1);
+        kf_yen in = sqlite3_column_int64(st, 2), out = sqlite3_column_int64(st, 3);
+        kf_yen com = sqlite3_column_int64(st, 4);
+        if (!cur || strcmp(cur->pool, pool) != 0) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 16;
+                kf_pool_figures *grown = realloc(*rows, cap * sizeof **rows);
+                if (!grown) {
+                    rc = kf_fail(err, KF_SYSTEM, "out of memory");
+                    goto out;
+                }
+                *rows = grown;
+            }
+            cur = &(*rows)[(*n)++];
+            memset(cur, 0, sizeof *cur);
+            snprintf(cur->pool, sizeof cur->pool, "%s", pool);
+        }
+        bool ok = true;
+        if (fy < 0 || row_fy == fy) {
+            ok = kf_add(cur->in, in, &cur->in) && kf_add(cur->out, out, &cur->out);
+        } else if (row_fy < fy) {
+            kf_yen flow;
+            ok = kf_sub(in, out, &flow) && kf_add(cur->opening, flow, &cur->opening);
+        }
+        if (ok && (fy < 0 || row_fy <= fy)) ok = kf_add(cur->committed, com, &cur->committed);
+        if (!ok) {
+            rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
+            goto out;
+        }
+    }
+    if (s != SQLITE_DONE) {
+        rc = kf_db_fail(l, err, "reading pool_fy");
+        goto out;
+    }
+    qsort(*rows, *n, sizeof **rows, pool_order);
+    for (size_t i = 0; i < *n; i++) {
+        kf_pool_figures *f = &(*rows)[i];
+        if (!finish(f) || !kf_add(total->opening, f->opening, &total->opening) ||
+            !kf_add(total->in, f->in, &total->in) || !kf_add(total->out, f->out, &total->out) ||
+            !kf_add(total->committed, f->committed, &total->committed)) {
+            rc = kf_fail(err, KF_REFUSED, "pool figures overflow int64 yen");
+            goto out;
+        }
+    }
+    if (!finish(total)) rc = kf_fail(err, KF_REFUSED, "pool figures overflow int64 yen");
+out:
+    sqlite3_finalize(st);
+    if (rc) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err *err)
+{
+    sqlite3_stmt *st;
+    memset(out, 0, sizeof *out);
+    snprintf(out->pool, sizeof out->pool, "%s", pool);
+    if (sqlite3_prepare_v2(l->db, "SELECT in_, out_, committed FROM pool_fy WHERE pool=?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return kf_db_fail(l, err, "reading pool_fy");
+    sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+    int s;
+    kf_code rc = KF_OK;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW)
+        if (!kf_add(out->in, sqlite3_column_int64(st, 0), &out->in) ||
+            !kf_add(out->out, sqlite3_column_int64(st, 1), &out->out) ||
+            !kf_add(out->committed, sqlite3_column_int64(st, 2), &out->committed)) {
+            rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
+            break;
+        }
+    if (!rc && s != SQLITE_DONE) rc = kf_db_fail(l, err, "reading pool_fy");
+    sqlite3_finalize(st);
+    if (!rc && !finish(out)) rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow", pool);
+    return rc;
+}
