@@ -2,6 +2,18 @@
  * kifu verify [--trust CHECKPOINT]: full verification (SPEC §4.3).
  */
 #include "cli.h"
+#include "kifu/donations.h"
+
+/* The business rules each module re-derives, entry by entry. */
+typedef struct {
+    kf_don_verifier *donations;
+} rule_checks;
+
+static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
+{
+    rule_checks *c = ctx;
+    return kf_don_verify_entry(c->donations, row, err);
+}
 
 int cmd_verify(kf_cli *cli, int argc, char **argv)
 {
@@ -17,9 +29,17 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
         kf_buf_free(&note);
         return cli_error(&err);
     }
-    kf_verify_opts vo = {.trust = note.data, .trust_len = note.len};
+    rule_checks checks = {.donations = kf_don_verifier_new(l)};
+    if (!checks.donations) {
+        kf_ledger_close(l);
+        kf_buf_free(&note);
+        return cli_errorf(KF_SYSTEM, "out of memory");
+    }
+    kf_verify_opts vo = {
+        .trust = note.data, .trust_len = note.len, .on_entry = check_rules, .ctx = &checks};
     kf_verify_report rep;
     kf_code rc = kf_ledger_verify(l, &vo, &rep, &err);
+    kf_don_verifier_free(checks.donations);
     kf_ledger_close(l);
     kf_buf_free(&note);
     char root[65];

@@ -110,6 +110,15 @@ kf_code kf_don_personal(kf_ledger *l, int64_t seq, kf_personal *out, kf_err *err
 void kf_personal_commitment(const uint8_t salt[16], const char *name, const char *address,
                             char out[65]);
 
+/* --- verification ------------------------------------------------------ */
+
+/* Re-derives what money-in entries assert (splits, fiscal years, voids,
+ * pledges, box counts) during kifu verify: feed every entry in seq order. */
+typedef struct kf_don_verifier kf_don_verifier;
+kf_don_verifier *kf_don_verifier_new(kf_ledger *l);
+kf_code kf_don_verify_entry(kf_don_verifier *v, const kf_row *row, kf_err *err);
+void kf_don_verifier_free(kf_don_verifier *v);
+
 /* --- reading ------------------------------------------------------------ */
 
 typedef struct {
