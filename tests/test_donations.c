@@ -1,0 +1,241 @@
+/* Unit tests: donations through the API, and verification re-deriving what
+ * money-in entries assert (a signed entry with a wrong split is caught). */
+#include "kifu/donations.h"
+#include "kifu/grants.h"
+
+#include <check.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64], path[128];
+static kf_ledger *l;
+static kf_signer admin;
+
+static const char *rules_text = "[fund]\n"
+                                "designated_share = 90/100\n"
+                                "designated_round = 100\n"
+                                "[fields]\n"
+                                "welfare = 福祉\n"
+                                "[tiers]\n"
+                                "regular = 3000\n";
+
+static void setup(void)
+{
+    kf_err err;
+    kf_txn *t;
+    int64_t seq;
+    snprintf(dir, sizeof dir, "/tmp/kifu-don-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/l.db", dir);
+    setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+           1);
+    setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
+    ck_assert_int_eq(kf_key_generate("admin", &admin, &err), KF_OK);
+    ck_assert_int_eq(kf_ledger_create(path, "F", "o", &admin, &l, &err), KF_OK);
+    ck_assert_int_eq(kf_grants_attach(l, &err), KF_OK);
+    ck_assert_int_eq(kf_donations_attach(l, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_rules_load(t, "r.ini", rules_text, strlen(rules_text), &seq, &err), KF_OK);
+    kf_group g = {.id = "G1", .name = "g", .type = KF_GT_OTHER, .founded = "2020-01-01",
+                  .members = 5, .status = KF_ST_REGISTERED};
+    ck_assert_int_eq(kf_group_add(t, &g, &seq, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    kf_ledger_close(l);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static kf_code donate(const char *amount, const char *to, const char *fee, int64_t *seq,
+                      kf_err *err)
+{
+    kf_donation d;
+    kf_txn *t;
+    kf_code rc = kf_donation_parse(&d, amount, "2026-06-01", NULL, to, NULL, NULL, NULL, NULL,
+                                   fee, err);
+    if (rc) return rc;
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, err), KF_OK);
+    if ((rc = kf_don_donate(t, &d, seq, err))) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    return kf_txn_commit(t, NULL, err);
+}
+
+static kf_code check_entry(void *ctx, const kf_row *row, kf_err *err)
+{
+    return kf_don_verify_entry(ctx, row, err);
+}
+
+static kf_code verify(kf_err *err)
+{
+    kf_don_verifier *v = kf_don_verifier_new(l);
+    kf_verify_opts vo = {.on_entry = check_entry, .ctx = v};
+    kf_verify_report rep;
+    kf_code rc = kf_ledger_verify(l, &vo, &rep, err);
+    kf_don_verifier_free(v);
+    return rc;
+}
+
+START_TEST(split_and_rounding)
+{
+    kf_err err;
+    int64_t seq;
+    kf_entry *e;
+    ck_assert_int_eq(donate("9999", "group:G1", NULL, &seq, &err), KF_OK);
+    ck_assert_int_eq(kf_ledger_entry(l, seq, &e, &err), KF_OK);
+    int64_t credit, general, fy;
+    /* 9999 x 90/100 = 8999.1 -> 8999 -> rounded down to 100: 8900 */
+    ck_assert(kf_entry_int(e, "credit", &credit) && credit == 8900);
+    ck_assert(kf_entry_int(e, "credit_general", &general) && general == 1099);
+    ck_assert(kf_entry_int(e, "fy", &fy) && fy == 2026);
+    ck_assert_str_eq(kf_entry_str(e, "credit_pool"), "group:G1");
+    kf_entry_free(e);
+    /* fee comes off before the split: net 12000 -> 10800 / 1200 */
+    ck_assert_int_eq(donate("12345", "group:G1", "345", &seq, &err), KF_OK);
+    kf_pool_figures f;
+    ck_assert_int_eq(kf_pool_get(l, "group:G1", &f, &err), KF_OK);
+    ck_assert_int_eq(f.in, 8900 + 10800);
+    ck_assert_int_eq(kf_pool_get(l, "general", &f, &err), KF_OK);
+    ck_assert_int_eq(f.in, 1099 + 1200);
+    ck_assert_int_eq(verify(&err), KF_OK);
+}
+END_TEST
+
+START_TEST(parse_errors)
+{
+    kf_donation d;
+    kf_err err;
+    ck_assert_int_eq(kf_donation_parse(&d, "100", "2026-06-01", "member:", NULL, NULL, NULL, NULL,
+                                       NULL, NULL, &err),
+                     KF_BAD_INPUT);
+    ck_assert_int_eq(kf_donation_parse(&d, "100", "2026-06-01", "shop:1", NULL, NULL, NULL, NULL,
+                                       NULL, NULL, &err),
+                     KF_BAD_INPUT);
+    ck_assert_int_eq(kf_donation_parse(&d, "100", "2026-06-01", NULL, "group:", NULL, NULL, NULL,
+                                       NULL, NULL, &err),
+                     KF_BAD_INPUT);
+    ck_assert_int_eq(kf_donation_parse(&d, "100", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                                       &err),
+                     KF_BAD_INPUT);
+    ck_assert_int_eq(kf_donation_parse(&d, "100", "2026-06-01", NULL, NULL, NULL, NULL, NULL, NULL,
+                                       "-1", &err),
+                     KF_BAD_INPUT);
+    ck_assert_int_eq(kf_donation_parse(&d, "1000000000000", "2026-06-01", NULL, NULL, NULL, NULL,
+                                       NULL, NULL, "999999999999", &err),
+                     KF_OK);
+    ck_assert_int_eq(d.amount - d.fee, 1);
+}
+END_TEST
+
+/* Appends a donation entry built by hand, bypassing kf_don_donate's
+ * arithmetic, and signs it: the ledger accepts it, verification must not. */
+static void forge(int64_t amount, int64_t credit, int64_t general, int64_t fy, const char *date)
+{
+    kf_err err;
+    kf_txn *t;
+    kf_entry *e = kf_entry_new("donation");
+    kf_entry_set_int(e, "amount", amount, NULL);
+    kf_entry_set_int(e, "credit", credit, NULL);
+    kf_entry_set_int(e, "credit_general", general, NULL);
+    kf_entry_set_str(e, "credit_pool", "group:G1", NULL);
+    kf_entry_set_str(e, "to", "group:G1", NULL);
+    kf_entry_set_str(e, "source", "direct", NULL);
+    kf_entry_set_str(e, "date", date, NULL);
+    kf_entry_set_int(e, "fy", fy, NULL);
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_append(t, e, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
+    kf_entry_free(e);
+}
+
+START_TEST(verify_catches_wrong_split)
+{
+    kf_err err;
+    forge(10000, 10000, 0, 2026, "2026-06-01"); /* the rules say 9000 / 1000 */
+    ck_assert_int_eq(verify(&err), KF_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "seq 4: donation entry splits its net amount"));
+}
+END_TEST
+
+START_TEST(verify_catches_wrong_fy)
+{
+    kf_err err;
+    forge(10000, 9000, 1000, 2026, "2026-03-31"); /* that date is in FY 2025 */
+    ck_assert_int_eq(verify(&err), KF_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "seq 4: donation entry states a fiscal year"));
+}
+END_TEST
+
+START_TEST(verify_catches_bad_void)
+{
+    kf_err err;
+    int64_t seq;
+    ck_assert_int_eq(donate("5000", "field:welfare", NULL, &seq, &err), KF_OK);
+    /* a void whose amounts differ from the donation it names */
+    kf_txn *t;
+    kf_entry *e = kf_entry_new("donation.void");
+    kf_entry_set_int(e, "void", seq, NULL);
+    kf_entry_set_int(e, "amount", 5000, NULL);
+    kf_entry_set_int(e, "credit", 4000, NULL);
+    kf_entry_set_int(e, "credit_general", 0, NULL);
+    kf_entry_set_str(e, "credit_pool", "field:welfare", NULL);
+    kf_entry_set_str(e, "source", "direct", NULL);
+    kf_entry_set_str(e, "date", "2026-07-01", NULL);
+    kf_entry_set_str(e, "reason", "x", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    kf_entry_set_int(e, "void_fy", 2026, NULL);
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_append(t, e, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
+    kf_entry_free(e);
+    ck_assert_int_eq(verify(&err), KF_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "seq 5: donation.void entry does not reverse"));
+}
+END_TEST
+
+START_TEST(void_twice_and_available)
+{
+    kf_err err;
+    int64_t seq, vseq;
+    kf_txn *t;
+    ck_assert_int_eq(donate("5000", NULL, NULL, &seq, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_don_void(t, seq, "r", "2026-07-01", &vseq, &err), KF_OK);
+    ck_assert_int_eq(kf_don_void(t, seq, "r", "2026-07-01", &vseq, &err), KF_REFUSED);
+    kf_txn_abort(t);
+    kf_pool_figures f;
+    ck_assert_int_eq(kf_pool_get(l, "general", &f, &err), KF_OK);
+    ck_assert_int_eq(f.balance, 5000); /* the aborted void left nothing */
+    ck_assert_int_eq(verify(&err), KF_OK);
+}
+END_TEST
+
+int main(void)
+{
+    if (sodium_init() < 0) return EXIT_FAILURE;
+    setenv("KIFU_KDF_COST", "min", 1);
+    Suite *s = suite_create("donations");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, split_and_rounding);
+    tcase_add_test(tc, parse_errors);
+    tcase_add_test(tc, verify_catches_wrong_split);
+    tcase_add_test(tc, verify_catches_wrong_fy);
+    tcase_add_test(tc, verify_catches_bad_void);
+    tcase_add_test(tc, void_twice_and_available);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
