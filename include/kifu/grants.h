@@ -64,4 +64,92 @@ const char *kf_group_status_name(unsigned status);
 /* A group's age in whole years on a date. */
 int kf_group_age(const kf_group *g, const char *date);
 
+/* --- applications (pure: grants/application.c) --------------------------- */
+
+#define KF_APP_MAX_LINES 64
+#define KF_APP_MAX_PARTNERS 16
+#define KF_APP_ID_MAX 32
+
+typedef struct {
+    unsigned category; /* one KF_EXP_* bit */
+    kf_yen amount; /* > 0 */
+    char text[256]; /* description, may be empty */
+} kf_budget_line;
+
+typedef struct {
+    char id[KF_APP_ID_MAX]; /* A-<FY>-<nnnn>, assigned when recorded ("" before) */
+    int64_t seq; /* its grant.apply entry (0 before) */
+    char menu[KF_CODE_MAX + 1];
+    char round[KF_CODE_MAX + 1];
+    char group[KF_GROUP_ID_MAX + 1]; /* the lead group */
+    char partners[KF_APP_MAX_PARTNERS][KF_GROUP_ID_MAX + 1];
+    int npartners;
+    char city_partner[256]; /* "" if none */
+    char field[KF_CODE_MAX + 1]; /* "" if none */
+    char theme[KF_CODE_MAX + 1]; /* "" if none */
+    char title[256];
+    char start[11], end[11]; /* the project's dates; FY = FY of start */
+    char date[11]; /* the application's date (--date, default today) */
+    kf_yen requested, income;
+    kf_budget_line lines[KF_APP_MAX_LINES];
+    int nlines;
+} kf_application;
+
+/* Parses an application file (SPEC §6.3): [application] keys menu, round,
+ * group, partners, city_partner, field, theme, title, start, end, requested,
+ * income; [budget] lines `category = amount, description` (a category may
+ * repeat). Errors are KF_BAD_INPUT "FILE:LINE: [section] key: what". Checks
+ * syntax and values only (menu, groups, codes are checked when recorded).
+ * out->date is left empty. */
+kf_code kf_application_parse(const char *text, size_t len, const char *file, kf_application *out,
+                             kf_err *err);
+/* Sets the application's fields on a grant.apply entry (docs/ENTRIES.md):
+ * id, menu, round, group, partners, city_partner, field, theme, title,
+ * start, end, date, requested#, income#, and per budget line NN (01, 02...)
+ * bNN.category, bNN.amount#, bNN.text. */
+kf_code kf_application_to_entry(const kf_application *a, kf_entry *e, kf_err *err);
+/* The reverse; out->seq is e->seq. */
+kf_code kf_application_from_entry(const kf_entry *e, kf_application *out, kf_err *err);
+
+/* The ceiling arithmetic of SPEC §6.3, step by step (for kifu grant show). */
+typedef struct {
+    kf_yen budget_total; /* all budget lines */
+    kf_yen eligible_lines; /* lines in the menu's expense categories */
+    kf_yen eligible_cost; /* max(0, eligible_lines - income) */
+    int tier; /* index of the menu tier used, or -1 for the base rate and cap */
+    kf_ratio rate;
+    kf_yen cap; /* 0 = none */
+    kf_yen by_rate; /* floor(eligible_cost * rate) */
+    kf_yen capped; /* min(requested, by_rate, cap) */
+    kf_yen ceiling; /* floor_to(capped, round_down) */
+} kf_ceiling;
+void kf_grant_ceiling(const kf_menu *m, const kf_application *a, kf_ceiling *out);
+
+/* What the registry and history say about an application, gathered from the
+ * ledger by the caller, so that evaluation itself is a pure function. */
+typedef struct {
+    bool group_found;
+    kf_group group; /* the lead group, as it stands now */
+    int partners_unregistered; /* partner groups missing or not registered */
+    int64_t awards_in_menu; /* approved awards to the lead group in this menu, ever */
+    int consecutive_years; /* FYs in a row just before the app's FY with an award in this menu */
+    bool exclusive_taken; /* an award to the lead group in the app's FY in a menu sharing the
+                             menu's exclusive tag */
+    bool duplicate; /* an earlier application with the same lead group, menu and round */
+} kf_grant_facts;
+
+#define KF_REASON_MAX 16
+typedef struct {
+    bool eligible;
+    const char *reasons[KF_REASON_MAX]; /* static strings, in SPEC order */
+    int nreasons;
+    kf_ceiling c;
+} kf_eval;
+
+/* Eligibility and ceiling (SPEC §6.3). Reason codes: status, group_type,
+ * members, age, partners, max_awards, consecutive, exclusive, expenses,
+ * below_min, duplicate, field, theme. */
+void kf_grant_evaluate(const kf_rules *r, const kf_menu *m, const kf_application *a,
+                       const kf_grant_facts *f, kf_eval *out);
+
 #endif
