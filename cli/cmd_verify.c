@@ -3,16 +3,19 @@
  */
 #include "cli.h"
 #include "kifu/donations.h"
+#include "kifu/grants.h"
 
 /* The business rules each module re-derives, entry by entry. */
 typedef struct {
     kf_don_verifier *donations;
+    kf_grant_verifier *grants;
 } rule_checks;
 
 static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
 {
     rule_checks *c = ctx;
-    return kf_don_verify_entry(c->donations, row, err);
+    kf_code rc = kf_don_verify_entry(c->donations, row, err);
+    return rc ? rc : kf_grant_verify_entry(c->grants, row, err);
 }
 
 int cmd_verify(kf_cli *cli, int argc, char **argv)
@@ -29,8 +32,10 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
         kf_buf_free(&note);
         return cli_error(&err);
     }
-    rule_checks checks = {.donations = kf_don_verifier_new(l)};
-    if (!checks.donations) {
+    rule_checks checks = {.donations = kf_don_verifier_new(l), .grants = kf_grant_verifier_new(l)};
+    if (!checks.donations || !checks.grants) {
+        kf_don_verifier_free(checks.donations);
+        kf_grant_verifier_free(checks.grants);
         kf_ledger_close(l);
         kf_buf_free(&note);
         return cli_errorf(KF_SYSTEM, "out of memory");
@@ -40,6 +45,7 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
     kf_verify_report rep;
     kf_code rc = kf_ledger_verify(l, &vo, &rep, &err);
     kf_don_verifier_free(checks.donations);
+    kf_grant_verifier_free(checks.grants);
     kf_ledger_close(l);
     kf_buf_free(&note);
     char root[65];

@@ -19,6 +19,14 @@
 
 static const char *methods[] = {"cash", "transfer", "card", "slip"};
 
+/* True if s has a control character (a line break allowed when lines). */
+static bool has_control(const char *s, bool lines)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && !(lines && (*p == '\n' || *p == '\r'))) || *p == 0x7f) return true;
+    return false;
+}
+
 static bool parse_money(const char *what, const char *s, kf_yen *out, kf_err *err)
 {
     if (!kf_parse_i64(s, out)) {
@@ -83,13 +91,15 @@ kf_code kf_donation_parse(kf_donation *d, const char *amount, const char *date, 
         snprintf(d->ref, sizeof d->ref, "%s", ref);
     }
     if (donor && *donor) {
-        if (!kf_utf8_valid(donor) || strlen(donor) >= 512)
-            return kf_fail(err, KF_BAD_INPUT, "donor name is not valid UTF-8 under 512 bytes");
+        if (!kf_utf8_valid(donor) || strlen(donor) >= 512 || has_control(donor, false))
+            return kf_fail(err, KF_BAD_INPUT,
+                           "donor name must be one line of UTF-8 under 512 bytes");
         d->donor = donor;
     }
     if (address && *address) {
-        if (!kf_utf8_valid(address) || strlen(address) >= 1024)
-            return kf_fail(err, KF_BAD_INPUT, "address is not valid UTF-8 under 1024 bytes");
+        if (!kf_utf8_valid(address) || strlen(address) >= 1024 || has_control(address, true))
+            return kf_fail(err, KF_BAD_INPUT,
+                           "address must be UTF-8 under 1024 bytes without control characters");
         d->address = address;
     }
     return KF_OK;

@@ -55,7 +55,10 @@ static kf_code bad(kf_err *err, int64_t seq, const char *kind, const char *what)
     return kf_fail(err, KF_REFUSED, "seq %lld: %s entry %s", (long long)seq, kind, what);
 }
 
-static bool get(const kf_entry *e, const char *key, int64_t *v) { return kf_entry_int(e, key, v); }
+static bool get(const kf_entry *e, const char *key, int64_t *v)
+{
+    return kf_entry_int(e, key, v);
+}
 
 /* Checks the money fields shared by donation and box.collect. */
 static kf_code check_money(kf_don_verifier *v, const kf_row *row, kf_err *err)
@@ -79,8 +82,8 @@ static kf_code check_money(kf_don_verifier *v, const kf_row *row, kf_err *err)
     if (!kf_pool_valid(to)) return bad(err, row->seq, e->kind, "has an invalid designation");
     kf_yen net = amount - fee, want = net;
     if (strncmp(to, "group:", 6) == 0) {
-        __int128 p = (__int128)net * v->rules->designated_share.num /
-                     v->rules->designated_share.den;
+        __int128 p =
+            (__int128)net * v->rules->designated_share.num / v->rules->designated_share.den;
         want = kf_floor_to((kf_yen)p, v->rules->designated_round);
     }
     if (credit != want || general != net - want)

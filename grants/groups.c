@@ -7,6 +7,7 @@
  * stands; deregistration's transfer is a pool movement of origin "grants".
  */
 #include "kifu/grants.h"
+#include "grants_internal.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@ static kf_code grants_reset(void *ctx, kf_ledger *l, kf_err *err)
                      " fields TEXT NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL) STRICT;",
                      NULL, NULL, NULL) != SQLITE_OK)
         return kf_fail(err, KF_SYSTEM, "resetting the groups index: %s", sqlite3_errmsg(db));
+    kf_code rc = grant_index_reset(l, err);
+    if (rc) return rc;
     return kf_pools_reset(l, "grants", err);
 }
 
@@ -74,6 +77,7 @@ static kf_code grants_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *
 {
     (void)ctx;
     const kf_entry *e = row->entry;
+    if (strncmp(e->kind, "grant.", 6) == 0) return grant_index_apply(l, row, err);
     if (strcmp(e->kind, "group.add") == 0) {
         const char *keys[] = {"id",      "name",   "type",   "founded",
                               "members", "fields", "status", "seq"};
@@ -111,7 +115,7 @@ static kf_code grants_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *
 
 kf_code kf_grants_attach(kf_ledger *l, kf_err *err)
 {
-    kf_index ix = {"grants", 1, grants_reset, grants_apply, NULL, NULL};
+    kf_index ix = {"grants", 2, grants_reset, grants_apply, NULL, NULL};
     return kf_ledger_add_index(l, &ix, err);
 }
 

@@ -1002,3 +1002,8 @@ void kf_ledger_flush_wal(kf_ledger *l)
 {
     sqlite3_wal_checkpoint_v2(l->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
+
+uint32_t kf_txn_actor(const kf_txn *t)
+{
+    return t->signer.id;
+}

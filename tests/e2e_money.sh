@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: a scripted year of money in, with every pool figure worked out
 # by hand below; refusals (exit 1) and bad values (exit 2) that write nothing.
-. "$(dirname "$0")/common.sh"
 SRC=${KIFU_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$(dirname "$0")/common.sh"
 export KIFU_DB=L.db KIFU_KEY=admin.key
 
 kifu init --fund テスト基金 --admin admin --key-out admin.key --rules "$SRC/tests/data/rules-money.ini" >/dev/null

@@ -30,8 +30,7 @@ static void setup(void)
     snprintf(dir, sizeof dir, "/tmp/kifu-don-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/l.db", dir);
-    setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-           1);
+    setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
     setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
     ck_assert_int_eq(kf_key_generate("admin", &admin, &err), KF_OK);
     ck_assert_int_eq(kf_ledger_create(path, "F", "o", &admin, &l, &err), KF_OK);
@@ -39,8 +38,12 @@ static void setup(void)
     ck_assert_int_eq(kf_donations_attach(l, &err), KF_OK);
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
     ck_assert_int_eq(kf_rules_load(t, "r.ini", rules_text, strlen(rules_text), &seq, &err), KF_OK);
-    kf_group g = {.id = "G1", .name = "g", .type = KF_GT_OTHER, .founded = "2020-01-01",
-                  .members = 5, .status = KF_ST_REGISTERED};
+    kf_group g = {.id = "G1",
+                  .name = "g",
+                  .type = KF_GT_OTHER,
+                  .founded = "2020-01-01",
+                  .members = 5,
+                  .status = KF_ST_REGISTERED};
     ck_assert_int_eq(kf_group_add(t, &g, &seq, &err), KF_OK);
     ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
 }
@@ -58,8 +61,8 @@ static kf_code donate(const char *amount, const char *to, const char *fee, int64
 {
     kf_donation d;
     kf_txn *t;
-    kf_code rc = kf_donation_parse(&d, amount, "2026-06-01", NULL, to, NULL, NULL, NULL, NULL,
-                                   fee, err);
+    kf_code rc =
+        kf_donation_parse(&d, amount, "2026-06-01", NULL, to, NULL, NULL, NULL, NULL, fee, err);
     if (rc) return rc;
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, err), KF_OK);
     if ((rc = kf_don_donate(t, &d, seq, err))) {
@@ -122,12 +125,12 @@ START_TEST(parse_errors)
     ck_assert_int_eq(kf_donation_parse(&d, "100", "2026-06-01", NULL, "group:", NULL, NULL, NULL,
                                        NULL, NULL, &err),
                      KF_BAD_INPUT);
-    ck_assert_int_eq(kf_donation_parse(&d, "100", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                                       &err),
-                     KF_BAD_INPUT);
-    ck_assert_int_eq(kf_donation_parse(&d, "100", "2026-06-01", NULL, NULL, NULL, NULL, NULL, NULL,
-                                       "-1", &err),
-                     KF_BAD_INPUT);
+    ck_assert_int_eq(
+        kf_donation_parse(&d, "100", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &err),
+        KF_BAD_INPUT);
+    ck_assert_int_eq(
+        kf_donation_parse(&d, "100", "2026-06-01", NULL, NULL, NULL, NULL, NULL, NULL, "-1", &err),
+        KF_BAD_INPUT);
     ck_assert_int_eq(kf_donation_parse(&d, "1000000000000", "2026-06-01", NULL, NULL, NULL, NULL,
                                        NULL, NULL, "999999999999", &err),
                      KF_OK);

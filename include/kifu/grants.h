@@ -72,24 +72,24 @@ int kf_group_age(const kf_group *g, const char *date);
 
 typedef struct {
     unsigned category; /* one KF_EXP_* bit */
-    kf_yen amount; /* > 0 */
-    char text[256]; /* description, may be empty */
+    kf_yen amount;     /* > 0 */
+    char text[256];    /* description, may be empty */
 } kf_budget_line;
 
 typedef struct {
     char id[KF_APP_ID_MAX]; /* A-<FY>-<nnnn>, assigned when recorded ("" before) */
-    int64_t seq; /* its grant.apply entry (0 before) */
+    int64_t seq;            /* its grant.apply entry (0 before) */
     char menu[KF_CODE_MAX + 1];
     char round[KF_CODE_MAX + 1];
     char group[KF_GROUP_ID_MAX + 1]; /* the lead group */
     char partners[KF_APP_MAX_PARTNERS][KF_GROUP_ID_MAX + 1];
     int npartners;
-    char city_partner[256]; /* "" if none */
+    char city_partner[256];      /* "" if none */
     char field[KF_CODE_MAX + 1]; /* "" if none */
     char theme[KF_CODE_MAX + 1]; /* "" if none */
     char title[256];
     char start[11], end[11]; /* the project's dates; FY = FY of start */
-    char date[11]; /* the application's date (--date, default today) */
+    char date[11];           /* the application's date (--date, default today) */
     kf_yen requested, income;
     kf_budget_line lines[KF_APP_MAX_LINES];
     int nlines;
@@ -113,14 +113,14 @@ kf_code kf_application_from_entry(const kf_entry *e, kf_application *out, kf_err
 
 /* The ceiling arithmetic of SPEC §6.3, step by step (for kifu grant show). */
 typedef struct {
-    kf_yen budget_total; /* all budget lines */
+    kf_yen budget_total;   /* all budget lines */
     kf_yen eligible_lines; /* lines in the menu's expense categories */
-    kf_yen eligible_cost; /* max(0, eligible_lines - income) */
-    int tier; /* index of the menu tier used, or -1 for the base rate and cap */
+    kf_yen eligible_cost;  /* max(0, eligible_lines - income) */
+    int tier;              /* index of the menu tier used, or -1 for the base rate and cap */
     kf_ratio rate;
-    kf_yen cap; /* 0 = none */
+    kf_yen cap;     /* 0 = none */
     kf_yen by_rate; /* floor(eligible_cost * rate) */
-    kf_yen capped; /* min(requested, by_rate, cap) */
+    kf_yen capped;  /* min(requested, by_rate, cap) */
     kf_yen ceiling; /* floor_to(capped, round_down) */
 } kf_ceiling;
 void kf_grant_ceiling(const kf_menu *m, const kf_application *a, kf_ceiling *out);
@@ -129,13 +129,13 @@ void kf_grant_ceiling(const kf_menu *m, const kf_application *a, kf_ceiling *out
  * ledger by the caller, so that evaluation itself is a pure function. */
 typedef struct {
     bool group_found;
-    kf_group group; /* the lead group, as it stands now */
+    kf_group group;            /* the lead group, as it stands now */
     int partners_unregistered; /* partner groups missing or not registered */
-    int64_t awards_in_menu; /* approved awards to the lead group in this menu, ever */
+    int64_t awards_in_menu;    /* approved awards to the lead group in this menu, ever */
     int consecutive_years; /* FYs in a row just before the app's FY with an award in this menu */
-    bool exclusive_taken; /* an award to the lead group in the app's FY in a menu sharing the
-                             menu's exclusive tag */
-    bool duplicate; /* an earlier application with the same lead group, menu and round */
+    bool exclusive_taken;  /* an award to the lead group in the app's FY in a menu sharing the
+                              menu's exclusive tag */
+    bool duplicate;        /* an earlier application with the same lead group, menu and round */
 } kf_grant_facts;
 
 #define KF_REASON_MAX 16
@@ -151,5 +151,57 @@ typedef struct {
  * below_min, duplicate, field, theme. */
 void kf_grant_evaluate(const kf_rules *r, const kf_menu *m, const kf_application *a,
                        const kf_grant_facts *f, kf_eval *out);
+
+/* --- the life of a grant (grants/grant.c) ------------------------------- */
+
+/* Records an application (grant.apply): checks the menu and lead group
+ * exist, assigns a->id = A-<FY of start>-<nnnn> and a->seq. Eligibility is
+ * evaluated later, against the registry as it then stands. */
+kf_code kf_grant_apply(kf_txn *t, kf_application *a, kf_err *err);
+/* A reviewer's score 1..5 (a later score by the same key replaces the
+ * earlier). Refused when the reviewer's key lists an affiliation with the
+ * lead or a partner group (recusal), or the application is decided. */
+kf_code kf_grant_review(kf_txn *t, const char *id, int64_t score, const char *note, int64_t *seq,
+                        kf_err *err);
+/* KF_REFUSED and *group set when affiliation (comma list) names the lead or a
+ * partner group of a. */
+kf_code kf_grant_recusal(const char *affiliation, const kf_application *a, const char **group);
+/* Approves `amount` (<= the current ceiling, <= the pool's available money
+ * and the round budget left; eligible; enough reviews above the pass score
+ * for scored menus), committing it, or rejects with a reason. */
+kf_code kf_grant_decide(kf_txn *t, const char *id, bool approve, kf_yen amount, const char *reason,
+                        const char *date, int64_t *seq, kf_err *err);
+/* Payments add up to at most the award (the final amount once settled). */
+kf_code kf_grant_pay(kf_txn *t, const char *id, kf_yen amount, const char *date, int64_t *seq,
+                     kf_err *err);
+
+typedef struct {
+    kf_yen final, refund_due, payable;
+} kf_grant_settlement;
+/* final = min(approved, floor_to(floor(max(0, spent - income) x rate),
+ * round_down)) with the rate and round_down used at decision. */
+kf_yen kf_grant_final(kf_yen approved, kf_yen spent, kf_yen income, kf_ratio rate,
+                      kf_yen round_down);
+kf_code kf_grant_settle(kf_txn *t, const char *id, kf_yen spent, kf_yen income, const char *date,
+                        int64_t *seq, kf_grant_settlement *out, kf_err *err);
+/* A refund (<= what is still due back) credits the pool. */
+kf_code kf_grant_refund(kf_txn *t, const char *id, kf_yen amount, const char *date, int64_t *seq,
+                        kf_err *err);
+
+/* Read-only, deterministic allocation of a round (SPEC §6.4), as JSON (the
+ * contract) or text. */
+kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, bool json, kf_buf *out,
+                          kf_err *err);
+/* Applications, all or of FY fy (fy < 0: all). */
+kf_code kf_grant_list(kf_ledger *l, int fy, bool json, kf_buf *out, kf_err *err);
+/* One application with its evaluation and the ceiling arithmetic. */
+kf_code kf_grant_show(kf_ledger *l, const char *id, bool json, kf_buf *out, kf_err *err);
+
+/* Re-derives what grant entries assert during kifu verify (awards within
+ * ceilings, recusal, payments, settlements, refunds): feed every entry. */
+typedef struct kf_grant_verifier kf_grant_verifier;
+kf_grant_verifier *kf_grant_verifier_new(kf_ledger *l);
+kf_code kf_grant_verify_entry(kf_grant_verifier *v, const kf_row *row, kf_err *err);
+void kf_grant_verifier_free(kf_grant_verifier *v);
 
 #endif

@@ -98,6 +98,8 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err);
 /* ROLLBACK and free. Safe on NULL. */
 void kf_txn_abort(kf_txn *t);
 kf_ledger *kf_txn_ledger(kf_txn *t);
+/* The key id of the transaction's signer. */
+uint32_t kf_txn_actor(const kf_txn *t);
 /* Current size inside the transaction, including appended entries. */
 int64_t kf_txn_size(const kf_txn *t);
 

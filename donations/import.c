@@ -1,0 +1,345 @@
+/*
+ * The donation import (include/kifu/import.h, SPEC §5.3): header mapping,
+ * per-row checks, duplicates, and recording in the caller's transaction.
+ *
+ * One pass over the file inside one write transaction: each row is parsed
+ * (kf_donation_parse) and, if good, recorded at once (kf_don_donate), so the
+ * ledger-dependent checks of a row see the rows before it (a ref used twice,
+ * a partner's pledge already paid by an earlier row). A bad row appends
+ * nothing and the pass goes on, so every bad row is reported; the caller
+ * then aborts. This costs one parse and one kf_don_donate per row, keeps no
+ * row in memory, and needs no second pass when the file is good, which is
+ * the common and the large case.
+ */
+#include "kifu/import.h"
+#include "kifu/donations.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+    COL_DATE,
+    COL_AMOUNT,
+    COL_SOURCE,
+    COL_TO,
+    COL_DONOR,
+    COL_ADDRESS,
+    COL_REF,
+    COL_METHOD,
+    COL_FEE,
+    NCOLS
+};
+static const char *const col_names[NCOLS] = {"date",    "amount", "source", "to", "donor",
+                                             "address", "ref",    "method", "fee"};
+#define COL_LIST "date, amount, source, to, donor, address, ref, method, fee"
+
+#define PROGRESS_EVERY 256
+
+/* The refs seen in the file, with the line of each: open addressing over an
+ * arena of (int64 line, NUL-terminated ref) records. A slot holds the
+ * record's arena offset + 1 (0 = empty). */
+typedef struct {
+    char *arena;
+    size_t len, cap;
+    uint64_t *slots;
+    size_t nslots, used;
+} ref_set;
+
+struct kf_import {
+    kf_csv *csv;
+    kf_import_opts opts;
+    int col_of[NCOLS]; /* field index of each column, or -1 */
+    size_t ncols;      /* fields in the header */
+    ref_set refs;
+};
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static const char *ref_at(const ref_set *r, uint64_t slot, int64_t *line)
+{
+    const char *rec = r->arena + (slot - 1);
+    memcpy(line, rec, sizeof *line);
+    return rec + sizeof *line;
+}
+
+static bool ref_grow(ref_set *r)
+{
+    size_t n = r->nslots ? r->nslots * 2 : 1024;
+    uint64_t *slots = calloc(n, sizeof *slots);
+    if (!slots) return false;
+    for (size_t i = 0; i < r->nslots; i++) {
+        if (!r->slots[i]) continue;
+        int64_t line;
+        size_t j = hash_str(ref_at(r, r->slots[i], &line)) & (n - 1);
+        while (slots[j])
+            j = (j + 1) & (n - 1);
+        slots[j] = r->slots[i];
+    }
+    free(r->slots);
+    r->slots = slots;
+    r->nslots = n;
+    return true;
+}
+
+/* Looks ref up; if absent adds it with line. *first_line is the line of an
+ * earlier occurrence, or 0. False if out of memory. */
+static bool ref_check_add(ref_set *r, const char *ref, int64_t line, int64_t *first_line)
+{
+    *first_line = 0;
+    if ((r->used + 1) * 2 > r->nslots && !ref_grow(r)) return false;
+    size_t mask = r->nslots - 1, j = hash_str(ref) & mask;
+    for (; r->slots[j]; j = (j + 1) & mask) {
+        int64_t seen;
+        if (strcmp(ref_at(r, r->slots[j], &seen), ref) == 0) {
+            *first_line = seen;
+            return true;
+        }
+    }
+    size_t n = strlen(ref) + 1, need = sizeof line + n;
+    if (r->len + need > r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 65536;
+        while (cap < r->len + need)
+            cap *= 2;
+        char *a = realloc(r->arena, cap);
+        if (!a) return false;
+        r->arena = a;
+        r->cap = cap;
+    }
+    memcpy(r->arena + r->len, &line, sizeof line);
+    memcpy(r->arena + r->len + sizeof line, ref, n);
+    r->slots[j] = r->len + 1;
+    r->len += need;
+    r->used++;
+    return true;
+}
+
+static void report(kf_import *im, int64_t line, const char *reason)
+{
+    if (im->opts.on_error) im->opts.on_error(im->opts.ctx, line, reason);
+}
+
+static void reportf(kf_import *im, int64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void reportf(kf_import *im, int64_t line, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    report(im, line, msg);
+}
+
+static bool all_empty(const kf_csv_record *rec)
+{
+    for (size_t i = 0; i < rec->nfields; i++)
+        if (rec->lens[i]) return false;
+    return true;
+}
+
+/* Maps the header's fields to columns; reports every problem. */
+static int map_header(kf_import *im, const kf_csv_record *rec)
+{
+    int problems = 0;
+    for (int c = 0; c < NCOLS; c++)
+        im->col_of[c] = -1;
+    im->ncols = rec->nfields;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        const char *name = rec->fields[i];
+        int col = -1;
+        for (int c = 0; c < NCOLS; c++)
+            if (strcasecmp(name, col_names[c]) == 0) col = c;
+        if (col < 0) {
+            if (*name)
+                reportf(im, rec->line, "unknown column '%.100s' (columns: " COL_LIST ")", name);
+            else
+                reportf(im, rec->line, "column %zu of the header has no name", i + 1);
+            problems++;
+        } else if (im->col_of[col] >= 0) {
+            reportf(im, rec->line, "column '%s' appears twice (columns %d and %zu)", col_names[col],
+                    im->col_of[col] + 1, i + 1);
+            problems++;
+        } else {
+            im->col_of[col] = (int)i;
+        }
+    }
+    for (int c = COL_DATE; c <= COL_AMOUNT; c++)
+        if (im->col_of[c] < 0) {
+            reportf(im, rec->line,
+                    "required column '%s' is missing (the header must name "
+                    "date and amount)",
+                    col_names[c]);
+            problems++;
+        }
+    return problems;
+}
+
+kf_code kf_import_open(FILE *f, kf_csv_encoding enc, const kf_import_opts *opts, kf_import **out,
+                       kf_err *err)
+{
+    kf_import *im = calloc(1, sizeof *im);
+    kf_csv_record rec;
+    bool eof;
+    kf_code rc;
+    if (!im) return kf_fail(err, KF_SYSTEM, "out of memory");
+    im->opts = *opts;
+    if ((rc = kf_csv_open(f, enc, &im->csv, err))) goto out_free;
+    do {
+        if ((rc = kf_csv_next(im->csv, &rec, &eof, err))) goto out_free;
+    } while (!eof && !rec.bad && all_empty(&rec));
+    if (eof) {
+        report(im, 1, "no header row: the file is empty (the header must name date and amount)");
+        rc = kf_fail(err, KF_BAD_INPUT, "no header row");
+        goto out_free;
+    }
+    if (rec.bad) {
+        report(im, rec.bad_line, rec.reason);
+        rc = kf_fail(err, KF_BAD_INPUT, "the header row is not readable");
+        goto out_free;
+    }
+    int problems = map_header(im, &rec);
+    if (problems) {
+        rc = kf_fail(err, KF_BAD_INPUT, "the header row has %d problem%s", problems,
+                     problems == 1 ? "" : "s");
+        goto out_free;
+    }
+    *out = im;
+    return KF_OK;
+out_free:
+    kf_import_free(im);
+    return rc;
+}
+
+void kf_import_free(kf_import *im)
+{
+    if (!im) return;
+    kf_csv_close(im->csv);
+    free(im->refs.arena);
+    free(im->refs.slots);
+    free(im);
+}
+
+/* The cell of column col, or NULL when the file has no such column. */
+static const char *cell(const kf_import *im, const kf_csv_record *rec, int col)
+{
+    return im->col_of[col] >= 0 ? rec->fields[im->col_of[col]] : NULL;
+}
+
+/* Records one good row with kf_don_donate. A refusal appends nothing, so
+ * the transaction stays usable and the next row is checked against the rows
+ * before it. A row whose ref is already used is refused by kf_don_donate
+ * too, so duplicates cost a lookup only when a row is refused. Returns
+ * non-OK only for what must stop the import. */
+static kf_code record_row(kf_import *im, kf_txn *t, const kf_donation *d, int64_t line,
+                          kf_import_result *res, kf_err *err)
+{
+    kf_err row_err = {0};
+    bool exists = false;
+    int64_t size_before = kf_txn_size(t), seq = 0;
+    kf_code rc = kf_don_donate(t, d, &seq, &row_err);
+    if (rc == KF_SYSTEM) {
+        *err = row_err;
+        return rc;
+    }
+    if (rc) {
+        /* If a refusal ever appended something, the rows after it cannot be
+         * checked against a sound state: stop the ledger checks. */
+        if (kf_txn_size(t) != size_before) res->stopped_line = line;
+        if (*d->ref && kf_don_ref_exists(kf_txn_ledger(t), d->ref, &exists, err)) return KF_SYSTEM;
+        if (exists && im->opts.skip_duplicates && !res->stopped_line) {
+            res->skipped++;
+            return KF_OK;
+        }
+        if (exists)
+            kf_fail(&row_err, KF_REFUSED,
+                    "ref '%s' is already recorded (--skip-duplicates skips such rows)", d->ref);
+        report(im, line, row_err.msg);
+        res->bad++;
+        return KF_OK;
+    }
+    if (!kf_add(res->total, d->amount, &res->total) || !kf_add(res->fees, d->fee, &res->fees)) {
+        report(im, line, "the import's total overflows int64 yen");
+        res->bad++;
+        return KF_OK;
+    }
+    res->recorded++;
+    if (!res->first_seq) res->first_seq = seq;
+    res->last_seq = seq;
+    return KF_OK;
+}
+
+kf_code kf_import_run(kf_import *im, kf_txn *t, kf_import_result *res, kf_err *err)
+{
+    kf_csv_record rec;
+    kf_donation d;
+    kf_err row_err;
+    bool eof;
+    kf_code rc;
+    unsigned since_progress = 0;
+    memset(res, 0, sizeof *res);
+    for (;;) {
+        if ((rc = kf_csv_next(im->csv, &rec, &eof, err))) return rc;
+        if (eof) break;
+        if (++since_progress == PROGRESS_EVERY) {
+            since_progress = 0;
+            if (im->opts.on_progress) im->opts.on_progress(im->opts.ctx, kf_csv_offset(im->csv));
+        }
+        if (rec.bad) {
+            res->rows++;
+            res->bad++;
+            report(im, rec.bad_line, rec.reason);
+            continue;
+        }
+        if (all_empty(&rec)) continue;
+        res->rows++;
+        if (rec.nfields != im->ncols) {
+            reportf(im, rec.line, "the row has %zu field%s, the header has %zu", rec.nfields,
+                    rec.nfields == 1 ? "" : "s", im->ncols);
+            res->bad++;
+            continue;
+        }
+        if (kf_donation_parse(&d, cell(im, &rec, COL_AMOUNT), cell(im, &rec, COL_DATE),
+                              cell(im, &rec, COL_SOURCE), cell(im, &rec, COL_TO),
+                              cell(im, &rec, COL_DONOR), cell(im, &rec, COL_ADDRESS),
+                              cell(im, &rec, COL_REF), cell(im, &rec, COL_METHOD),
+                              cell(im, &rec, COL_FEE), &row_err)) {
+            report(im, rec.line, row_err.msg);
+            res->bad++;
+            continue;
+        }
+        if (*d.ref) {
+            int64_t first;
+            if (!ref_check_add(&im->refs, d.ref, rec.line, &first))
+                return kf_fail(err, KF_SYSTEM, "out of memory");
+            if (first) {
+                if (im->opts.skip_duplicates) {
+                    res->skipped++;
+                } else {
+                    reportf(im, rec.line, "ref '%s' repeats line %lld", d.ref, (long long)first);
+                    res->bad++;
+                }
+                continue;
+            }
+        }
+        if (res->stopped_line) continue; /* values only from here on */
+        if ((rc = record_row(im, t, &d, rec.line, res, err))) return rc;
+    }
+    if (im->opts.on_progress) im->opts.on_progress(im->opts.ctx, kf_csv_offset(im->csv));
+    if (res->stopped_line)
+        reportf(im, res->stopped_line,
+                "the ledger checks stopped at this row; the rows after it were checked for "
+                "their values only");
+    if (res->bad)
+        return kf_fail(err, KF_BAD_INPUT, "%lld bad row%s", (long long)res->bad,
+                       res->bad == 1 ? "" : "s");
+    return KF_OK;
+}

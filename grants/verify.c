@@ -1,0 +1,259 @@
+/*
+ * Re-deriving what grant entries assert, for `kifu verify` (SPEC §6, §4.3):
+ * an award within the ceiling that the rules in force at its seq give for
+ * the application; a review by a reviewer not affiliated with the lead or a
+ * partner group; payments within the award (the final amount once settled);
+ * a settlement's final amount from spent, income and the decision's rate; a
+ * refund within what is due back. Fed every entry in seq order.
+ */
+#include "grants_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char id[KF_APP_ID_MAX];
+    int64_t seq;
+    char lead[KF_GROUP_ID_MAX + 1];
+    char partners[KF_APP_MAX_PARTNERS][KF_GROUP_ID_MAX + 1];
+    int npartners;
+    int state; /* 0 open, 1 approved, 2 rejected */
+    bool settled;
+    kf_yen approved, paid, final, refunded;
+    kf_ratio rate;
+    kf_yen round_down;
+} vapp;
+
+typedef struct {
+    uint32_t id;
+    char affiliation[512];
+} vkey;
+
+struct kf_grant_verifier {
+    kf_ledger *l;
+    kf_rules *rules;
+    vapp *apps;
+    size_t napps, apps_cap;
+    vkey *keys;
+    size_t nkeys, keys_cap;
+};
+
+kf_grant_verifier *kf_grant_verifier_new(kf_ledger *l)
+{
+    kf_grant_verifier *v = calloc(1, sizeof *v);
+    if (!v) return NULL;
+    v->l = l;
+    if (!(v->rules = malloc(sizeof *v->rules))) {
+        free(v);
+        return NULL;
+    }
+    kf_rules_default(v->rules);
+    return v;
+}
+
+void kf_grant_verifier_free(kf_grant_verifier *v)
+{
+    if (!v) return;
+    free(v->rules);
+    free(v->apps);
+    free(v->keys);
+    free(v);
+}
+
+static kf_code bad(kf_err *err, int64_t seq, const char *kind, const char *fmt, const char *what)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, what);
+    return kf_fail(err, KF_REFUSED, "seq %lld: %s %s", (long long)seq, kind, msg);
+}
+
+static vapp *find_app(kf_grant_verifier *v, const char *id)
+{
+    for (size_t i = 0; i < v->napps; i++)
+        if (strcmp(v->apps[i].id, id) == 0) return &v->apps[i];
+    return NULL;
+}
+
+static kf_code on_apply(kf_grant_verifier *v, const kf_row *row, kf_err *err)
+{
+    kf_application *a = malloc(sizeof *a);
+    kf_code rc;
+    int64_t fy;
+    if (!a) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if ((rc = kf_application_from_entry(row->entry, a, err))) {
+        free(a);
+        return kf_fail(err, KF_REFUSED, "seq %lld: grant.apply is malformed", (long long)row->seq);
+    }
+    if (!kf_entry_int(row->entry, "fy", &fy) || fy != kf_rules_fy(v->rules, a->start) ||
+        find_app(v, a->id)) {
+        rc = bad(err, row->seq, "grant.apply", "%s", "states a wrong FY or reuses an id");
+        free(a);
+        return rc;
+    }
+    if (v->napps == v->apps_cap) {
+        size_t cap = v->apps_cap ? v->apps_cap * 2 : 16;
+        vapp *grown = realloc(v->apps, cap * sizeof *grown);
+        if (!grown) {
+            free(a);
+            return kf_fail(err, KF_SYSTEM, "out of memory");
+        }
+        v->apps = grown;
+        v->apps_cap = cap;
+    }
+    vapp *p = &v->apps[v->napps++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->id, sizeof p->id, "%s", a->id);
+    p->seq = row->seq;
+    snprintf(p->lead, sizeof p->lead, "%s", a->group);
+    p->npartners = a->npartners;
+    memcpy(p->partners, a->partners, sizeof p->partners);
+    free(a);
+    return KF_OK;
+}
+
+static const char *affiliation_of(kf_grant_verifier *v, uint32_t id)
+{
+    for (size_t i = 0; i < v->nkeys; i++)
+        if (v->keys[i].id == id) return v->keys[i].affiliation;
+    return "";
+}
+
+static kf_code on_review(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_err *err)
+{
+    int64_t score;
+    if (!kf_entry_int(row->entry, "score", &score) || score < 1 || score > 5)
+        return bad(err, row->seq, "grant.review", "%s", "has a score outside 1..5");
+    if (p->state != 0) return bad(err, row->seq, "grant.review", "reviews decided %s", p->id);
+    kf_application probe;
+    memset(&probe, 0, sizeof probe);
+    snprintf(probe.group, sizeof probe.group, "%s", p->lead);
+    probe.npartners = p->npartners;
+    memcpy(probe.partners, p->partners, sizeof probe.partners);
+    const char *group;
+    if (kf_grant_recusal(affiliation_of(v, row->actor), &probe, &group))
+        return bad(err, row->seq, "grant.review", "is by a reviewer affiliated with %s", group);
+    return KF_OK;
+}
+
+static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_err *err)
+{
+    const kf_entry *e = row->entry;
+    const char *decision = kf_entry_str(e, "decision");
+    if (p->state != 0) return bad(err, row->seq, "grant.decide", "decides %s twice", p->id);
+    if (decision && strcmp(decision, "reject") == 0) {
+        p->state = 2;
+        return KF_OK;
+    }
+    int64_t amount, ceiling, round_down;
+    const char *rate = kf_entry_str(e, "rate");
+    if (!kf_entry_int(e, "amount", &amount) || !kf_entry_int(e, "ceiling", &ceiling) ||
+        !kf_entry_int(e, "round_down", &round_down) || !rate)
+        return bad(err, row->seq, "grant.decide", "%s",
+                   "lacks amount, ceiling, rate or round_down");
+    kf_entry *ae;
+    kf_application *a = malloc(sizeof *a);
+    kf_code rc;
+    if (!a) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if ((rc = kf_ledger_entry(v->l, p->seq, &ae, err))) {
+        free(a);
+        return rc;
+    }
+    rc = kf_application_from_entry(ae, a, err);
+    kf_entry_free(ae);
+    const kf_menu *m = rc ? NULL : kf_rules_menu(v->rules, a->menu);
+    kf_ceiling c;
+    if (!m) {
+        free(a);
+        return bad(err, row->seq, "grant.decide", "approves %s under a menu not in force", p->id);
+    }
+    kf_grant_ceiling(m, a, &c);
+    free(a);
+    char want_rate[48];
+    snprintf(want_rate, sizeof want_rate, "%lld/%lld", (long long)c.rate.num,
+             (long long)c.rate.den);
+    if (ceiling != c.ceiling || strcmp(rate, want_rate) != 0 || round_down != m->round_down)
+        return bad(err, row->seq, "grant.decide",
+                   "states a ceiling or rate for %s that the rules in force do not give", p->id);
+    if (amount <= 0 || amount > c.ceiling)
+        return bad(err, row->seq, "grant.decide", "approves %s above its ceiling", p->id);
+    p->state = 1;
+    p->approved = amount;
+    p->rate = c.rate;
+    p->round_down = m->round_down;
+    return KF_OK;
+}
+
+static kf_code on_money(const kf_row *row, vapp *p, kf_err *err)
+{
+    const kf_entry *e = row->entry;
+    const char *k = e->kind;
+    int64_t amount;
+    if (p->state != 1)
+        return bad(err, row->seq, k, "moves money for %s, which is not approved", p->id);
+    if (strcmp(k, "grant.pay") == 0) {
+        kf_yen limit = p->settled ? p->final : p->approved;
+        if (!kf_entry_int(e, "amount", &amount) || amount <= 0 || amount > limit - p->paid)
+            return bad(err, row->seq, k, "pays %s more than its award", p->id);
+        p->paid += amount;
+        return KF_OK;
+    }
+    if (strcmp(k, "grant.settle") == 0) {
+        int64_t spent, income, final, due, payable;
+        if (p->settled) return bad(err, row->seq, k, "settles %s twice", p->id);
+        if (!kf_entry_int(e, "spent", &spent) || !kf_entry_int(e, "income", &income) ||
+            !kf_entry_int(e, "final", &final) || !kf_entry_int(e, "refund_due", &due) ||
+            !kf_entry_int(e, "payable", &payable) ||
+            final != kf_grant_final(p->approved, spent, income, p->rate, p->round_down) ||
+            due != (p->paid > final ? p->paid - final : 0) ||
+            payable != (final > p->paid ? final - p->paid : 0))
+            return bad(err, row->seq, k, "states a final amount for %s that does not follow",
+                       p->id);
+        p->settled = true;
+        p->final = final;
+        return KF_OK;
+    }
+    if (strcmp(k, "grant.refund") == 0) {
+        kf_yen due = p->settled && p->paid > p->final ? p->paid - p->final : 0;
+        if (!kf_entry_int(e, "amount", &amount) || amount <= 0 || amount > due - p->refunded)
+            return bad(err, row->seq, k, "refunds more than is due back for %s", p->id);
+        p->refunded += amount;
+    }
+    return KF_OK;
+}
+
+kf_code kf_grant_verify_entry(kf_grant_verifier *v, const kf_row *row, kf_err *err)
+{
+    const kf_entry *e = row->entry;
+    const char *k = e->kind;
+    if (strcmp(k, "rules.load") == 0) {
+        if (kf_rules_from_entry(e, v->rules, err))
+            return kf_fail(err, KF_REFUSED, "seq %lld: rules.load does not parse",
+                           (long long)row->seq);
+        return KF_OK;
+    }
+    if (strcmp(k, "key.add") == 0 || strcmp(k, "genesis") == 0) {
+        const char *aff = kf_entry_str(e, "affiliation"), *idhex = kf_entry_str(e, "id");
+        uint8_t b[4];
+        if (!idhex || !kf_unhex(idhex, b, 4)) return KF_OK; /* the ledger pass checks keys */
+        if (v->nkeys == v->keys_cap) {
+            size_t cap = v->keys_cap ? v->keys_cap * 2 : 16;
+            vkey *grown = realloc(v->keys, cap * sizeof *grown);
+            if (!grown) return kf_fail(err, KF_SYSTEM, "out of memory");
+            v->keys = grown;
+            v->keys_cap = cap;
+        }
+        vkey *key = &v->keys[v->nkeys++];
+        key->id = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        snprintf(key->affiliation, sizeof key->affiliation, "%s", aff ? aff : "");
+        return KF_OK;
+    }
+    if (strncmp(k, "grant.", 6) != 0) return KF_OK;
+    if (strcmp(k, "grant.apply") == 0) return on_apply(v, row, err);
+    const char *id = kf_entry_str(e, "app");
+    vapp *p = id ? find_app(v, id) : NULL;
+    if (!p) return bad(err, row->seq, k, "names unknown application %s", id ? id : "(none)");
+    if (strcmp(k, "grant.review") == 0) return on_review(v, row, p, err);
+    if (strcmp(k, "grant.decide") == 0) return on_decide(v, row, p, err);
+    return on_money(row, p, err);
+}

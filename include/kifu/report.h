@@ -1,0 +1,58 @@
+/*
+ * kifu reports: donor receipts (寄附金受領証明書) that prove, without the
+ * database and without trusting the fund, that a gift is in the books
+ * (SPEC §4.3, §4.4; the file format is docs/FORMAT.md "Receipts").
+ *
+ * A receipt is a readable header followed by a record (entry.h encoding,
+ * magic "kifu.receipt.v1") holding the donation entry's exact bytes, its
+ * RFC 9162 inclusion proof, the genesis entry and its proof (which prove the
+ * fund's name and origin), the donor's name, address and salt while they are
+ * kept, and a checkpoint of the same tree size signed by an admin or
+ * treasurer key. The header is a fixed rendering of the record, so a
+ * verifier re-renders it and compares bytes: nothing readable is unchecked.
+ */
+#ifndef KIFU_REPORT_H
+#define KIFU_REPORT_H
+
+#include "kifu/ledger.h"
+#include "kifu/pools.h"
+
+#define KF_RECEIPT_MAGIC "kifu.receipt.v1"
+/* A receipt file is never larger than this (the verifier refuses more). */
+#define KF_RECEIPT_MAX (1u << 20)
+
+/* Writes the receipt of donation (or box.collect) `seq` to out. The checkpoint
+ * is signed by `signer` (an active admin or treasurer key) and the proofs are
+ * made against its size. Needs the grants and donations modules attached
+ * (for the designation's label and the personal data).
+ *   KF_BAD_INPUT: no such seq, or the entry is not a donation
+ *                 ("seq N is a X, not a donation");
+ *   KF_REFUSED:   the donation was voided ("seq N was voided by seq M"), or
+ *                 the signer may not sign checkpoints. */
+kf_code kf_receipt_make(kf_ledger *l, const kf_signer *signer, int64_t seq, kf_buf *out,
+                        kf_err *err);
+
+typedef struct {
+    int64_t seq;
+    char kind[32]; /* donation or box.collect */
+    kf_yen amount;
+    char date[11];
+    char designation[KF_POOL_MAX];
+    char receipt_no[32];
+    char fund[256];
+    char origin[256];                /* the checkpoint's (and genesis') origin */
+    int64_t size;                    /* tree size of the checkpoint */
+    char signer[KF_KEYNAME_MAX + 1]; /* name in the verifier key */
+    bool donor;                      /* name and address present and proven */
+    char donor_name[512], donor_address[1024];
+} kf_receipt_summary;
+
+/* Checks a receipt with no database: vkey is the fund's verifier key
+ * (<name>+<id>+<base64>) that must have signed the checkpoint.
+ *   KF_BAD_INPUT: the text is not a well-formed receipt, or vkey is malformed;
+ *   KF_REFUSED:   the receipt does not prove what it states (the message
+ *                 names the first thing that is wrong). */
+kf_code kf_receipt_verify(const char *text, size_t len, const char *vkey, kf_receipt_summary *out,
+                          kf_err *err);
+
+#endif
