@@ -361,8 +361,13 @@ static kf_code reviews_of(kf_ledger *l, const char *id, int64_t *n, double *mean
     return KF_OK;
 }
 
+/* An application without the code its menu needs has no pool (""); it is
+ * ineligible anyway (reason field or theme). */
 static void pool_for(const kf_menu *m, const kf_application *a, char pool[KF_POOL_MAX])
 {
+    pool[0] = '\0';
+    if ((m->source == KF_SRC_FIELD && !*a->field) || (m->source == KF_SRC_THEME && !*a->theme))
+        return;
     switch (m->source) {
     case KF_SRC_GROUP:
         snprintf(pool, KF_POOL_MAX, "group:%s", a->group);
