@@ -1,30 +1,78 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds kifu, and walks through a fund's
-# ledger in ./demo: create it, add keys with roles, checkpoint, cosign,
-# prove and verify.
+# The demo: installs what is missing, builds kifu, and runs a year of a small
+# fund in ./demo — rules, keys, the registry, a year of donations (UTF-8 and
+# CP932 CSV), click-fund tallies and box collections, grant applications,
+# reviews, allocation, decisions, payments and settlement, a donor's receipt
+# checked with no database, an auditor's cosigned checkpoint, and verify.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+src=$PWD
 bash scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-bin="$PWD/build/kifu"
+bin="$src/build/kifu"
+say() { printf '\n== %s\n' "$*" >&2; }
 kifu() { echo "\$ kifu $*" >&2; "$bin" "$@"; }
 rm -rf demo && mkdir demo && cd demo
 export KIFU_DB=kifu.db KIFU_PASSPHRASE=${KIFU_PASSPHRASE:-demo-passphrase}
 export KIFU_NOW=${KIFU_NOW:-2026-04-01T09:00:00+09:00}
 
-kifu init --fund "さぽーとほっと基金" --admin jimukyoku --key-out admin.key --origin sapporo.example/kifu
+say "a new ledger with the fund's rules, and keys with roles"
+kifu init --fund "さぽーとほっと基金" --admin jimukyoku --key-out admin.key \
+  --origin sapporo.example/kifu --rules "$src/fixtures/rules.ini"
 export KIFU_KEY=admin.key
 kifu key add kaikei --role treasurer --key-out treasurer.key
-kifu key add shinsa1 --role reviewer --affiliation G001 --key-out reviewer.key
+kifu key add shinsa1 --role reviewer --affiliation G001 --key-out reviewer1.key
+kifu key add shinsa2 --role reviewer --key-out reviewer2.key
+kifu key add shinsa3 --role reviewer --key-out reviewer3.key
 kifu key add kansa --role auditor --key-out auditor.key
 kifu key list
-kifu checkpoint --out checkpoint-1.txt
-cat checkpoint-1.txt
-kifu --key auditor.key cosign checkpoint-1.txt
-kifu key add shinsa2 --role reviewer --key-out reviewer2.key
-kifu log
-kifu prove 2
-kifu prove --from 4 --json
-kifu verify --trust checkpoint-1.txt
+
+say "the registry: groups, supporters' club, click-fund partners, donation boxes"
+bash "$src/fixtures/setup.sh" "$bin"
+kifu group list
+kifu partner list
+
+say "a year of donations from CSV, one signed commit per file"
+KIFU_KEY=treasurer.key kifu import donations "$src/fixtures/donations-2026.csv"
+KIFU_KEY=treasurer.key kifu import donations "$src/fixtures/donations-2026-cp932.csv" --encoding cp932
+echo "\$ kifu import donations donations-bad.csv   (refused: every bad line is named, nothing recorded)" >&2
+"$bin" --key treasurer.key import donations "$src/fixtures/donations-bad.csv" 2>&1 | head -5 || true
+kifu member list --fy 2026
+kifu balance
+
+say "grants: apply, review, allocate, decide, pay, settle"
+export KIFU_NOW=2026-05-01T09:00:00+09:00
+for f in field-ok collab-ok designated-ok theme-ok; do
+  kifu grant apply "$src/fixtures/applications/$f.ini"
+done
+for app in A-2026-0001 A-2026-0002; do
+  KIFU_KEY=reviewer2.key kifu grant review $app --score 4
+  KIFU_KEY=reviewer3.key kifu grant review $app --score 5
+done
+echo "\$ kifu --key reviewer1.key grant review A-2026-0002 --score 5   (refused: shinsa1 belongs to G001)" >&2
+"$bin" --key reviewer1.key grant review A-2026-0002 --score 5 2>&1 || true
+kifu grant allocate --menu field --round 2026-early
+kifu grant allocate --menu collab --round 2026-early --json
+kifu grant decide A-2026-0001 --approve 229000      # what the welfare pool has, as allocated
+kifu grant decide A-2026-0002 --approve 500000
+kifu grant show A-2026-0004          # theme: same 'annual' tag as the field award
+KIFU_KEY=treasurer.key kifu grant pay A-2026-0001 --amount 200000 --date 2026-06-01
+KIFU_KEY=treasurer.key kifu grant pay A-2026-0001 --amount 29000 --date 2026-09-01
+kifu grant settle A-2026-0001 --spent 300000 --income 50000 --date 2027-02-10   # 250,000 x 8/10
+KIFU_KEY=treasurer.key kifu grant refund A-2026-0001 --amount 29000 --date 2027-03-01
+kifu grant list
+kifu balance --fy 2026
+
+say "a donor's receipt, checked with no database"
+seq=$("$bin" log --json | grep -o '"seq":[0-9]*,"kind":"donation"' | sed -n '5s/"seq":\([0-9]*\).*/\1/p')
+kifu receipt "$seq" --out receipt.txt
+vkey=$("$bin" key list --json | grep -o '"vkey":"jimukyoku+[^"]*"' | cut -d'"' -f4)
+(cd / && "$bin" verify-receipt "$OLDPWD/receipt.txt" --origin-key "$vkey")
+
+say "the auditor cosigns a checkpoint; everything verifies"
+kifu checkpoint --out checkpoint.txt
+KIFU_KEY=auditor.key kifu cosign checkpoint.txt
+cat checkpoint.txt
+kifu verify --trust checkpoint.txt
 echo "demo ledger in $PWD/kifu.db" >&2
