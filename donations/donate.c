@@ -218,16 +218,15 @@ kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *
     *seq = e->seq;
     if (personal) {
         sqlite3 *db = kf_ledger_db(l);
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, "INSERT INTO personal(seq, salt, name, address) VALUES(?,?,?,?)",
-                               -1, &st, NULL) != SQLITE_OK)
-            return kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
+        sqlite3_stmt *st =
+            kf_ledger_stmt(l, "INSERT INTO personal(seq, salt, name, address) VALUES(?,?,?,?)");
+        if (!st) return kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
         sqlite3_bind_int64(st, 1, e->seq);
         sqlite3_bind_blob(st, 2, salt, 16, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, d->donor ? d->donor : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, d->address ? d->address : "", -1, SQLITE_STATIC);
         int s = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         if (s != SQLITE_DONE)
             return kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
     }

@@ -96,15 +96,14 @@ static void bind_args(sqlite3_stmt *st, const char *types, va_list ap)
 kf_code don_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, ...)
 {
     sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "donations index: %s", sqlite3_errmsg(db));
+    sqlite3_stmt *st = kf_ledger_stmt(l, sql);
+    if (!st) return kf_fail(err, KF_SYSTEM, "donations index: %s", sqlite3_errmsg(db));
     va_list ap;
     va_start(ap, types);
     bind_args(st, types, ap);
     va_end(ap);
     int s = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (s != SQLITE_DONE) return kf_fail(err, KF_SYSTEM, "donations index: %s", sqlite3_errmsg(db));
     return KF_OK;
 }
@@ -113,10 +112,9 @@ kf_code don_query(kf_ledger *l, kf_err *err, bool *found, const char *sql, const
                   ...)
 {
     sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = kf_ledger_stmt(l, sql);
     *found = false;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "donations: %s", sqlite3_errmsg(db));
+    if (!st) return kf_fail(err, KF_SYSTEM, "donations: %s", sqlite3_errmsg(db));
     va_list ap;
     va_start(ap, in_types);
     bind_args(st, in_types, ap);
@@ -137,7 +135,7 @@ kf_code don_query(kf_ledger *l, kf_err *err, bool *found, const char *sql, const
         }
     }
     va_end(ap);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (s != SQLITE_ROW && s != SQLITE_DONE)
         return kf_fail(err, KF_SYSTEM, "donations: %s", sqlite3_errmsg(db));
     return KF_OK;

@@ -137,18 +137,16 @@ static void fill_group(sqlite3_stmt *st, kf_group *g)
 kf_code kf_group_get(kf_ledger *l, const char *id, kf_group *out, bool *found, kf_err *err)
 {
     sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = kf_ledger_stmt(l, "SELECT " GROUP_COLS " FROM grp_groups WHERE id=?");
     *found = false;
-    if (sqlite3_prepare_v2(db, "SELECT " GROUP_COLS " FROM grp_groups WHERE id=?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
+    if (!st) return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         fill_group(st, out);
         *found = true;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (s != SQLITE_ROW && s != SQLITE_DONE)
         return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
     return KF_OK;

@@ -13,6 +13,11 @@ struct kf_ledger {
     int nindexes;
     sqlite3_stmt *get_leaf, *get_node; /* prepared lazily by the node reader */
     sqlite3_stmt *pool_sel, *pool_put; /* prepared lazily by kf_pools_move */
+    struct {
+        char *sql; /* a copy of the sql text, the key */
+        sqlite3_stmt *st;
+    } stmts[128]; /* kf_ledger_stmt's cache */
+    int nstmts;
 };
 
 /* A parsed commit record (docs/FORMAT.md §3). */

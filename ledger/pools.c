@@ -186,12 +186,10 @@ out:
 
 kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err *err)
 {
-    sqlite3_stmt *st;
     memset(out, 0, sizeof *out);
     snprintf(out->pool, sizeof out->pool, "%s", pool);
-    if (sqlite3_prepare_v2(l->db, "SELECT in_, out_, committed FROM pool_fy WHERE pool=?", -1, &st,
-                           NULL) != SQLITE_OK)
-        return kf_db_fail(l, err, "reading pool_fy");
+    sqlite3_stmt *st = kf_ledger_stmt(l, "SELECT in_, out_, committed FROM pool_fy WHERE pool=?");
+    if (!st) return kf_db_fail(l, err, "reading pool_fy");
     sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
     int s;
     kf_code rc = KF_OK;
@@ -203,7 +201,7 @@ kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err
             break;
         }
     if (!rc && s != SQLITE_DONE) rc = kf_db_fail(l, err, "reading pool_fy");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (!rc && !finish(out)) rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow", pool);
     return rc;
 }

@@ -130,6 +130,10 @@ void kf_ledger_close(kf_ledger *l)
     sqlite3_finalize(l->get_node);
     sqlite3_finalize(l->pool_sel);
     sqlite3_finalize(l->pool_put);
+    for (int i = 0; i < l->nstmts; i++) {
+        sqlite3_finalize(l->stmts[i].st);
+        free(l->stmts[i].sql);
+    }
     for (int i = 0; i < l->nindexes; i++)
         if (l->indexes[i].close) l->indexes[i].close(l->indexes[i].ctx);
     sqlite3_close(l->db);
@@ -1006,4 +1010,33 @@ void kf_ledger_flush_wal(kf_ledger *l)
 uint32_t kf_txn_actor(const kf_txn *t)
 {
     return t->signer.id;
+}
+
+sqlite3_stmt *kf_ledger_stmt(kf_ledger *l, const char *sql)
+{
+    for (int i = 0; i < l->nstmts; i++)
+        if (strcmp(l->stmts[i].sql, sql) == 0) {
+            sqlite3_stmt *st = l->stmts[i].st;
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return st;
+        }
+    sqlite3_stmt *st;
+    char *key = strdup(sql);
+    if (!key) return NULL;
+    if (sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        free(key);
+        return NULL;
+    }
+    if (l->nstmts == (int)(sizeof l->stmts / sizeof l->stmts[0])) {
+        /* Full: evict the oldest (statements are reset between uses). */
+        sqlite3_finalize(l->stmts[0].st);
+        free(l->stmts[0].sql);
+        memmove(&l->stmts[0], &l->stmts[1], sizeof l->stmts[0] * (size_t)(l->nstmts - 1));
+        l->nstmts--;
+    }
+    l->stmts[l->nstmts].sql = key;
+    l->stmts[l->nstmts].st = st;
+    l->nstmts++;
+    return st;
 }

@@ -66,6 +66,12 @@ kf_code kf_ledger_open(const char *path, kf_ledger **out, kf_err *err);
 void kf_ledger_close(kf_ledger *l);
 /* For modules' own derived tables only; never write the ledger tables. */
 sqlite3 *kf_ledger_db(kf_ledger *l);
+typedef struct sqlite3_stmt sqlite3_stmt;
+/* A prepared statement for sql, cached by the ledger for its lifetime (keyed
+ * by the sql text), reset and with cleared bindings. The caller binds, steps
+ * and must sqlite3_reset it before asking for the same sql again. NULL on a
+ * prepare error (the message from sqlite3_errmsg). */
+sqlite3_stmt *kf_ledger_stmt(kf_ledger *l, const char *sql);
 const char *kf_ledger_path(const kf_ledger *l);
 /* Checkpoints the WAL into the main file and truncates it (after erasing
  * personal data, so no copy stays in the WAL). Best effort. */
