@@ -30,6 +30,11 @@ bool kf_pool_valid(const char *pool)
 kf_code kf_pools_reset(kf_ledger *l, const char *origin, kf_err *err)
 {
     sqlite3_stmt *st;
+    size_t kept = 0;
+    for (size_t i = 0; i < l->npend; i++)
+        if (strcmp(l->pend[i].origin, origin) != 0) l->pend[kept++] = l->pend[i];
+    l->npend = kept;
+    l->pend_last = 0;
     if (sqlite3_exec(l->db,
                      "CREATE TABLE IF NOT EXISTS pool_fy(origin TEXT NOT NULL, pool TEXT NOT NULL,"
                      " fy INTEGER NOT NULL, in_ INTEGER NOT NULL DEFAULT 0,"
@@ -45,11 +50,63 @@ kf_code kf_pools_reset(kf_ledger *l, const char *origin, kf_err *err)
     return s == SQLITE_DONE ? KF_OK : kf_db_fail(l, err, "resetting pool_fy");
 }
 
+/* Movements are summed in memory per (origin, pool, fy) while a write
+ * transaction is open and written once at commit: an import of a million
+ * donations touches a few dozen pool_fy rows, not a million. Readers inside
+ * the transaction (kf_pool_get) add the pending sums. */
+static struct pool_pending *pending_slot(kf_ledger *l, const char *origin, const char *pool, int fy)
+{
+    struct pool_pending *p;
+    if (l->pend_last < l->npend) {
+        p = &l->pend[l->pend_last];
+        if (p->fy == fy && strcmp(p->pool, pool) == 0 && strcmp(p->origin, origin) == 0) return p;
+    }
+    for (size_t i = 0; i < l->npend; i++) {
+        p = &l->pend[i];
+        if (p->fy == fy && strcmp(p->pool, pool) == 0 && strcmp(p->origin, origin) == 0) {
+            l->pend_last = i;
+            return p;
+        }
+    }
+    if (l->npend == l->pend_cap) {
+        size_t cap = l->pend_cap ? l->pend_cap * 2 : 32;
+        struct pool_pending *grown = realloc(l->pend, cap * sizeof *grown);
+        if (!grown) return NULL;
+        l->pend = grown;
+        l->pend_cap = cap;
+    }
+    p = &l->pend[l->npend];
+    memset(p, 0, sizeof *p);
+    snprintf(p->origin, sizeof p->origin, "%s", origin);
+    snprintf(p->pool, sizeof p->pool, "%s", pool);
+    p->fy = fy;
+    l->pend_last = l->npend++;
+    return p;
+}
+
 kf_code kf_pools_move(kf_ledger *l, const char *origin, const char *pool, int fy, kf_yen in,
                       kf_yen out, kf_yen committed, kf_err *err)
 {
-    sqlite3_stmt *sel = l->pool_sel, *put = l->pool_put;
-    if (!sel &&
+    if (strlen(origin) >= 16 || strlen(pool) >= KF_POOL_MAX)
+        return kf_fail(err, KF_SYSTEM, "pool name too long: %s", pool);
+    struct pool_pending *p = pending_slot(l, origin, pool, fy);
+    if (!p) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!kf_add(p->in, in, &p->in) || !kf_add(p->out, out, &p->out) ||
+        !kf_add(p->committed, committed, &p->committed))
+        return kf_fail(err, KF_REFUSED, "pool %s: total overflows int64 yen", pool);
+    return KF_OK;
+}
+
+void kf_pools_discard(kf_ledger *l)
+{
+    l->npend = 0;
+    l->pend_last = 0;
+}
+
+kf_code kf_pools_flush(kf_ledger *l, kf_err *err)
+{
+    if (!l->npend) return KF_OK;
+    if (!l->pool_sel &&
         (sqlite3_prepare_v3(l->db,
                             "SELECT in_, out_, committed FROM pool_fy WHERE origin=?1 AND "
                             "pool=?2 AND fy=?3",
@@ -59,32 +116,36 @@ kf_code kf_pools_move(kf_ledger *l, const char *origin, const char *pool, int fy
                             "committed) VALUES(?1,?2,?3,?4,?5,?6)",
                             -1, SQLITE_PREPARE_PERSISTENT, &l->pool_put, NULL) != SQLITE_OK))
         return kf_db_fail(l, err, "preparing pool_fy");
-    sel = l->pool_sel;
-    put = l->pool_put;
-    kf_yen cur_in = 0, cur_out = 0, cur_com = 0;
-    sqlite3_bind_text(sel, 1, origin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(sel, 2, pool, -1, SQLITE_STATIC);
-    sqlite3_bind_int(sel, 3, fy);
-    int s = sqlite3_step(sel);
-    if (s == SQLITE_ROW) {
-        cur_in = sqlite3_column_int64(sel, 0);
-        cur_out = sqlite3_column_int64(sel, 1);
-        cur_com = sqlite3_column_int64(sel, 2);
+    sqlite3_stmt *sel = l->pool_sel, *put = l->pool_put;
+    for (size_t i = 0; i < l->npend; i++) {
+        const struct pool_pending *p = &l->pend[i];
+        kf_yen cur_in = 0, cur_out = 0, cur_com = 0;
+        sqlite3_bind_text(sel, 1, p->origin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(sel, 2, p->pool, -1, SQLITE_STATIC);
+        sqlite3_bind_int(sel, 3, p->fy);
+        int s = sqlite3_step(sel);
+        if (s == SQLITE_ROW) {
+            cur_in = sqlite3_column_int64(sel, 0);
+            cur_out = sqlite3_column_int64(sel, 1);
+            cur_com = sqlite3_column_int64(sel, 2);
+        }
+        sqlite3_reset(sel);
+        if (s != SQLITE_ROW && s != SQLITE_DONE) return kf_db_fail(l, err, "reading pool_fy");
+        if (!kf_add(cur_in, p->in, &cur_in) || !kf_add(cur_out, p->out, &cur_out) ||
+            !kf_add(cur_com, p->committed, &cur_com))
+            return kf_fail(err, KF_REFUSED, "pool %s: total overflows int64 yen", p->pool);
+        sqlite3_bind_text(put, 1, p->origin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(put, 2, p->pool, -1, SQLITE_STATIC);
+        sqlite3_bind_int(put, 3, p->fy);
+        sqlite3_bind_int64(put, 4, cur_in);
+        sqlite3_bind_int64(put, 5, cur_out);
+        sqlite3_bind_int64(put, 6, cur_com);
+        s = sqlite3_step(put);
+        sqlite3_reset(put);
+        if (s != SQLITE_DONE) return kf_db_fail(l, err, "writing pool_fy");
     }
-    sqlite3_reset(sel);
-    if (s != SQLITE_ROW && s != SQLITE_DONE) return kf_db_fail(l, err, "reading pool_fy");
-    if (!kf_add(cur_in, in, &cur_in) || !kf_add(cur_out, out, &cur_out) ||
-        !kf_add(cur_com, committed, &cur_com))
-        return kf_fail(err, KF_REFUSED, "pool %s: total overflows int64 yen", pool);
-    sqlite3_bind_text(put, 1, origin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(put, 2, pool, -1, SQLITE_STATIC);
-    sqlite3_bind_int(put, 3, fy);
-    sqlite3_bind_int64(put, 4, cur_in);
-    sqlite3_bind_int64(put, 5, cur_out);
-    sqlite3_bind_int64(put, 6, cur_com);
-    s = sqlite3_step(put);
-    sqlite3_reset(put);
-    return s == SQLITE_DONE ? KF_OK : kf_db_fail(l, err, "writing pool_fy");
+    kf_pools_discard(l);
+    return KF_OK;
 }
 
 static int pool_order(const void *a, const void *b)
@@ -110,6 +171,10 @@ kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n
     *rows = NULL;
     *n = 0;
     memset(total, 0, sizeof *total);
+    if (l->npend) {
+        kf_code frc = kf_pools_flush(l, err);
+        if (frc) return frc;
+    }
     snprintf(total->pool, sizeof total->pool, "total");
     if (sqlite3_exec(l->db,
                      "CREATE TABLE IF NOT EXISTS pool_fy(origin TEXT NOT NULL, pool TEXT NOT NULL,"
@@ -202,6 +267,13 @@ kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err
         }
     if (!rc && s != SQLITE_DONE) rc = kf_db_fail(l, err, "reading pool_fy");
     sqlite3_reset(st);
+    for (size_t i = 0; !rc && i < l->npend; i++) {
+        const struct pool_pending *p = &l->pend[i];
+        if (strcmp(p->pool, pool) != 0) continue;
+        if (!kf_add(out->in, p->in, &out->in) || !kf_add(out->out, p->out, &out->out) ||
+            !kf_add(out->committed, p->committed, &out->committed))
+            rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
+    }
     if (!rc && !finish(out)) rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow", pool);
     return rc;
 }

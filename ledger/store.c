@@ -130,6 +130,7 @@ void kf_ledger_close(kf_ledger *l)
     sqlite3_finalize(l->get_node);
     sqlite3_finalize(l->pool_sel);
     sqlite3_finalize(l->pool_put);
+    free(l->pend);
     for (int i = 0; i < l->nstmts; i++) {
         sqlite3_finalize(l->stmts[i].st);
         free(l->stmts[i].sql);
@@ -739,13 +740,14 @@ static kf_code index_sync(kf_ledger *l, int first, bool rebuild, kf_err *err)
         rc = kf_db_fail(l, err, "reading the size");
         goto out_rollback;
     }
-    if ((rc = index_mark(l, size, err))) goto out_rollback;
+    if ((rc = kf_pools_flush(l, err)) || (rc = index_mark(l, size, err))) goto out_rollback;
     if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = kf_db_fail(l, err, "committing the index");
         goto out_rollback;
     }
     return KF_OK;
 out_rollback:
+    kf_pools_discard(l);
     sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
@@ -805,7 +807,7 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = index_mark(l, t->size, err))) goto out_abort;
+    if ((rc = kf_pools_flush(l, err)) || (rc = index_mark(l, t->size, err))) goto out_abort;
     sqlite3_finalize(t->ins_entry);
     sqlite3_finalize(t->ins_node);
     t->ins_entry = t->ins_node = NULL;
@@ -827,6 +829,7 @@ out_abort:
 void kf_txn_abort(kf_txn *t)
 {
     if (!t) return;
+    kf_pools_discard(t->l);
     sqlite3_finalize(t->ins_entry);
     sqlite3_finalize(t->ins_node);
     sqlite3_exec(t->l->db, "ROLLBACK", NULL, NULL, NULL);
