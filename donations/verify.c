@@ -20,6 +20,7 @@ typedef struct {
 
 struct kf_don_verifier {
     kf_ledger *l;
+    kf_pool_tracker *pools; /* shared, may be NULL */
     kf_rules *rules;
     partner_terms *partners;
     size_t npartners, partners_cap;
@@ -39,6 +40,36 @@ kf_don_verifier *kf_don_verifier_new(kf_ledger *l)
     }
     kf_rules_default(v->rules);
     return v;
+}
+
+void kf_don_verifier_pools(kf_don_verifier *v, kf_pool_tracker *pools)
+{
+    v->pools = pools;
+}
+
+/* Moves credit/general into (sign +1) or out of (sign -1) the tracker. */
+static kf_code track(kf_don_verifier *v, const kf_row *row, const char *pool, kf_yen credit,
+                     kf_yen general, int sign, kf_err *err)
+{
+    if (!v->pools) return KF_OK;
+    bool ok = (!credit || kf_pool_tracker_move(v->pools, pool, sign > 0 ? credit : 0,
+                                               sign > 0 ? 0 : credit, 0)) &&
+              (!general || kf_pool_tracker_move(v->pools, "general", sign > 0 ? general : 0,
+                                                sign > 0 ? 0 : general, 0));
+    if (!ok)
+        return kf_fail(err, KF_REFUSED, "seq %lld: pool figures overflow", (long long)row->seq);
+    if (sign > 0) return KF_OK;
+    const char *pools[2] = {credit ? pool : NULL, general ? "general" : NULL};
+    for (int i = 0; i < 2; i++) {
+        kf_yen balance, committed;
+        if (!pools[i]) continue;
+        kf_pool_tracker_get(v->pools, pools[i], &balance, &committed);
+        if (balance - committed < 0)
+            return kf_fail(err, KF_REFUSED,
+                           "seq %lld: %s leaves pool %s with negative available money",
+                           (long long)row->seq, row->entry->kind, pools[i]);
+    }
+    return KF_OK;
 }
 
 void kf_don_verifier_free(kf_don_verifier *v)
@@ -91,7 +122,7 @@ static kf_code check_money(kf_don_verifier *v, const kf_row *row, kf_err *err)
                    "splits its net amount differently from the rules in force");
     if (strcmp(pool, credit ? to : "general") != 0)
         return bad(err, row->seq, e->kind, "credits the wrong pool");
-    return KF_OK;
+    return track(v, row, pool, credit, general, +1, err);
 }
 
 static kf_code check_void(kf_don_verifier *v, const kf_row *row, kf_err *err)
@@ -138,6 +169,10 @@ static kf_code check_void(kf_don_verifier *v, const kf_row *row, kf_err *err)
         v->voided_cap = cap;
     }
     v->voided[v->nvoided++] = target;
+    int64_t credit, general;
+    kf_entry_int(e, "credit", &credit);
+    kf_entry_int(e, "credit_general", &general);
+    rc = track(v, row, pool, credit, general, -1, err);
 out:
     kf_entry_free(orig);
     return rc;

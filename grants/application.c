@@ -4,13 +4,14 @@
  * pure: no ledger, no clock; the caller gathers the registry and history
  * into a kf_grant_facts.
  *
- * Parsing uses libinih's ini_parse_stream with the same line reader as the
- * rules file (grants/rules.c): it counts lines, drops a UTF-8 BOM, accepts
- * "\r\n", refuses invalid UTF-8 and control characters, drops leading blanks
- * (no multi-line continuation), removes comments (a line starting with ';'
- * or '#', and from a ';' or '#' preceded by a blank), and handles section
- * lines itself. A line must fit inih's line buffer (198 bytes without the
- * comment in Debian's build, ini_max_line = 200): a longer line is an error.
+ * Parsing uses libinih's ini_parse_stream with the line reader shared with
+ * the rules file (grants/ini.c, see grants/ini.h): it counts lines, drops a
+ * UTF-8 BOM, accepts "\r\n", refuses invalid UTF-8 and control characters,
+ * drops leading blanks (no multi-line continuation), removes comments (a line
+ * starting with ';' or '#', and from a ';' or '#' preceded by a blank), and
+ * hands section lines to start_section below. A line must fit inih's line
+ * buffer (198 bytes without the comment in Debian's build, ini_max_line =
+ * 200): a longer line is an error.
  *
  * Errors: the first one stops parsing and reads "FILE:LINE: [section] key:
  * what"; a missing required key points at the [application] line (or line 1
@@ -46,37 +47,13 @@
 #include "kifu/entry.h"
 #include "kifu/grants.h"
 
-#include <ini.h>
+#include "ini.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static void copy_str(char *dst, size_t size, const char *src)
-{
-    size_t n = strnlen(src, size - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* Copies [s, e) without surrounding blanks into out; false if too long. */
-static bool trim_copy(const char *s, const char *e, char *out, size_t outsz)
-{
-    while (s < e && is_blank(*s))
-        s++;
-    while (e > s && is_blank(e[-1]))
-        e--;
-    if ((size_t)(e - s) >= outsz) return false;
-    memcpy(out, s, (size_t)(e - s));
-    out[e - s] = '\0';
-    return true;
-}
 
 /* ---- value checks shared by the file parser and from_entry ------------------ */
 
@@ -90,59 +67,9 @@ static const char *expense_name(unsigned bit)
     return NULL;
 }
 
-/* [a-z0-9_-]{1,64} */
-static bool valid_code(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > KF_CODE_MAX) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static bool valid_id(const char *s)
 {
     return strlen(s) <= KF_GROUP_ID_MAX && kf_id_valid(s);
-}
-
-/* Valid UTF-8 without control characters other than tab. NULL if ok. */
-static const char *check_text(const unsigned char *s, const unsigned char *e)
-{
-    while (s < e) {
-        unsigned c = *s;
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t') || c == 0x7f) return "control character in the line";
-            s++;
-            continue;
-        }
-        int n;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return "not valid UTF-8";
-        }
-        if (e - s <= n) return "not valid UTF-8";
-        for (int i = 1; i <= n; i++) {
-            if ((s[i] & 0xc0) != 0x80) return "not valid UTF-8";
-            cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return "not valid UTF-8";
-        s += n + 1;
-    }
-    return NULL;
 }
 
 static bool parse_money(const char *v, kf_yen min, kf_yen *out)
@@ -165,7 +92,7 @@ static bool parse_partners(const char *v, kf_application *a, char *why, size_t w
         const char *comma = strchr(s, ',');
         const char *e = comma ? comma : s + strlen(s);
         char item[256];
-        if (!trim_copy(s, e, item, sizeof item)) {
+        if (!kf_ini_trim_copy(s, e, item, sizeof item)) {
             snprintf(why, whysz, "a partner is not a group id ([A-Za-z0-9_-]{1,64})");
             return false;
         }
@@ -187,7 +114,7 @@ static bool parse_partners(const char *v, kf_application *a, char *why, size_t w
             snprintf(why, whysz, "more than %d partner groups", KF_APP_MAX_PARTNERS);
             return false;
         }
-        copy_str(a->partners[a->npartners++], sizeof a->partners[0], item);
+        kf_ini_copy_str(a->partners[a->npartners++], sizeof a->partners[0], item);
         if (!comma) break;
         s = comma + 1;
     }
@@ -225,12 +152,8 @@ static const char *const app_keys[AK_COUNT] = {"menu",         "round", "group",
                                                "start",        "end",   "requested", "income"};
 
 typedef struct {
-    const char *p, *end;
-    const char *file;
-    int lineno;
+    kf_ini_src in; /* the text, the reader's position and the first error */
     kf_application *a;
-    kf_err *err;
-    int err_line;
     sec_kind kind;
     char section[256];
     bool seen_app, seen_budget;
@@ -240,54 +163,36 @@ typedef struct {
     kf_yen total; /* budget lines so far, overflow-checked */
 } parse_state;
 
-/* Records the first error: "FILE:LINE: [section] key: what". Returns 0. */
-__attribute__((format(printf, 5, 6))) static int
-fail(parse_state *st, int line, const char *section, const char *key, const char *fmt, ...)
-{
-    if (st->err_line) return 0;
-    char what[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    st->err_line = line;
-    if (section && *section && key)
-        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: [%s] %s: %s", st->file, line, section, key, what);
-    else if (section && *section)
-        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: [%s]: %s", st->file, line, section, what);
-    else if (key)
-        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: %s: %s", st->file, line, key, what);
-    else
-        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: %s", st->file, line, what);
-    return 0;
-}
+/* Records the first error: "FILE:LINE: [section] key: what" (kf_ini_fail).
+ * Returns 0. */
+#define fail(st, ...) kf_ini_fail(&(st)->in, __VA_ARGS__)
+#define FAIL(st, key, ...) fail((st), (st)->in.lineno, (st)->section, (key), __VA_ARGS__)
 
-#define FAIL(st, key, ...) fail((st), (st)->lineno, (st)->section, (key), __VA_ARGS__)
-
-static bool start_section(parse_state *st, const char *s, const char *e)
+static bool start_section(void *ctx, const char *s, const char *e)
 {
+    parse_state *st = ctx;
     char name[256];
-    if (!trim_copy(s, e, name, sizeof name)) {
-        fail(st, st->lineno, NULL, NULL, "section name is too long");
+    if (!kf_ini_trim_copy(s, e, name, sizeof name)) {
+        fail(st, st->in.lineno, NULL, NULL, "section name is too long");
         return false;
     }
-    copy_str(st->section, sizeof st->section, name);
+    kf_ini_copy_str(st->section, sizeof st->section, name);
     bool *seen;
     if (strcmp(name, "application") == 0) {
         st->kind = SEC_APP;
         seen = &st->seen_app;
-        st->app_line = st->lineno;
+        st->app_line = st->in.lineno;
     } else if (strcmp(name, "budget") == 0) {
         st->kind = SEC_BUDGET;
         seen = &st->seen_budget;
-        st->budget_line = st->lineno;
+        st->budget_line = st->in.lineno;
     } else {
         st->kind = SEC_NONE;
-        fail(st, st->lineno, name, NULL, "unknown section (expected [application] or [budget])");
+        fail(st, st->in.lineno, name, NULL, "unknown section (expected [application] or [budget])");
         return false;
     }
     if (*seen) {
-        fail(st, st->lineno, name, NULL, "duplicate section");
+        fail(st, st->in.lineno, name, NULL, "duplicate section");
         return false;
     }
     *seen = true;
@@ -299,7 +204,7 @@ static int text_value(parse_state *st, const char *key, const char *v, char *out
 {
     if (!*v && !empty_ok) return FAIL(st, key, "is empty");
     if (strlen(v) >= outsz) return FAIL(st, key, "is longer than %zu bytes", outsz - 1);
-    copy_str(out, outsz, v);
+    kf_ini_copy_str(out, outsz, v);
     return 1;
 }
 
@@ -312,21 +217,22 @@ static int app_key(parse_state *st, const char *key, const char *v)
     if (k == AK_COUNT) return FAIL(st, key, "unknown key");
     if (st->seen & (1u << k)) return FAIL(st, key, "duplicate key");
     st->seen |= 1u << k;
-    st->key_line[k] = st->lineno;
+    st->key_line[k] = st->in.lineno;
     switch (k) {
     case AK_MENU:
-        if (!valid_code(v)) return FAIL(st, key, "'%s' is not a menu code ([a-z0-9_-]{1,64})", v);
-        copy_str(a->menu, sizeof a->menu, v);
+        if (!kf_ini_valid_code(v))
+            return FAIL(st, key, "'%s' is not a menu code ([a-z0-9_-]{1,64})", v);
+        kf_ini_copy_str(a->menu, sizeof a->menu, v);
         return 1;
     case AK_ROUND:
         if (!valid_id(v))
             return FAIL(st, key, "'%s' is not a round code like 2026-early ([A-Za-z0-9_-]{1,64})",
                         v);
-        copy_str(a->round, sizeof a->round, v);
+        kf_ini_copy_str(a->round, sizeof a->round, v);
         return 1;
     case AK_GROUP:
         if (!valid_id(v)) return FAIL(st, key, "'%s' is not a group id ([A-Za-z0-9_-]{1,64})", v);
-        copy_str(a->group, sizeof a->group, v);
+        kf_ini_copy_str(a->group, sizeof a->group, v);
         return 1;
     case AK_PARTNERS: {
         char why[600];
@@ -338,9 +244,9 @@ static int app_key(parse_state *st, const char *key, const char *v)
     case AK_FIELD:
     case AK_THEME: {
         char *out = k == AK_FIELD ? a->field : a->theme;
-        if (*v && !valid_code(v))
+        if (*v && !kf_ini_valid_code(v))
             return FAIL(st, key, "'%s' is not a %s code ([a-z0-9_-]{1,64})", v, key);
-        copy_str(out, KF_CODE_MAX + 1, v);
+        kf_ini_copy_str(out, KF_CODE_MAX + 1, v);
         return 1;
     }
     case AK_TITLE:
@@ -350,7 +256,7 @@ static int app_key(parse_state *st, const char *key, const char *v)
         char *out = k == AK_START ? a->start : a->end;
         if (!kf_parse_date(v, NULL, NULL, NULL))
             return FAIL(st, key, "'%s' is not a date YYYY-MM-DD", v);
-        copy_str(out, 11, v);
+        kf_ini_copy_str(out, 11, v);
         return 1;
     }
     case AK_REQUESTED:
@@ -381,7 +287,7 @@ static int budget_key(parse_state *st, const char *key, const char *v)
     const char *amount_end = comma ? comma : v + strlen(v);
     char amount[64];
     kf_budget_line *line = &a->lines[a->nlines];
-    if (!trim_copy(v, amount_end, amount, sizeof amount))
+    if (!kf_ini_trim_copy(v, amount_end, amount, sizeof amount))
         return FAIL(st, key, "amount is not a whole number of yen 1..%lld (no commas)",
                     (long long)KF_YEN_MAX_ONE);
     size_t alen = strlen(amount);
@@ -396,7 +302,7 @@ static int budget_key(parse_state *st, const char *key, const char *v)
         return FAIL(st, key, "amount '%s' is not a whole number of yen 1..%lld (no commas)", amount,
                     (long long)KF_YEN_MAX_ONE);
     if (comma) {
-        if (!trim_copy(comma + 1, v + strlen(v), line->text, sizeof line->text))
+        if (!kf_ini_trim_copy(comma + 1, v + strlen(v), line->text, sizeof line->text))
             return FAIL(st, key, "description is longer than %zu bytes", sizeof line->text - 1);
     } else {
         line->text[0] = '\0';
@@ -412,71 +318,17 @@ static int handler(void *user, const char *section, const char *key, const char 
 {
     parse_state *st = user;
     (void)section; /* inih's copy may be truncated; st->section is ours */
-    if (st->err_line) return 0;
+    if (st->in.err_line) return 0;
     if (!value) value = "";
     switch (st->kind) {
     case SEC_NONE:
-        return fail(st, st->lineno, NULL, key, "key outside any section");
+        return fail(st, st->in.lineno, NULL, key, "key outside any section");
     case SEC_APP:
         return app_key(st, key, value);
     case SEC_BUDGET:
         return budget_key(st, key, value);
     }
     return 1;
-}
-
-/* The line reader for ini_parse_stream (see the top of this file). */
-static char *reader(char *str, int num, void *stream)
-{
-    parse_state *st = stream;
-    if (st->err_line || st->p >= st->end) return NULL;
-    const char *s = st->p;
-    const char *nl = memchr(s, '\n', (size_t)(st->end - s));
-    const char *e = nl ? nl : st->end;
-    st->p = nl ? nl + 1 : st->end;
-    st->lineno++;
-    if (e > s && e[-1] == '\r') e--;
-    if (st->lineno == 1 && e - s >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3;
-    const char *why = check_text((const unsigned char *)s, (const unsigned char *)e);
-    if (why) {
-        fail(st, st->lineno, NULL, NULL, "%s", why);
-        return NULL;
-    }
-    while (s < e && is_blank(*s))
-        s++;
-    if (s < e && (*s == ';' || *s == '#')) {
-        e = s;
-    } else {
-        for (const char *q = s + 1; q < e; q++) {
-            if ((*q == ';' || *q == '#') && is_blank(q[-1])) {
-                e = q;
-                break;
-            }
-        }
-    }
-    while (e > s && is_blank(e[-1]))
-        e--;
-    if (s < e && *s == '[') {
-        const char *close = memchr(s, ']', (size_t)(e - s));
-        if (close) {
-            if (close + 1 != e) {
-                fail(st, st->lineno, NULL, NULL, "syntax error: text after ']'");
-                return NULL;
-            }
-            if (!start_section(st, s + 1, close)) return NULL;
-        }
-        /* without ']' inih reports the syntax error */
-    }
-    size_t n = (size_t)(e - s);
-    if (num < 2 || n + 2 > (size_t)num) {
-        fail(st, st->lineno, st->kind != SEC_NONE ? st->section : NULL, NULL,
-             "line too long (at most %d bytes without comments)", num < 2 ? 0 : num - 2);
-        return NULL;
-    }
-    memcpy(str, s, n);
-    str[n] = '\n';
-    str[n + 1] = '\0';
-    return str;
 }
 
 static bool check_whole(parse_state *st)
@@ -516,18 +368,10 @@ kf_code kf_application_parse(const char *text, size_t len, const char *file, kf_
     parse_state st;
     memset(&st, 0, sizeof st);
     memset(out, 0, sizeof *out);
-    st.p = text ? text : "";
-    st.end = st.p + (text ? len : 0);
-    st.file = file && *file ? file : "application";
+    kf_ini_init(&st.in, text, len, file, "application", err, st.section, start_section, &st);
     st.a = out;
-    st.err = err;
-    int rc = ini_parse_stream(reader, &st, handler, &st);
-    if (rc < 0) return kf_fail(err, KF_SYSTEM, "%s: out of memory while parsing", st.file);
-    if (rc > 0 && (st.err_line == 0 || rc < st.err_line))
-        return kf_fail(err, KF_BAD_INPUT,
-                       "%s:%d: syntax error: expected [section], key = value or a comment", st.file,
-                       rc);
-    if (st.err_line) return KF_BAD_INPUT;
+    kf_code rc = kf_ini_parse(&st.in, handler, &st);
+    if (rc) return rc;
     if (!check_whole(&st)) return KF_BAD_INPUT;
     return KF_OK;
 }
@@ -619,7 +463,8 @@ static kf_code get_text(const kf_entry *e, const char *key, bool required, char 
     if (f->type != KF_FIELD_STR || !f->str) return ebad(e, err, key, "not a string");
     size_t n = strlen(f->str);
     if (n >= outsz) return ebad(e, err, key, "longer than %zu bytes", outsz - 1);
-    const char *why = check_text((const unsigned char *)f->str, (const unsigned char *)f->str + n);
+    const char *why =
+        kf_ini_check_text((const unsigned char *)f->str, (const unsigned char *)f->str + n);
     if (why) return ebad(e, err, key, "%s", why);
     memcpy(out, f->str, n + 1);
     return KF_OK;
@@ -658,7 +503,8 @@ kf_code kf_application_from_entry(const kf_entry *e, kf_application *out, kf_err
     if ((rc = get_text(e, "id", false, out->id, sizeof out->id, err))) return rc;
     if (*out->id && !kf_id_valid(out->id)) return ebad(e, err, "id", "'%s' is not an id", out->id);
     if ((rc = get_text(e, "menu", true, out->menu, sizeof out->menu, err))) return rc;
-    if (!valid_code(out->menu)) return ebad(e, err, "menu", "'%s' is not a menu code", out->menu);
+    if (!kf_ini_valid_code(out->menu))
+        return ebad(e, err, "menu", "'%s' is not a menu code", out->menu);
     if ((rc = get_text(e, "round", true, out->round, sizeof out->round, err))) return rc;
     if (!valid_id(out->round)) return ebad(e, err, "round", "'%s' is not a round", out->round);
     if ((rc = get_text(e, "group", true, out->group, sizeof out->group, err))) return rc;
@@ -674,10 +520,10 @@ kf_code kf_application_from_entry(const kf_entry *e, kf_application *out, kf_err
     if ((rc = get_text(e, "city_partner", false, out->city_partner, sizeof out->city_partner, err)))
         return rc;
     if ((rc = get_text(e, "field", false, out->field, sizeof out->field, err))) return rc;
-    if (*out->field && !valid_code(out->field))
+    if (*out->field && !kf_ini_valid_code(out->field))
         return ebad(e, err, "field", "'%s' is not a field code", out->field);
     if ((rc = get_text(e, "theme", false, out->theme, sizeof out->theme, err))) return rc;
-    if (*out->theme && !valid_code(out->theme))
+    if (*out->theme && !kf_ini_valid_code(out->theme))
         return ebad(e, err, "theme", "'%s' is not a theme code", out->theme);
     if ((rc = get_text(e, "title", true, out->title, sizeof out->title, err))) return rc;
     if (!*out->title) return ebad(e, err, "title", "is empty");

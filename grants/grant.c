@@ -363,7 +363,7 @@ static kf_code reviews_of(kf_ledger *l, const char *id, int64_t *n, double *mean
 
 /* An application without the code its menu needs has no pool (""); it is
  * ineligible anyway (reason field or theme). */
-static void pool_for(const kf_menu *m, const kf_application *a, char pool[KF_POOL_MAX])
+void kf_grant_pool(const kf_menu *m, const kf_application *a, char pool[KF_POOL_MAX])
 {
     pool[0] = '\0';
     if ((m->source == KF_SRC_FIELD && !*a->field) || (m->source == KF_SRC_THEME && !*a->theme))
@@ -538,7 +538,7 @@ static kf_code evaluate(kf_ledger *l, const char *id, evaluation *v, kf_err *err
         (rc = reviews_of(l, id, &v->reviews, &v->mean, err)))
         goto fail;
     kf_grant_evaluate(v->rules, v->menu, v->app, &f, &v->ev);
-    pool_for(v->menu, v->app, v->pool);
+    kf_grant_pool(v->menu, v->app, v->pool);
     return KF_OK;
 fail:
     evaluation_free(v);
@@ -862,7 +862,7 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, boo
     }
     if (rc) goto out;
     /* Eligible, passed applications in order take what is left. */
-    qsort(p, n, sizeof *p, by_score);
+    if (n > 1) qsort(p, n, sizeof *p, by_score);
     kf_yen budget_left;
     if ((rc = round_left(l, m, round, &budget_left, err))) goto out;
     typedef struct {

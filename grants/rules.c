@@ -1,23 +1,14 @@
 /*
  * The rules file (SPEC §6.2): parsing, defaults, lookups, fiscal years, JSON.
  *
- * Parsing goes through libinih's ini_parse_stream with our own line reader,
- * which reads the in-memory text one line at a time and counts lines, so the
- * handler (called by inih right after the reader returned that line) knows
- * the line number. The reader also normalises each line before inih sees it:
- *   - a UTF-8 BOM on line 1 is dropped; "\r\n" and "\n" both end a line;
- *   - a line must be valid UTF-8 without control characters (tab is fine);
- *   - leading blanks are dropped, so indented keys are fine and inih's
- *     multi-line continuation never applies (an indented line without '='
- *     is a syntax error, not a continuation);
- *   - comments are removed: a line whose first non-blank character is ';' or
- *     '#', and from a ';' or '#' preceded by a blank to the end of the line
- *     ("cap = 500000   # note"); "a#b" and "a;b" are kept as values;
- *   - section lines are handled here (inih truncates section names to 49
- *     bytes and never reports empty sections), so unknown and duplicate
- *     sections are reported even when they hold no key.
- * What remains of a line must fit inih's line buffer (ini_max_line, 200 bytes
- * in Debian's build); a longer line is an error, not silently split.
+ * Parsing goes through libinih's ini_parse_stream with the line reader of
+ * grants/ini.c (shared with the application parser; see grants/ini.h): it
+ * counts lines, drops a UTF-8 BOM, accepts "\r\n", refuses invalid UTF-8
+ * and control characters, drops leading blanks (no multi-line continuation),
+ * removes comments (a line starting with ';' or '#', and from a ';' or '#'
+ * preceded by a blank), hands section lines to start_section below (so
+ * unknown and duplicate sections are reported even when they hold no key)
+ * and refuses a line longer than inih's line buffer.
  *
  * Errors: the first error stops parsing and reads
  *     FILE:LINE: [section] key: what
@@ -44,22 +35,14 @@
  */
 #include "kifu/rules.h"
 
-#include <ini.h>
+#include "ini.h"
+
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define COUNT_MAX INT64_C(1000000)
 #define RATIO_DEN_MAX INT64_C(1000000)
-
-/* Copies src into dst (size bytes), truncating; the callers check lengths. */
-static void copy_str(char *dst, size_t size, const char *src)
-{
-    size_t n = strnlen(src, size - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -111,7 +94,7 @@ void kf_rules_default(kf_rules *r)
 static void menu_default(kf_menu *m, const char *code)
 {
     memset(m, 0, sizeof *m);
-    copy_str(m->code, sizeof m->code, code);
+    kf_ini_copy_str(m->code, sizeof m->code, code);
     m->source = KF_SRC_GENERAL;
     m->review = KF_REVIEW_NONE;
     m->min_reviewers = 1;
@@ -254,14 +237,8 @@ static const char *const fund_keys[FK_COUNT] = {"name", "fy_start", "designated_
                                                 "designated_round", "deregister_to"};
 
 typedef struct {
-    /* the text and the reader's position */
-    const char *p, *end;
-    const char *file;
-    int lineno;
-    /* the result and the first error */
-    kf_rules *r;
-    kf_err *err;
-    int err_line;
+    kf_ini_src in; /* the text, the reader's position and the first error */
+    kf_rules *r;   /* the result */
     /* the current section */
     sec_kind kind;
     char section[256]; /* as shown in errors: "fund", "menu field" */
@@ -274,65 +251,16 @@ typedef struct {
     int menu_key_line[KF_RULES_MAX_ITEMS][MK_COUNT];
 } parse_state;
 
-/* Records the first error: "FILE:LINE: [section] key: what". Returns 0 so a
- * handler can `return fail(...)`. */
-__attribute__((format(printf, 5, 6))) static int
-fail(parse_state *st, int line, const char *section, const char *key, const char *fmt, ...)
-{
-    if (st->err_line) return 0;
-    char what[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    st->err_line = line;
-    if (section && *section && key)
-        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: [%s] %s: %s", st->file, line, section, key, what);
-    else if (section && *section)
-        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: [%s]: %s", st->file, line, section, what);
-    else if (key)
-        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: %s: %s", st->file, line, key, what);
-    else
-        kf_fail(st->err, KF_BAD_INPUT, "%s:%d: %s", st->file, line, what);
-    return 0;
-}
+/* Records the first error: "FILE:LINE: [section] key: what" (kf_ini_fail).
+ * Returns 0 so a handler can `return fail(...)`. */
+#define fail(st, ...) kf_ini_fail(&(st)->in, __VA_ARGS__)
 
 /* ---- value parsers (true if ok) ----------------------------------------- */
 
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* Copies [s, e) without surrounding blanks into out (NUL-terminated). */
-static bool trim_copy(const char *s, const char *e, char *out, size_t outsz)
-{
-    while (s < e && is_blank(*s))
-        s++;
-    while (e > s && is_blank(e[-1]))
-        e--;
-    if ((size_t)(e - s) >= outsz) return false;
-    memcpy(out, s, (size_t)(e - s));
-    out[e - s] = '\0';
-    return true;
-}
-
-static bool valid_code(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > KF_CODE_MAX) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static int bad_code(parse_state *st, const char *key, const char *what, const char *v)
 {
-    return fail(st, st->lineno, st->section, key, "%s '%s' is not a code ([a-z0-9_-]{1,64})", what,
-                v);
+    return fail(st, st->in.lineno, st->section, key, "%s '%s' is not a code ([a-z0-9_-]{1,64})",
+                what, v);
 }
 
 static bool parse_money(const char *v, kf_yen *out)
@@ -345,7 +273,7 @@ static bool parse_money(const char *v, kf_yen *out)
 
 static int bad_money(parse_state *st, const char *key, const char *v)
 {
-    return fail(st, st->lineno, st->section, key,
+    return fail(st, st->in.lineno, st->section, key,
                 "'%s' is not an amount of yen (a whole number 0..%lld, no commas)", v,
                 (long long)KF_YEN_MAX_ONE);
 }
@@ -360,7 +288,7 @@ static bool parse_count(const char *v, int64_t min, int64_t *out)
 
 static int bad_count(parse_state *st, const char *key, const char *v, int64_t min)
 {
-    return fail(st, st->lineno, st->section, key, "'%s' is not a whole number %lld..%lld", v,
+    return fail(st, st->in.lineno, st->section, key, "'%s' is not a whole number %lld..%lld", v,
                 (long long)min, (long long)COUNT_MAX);
 }
 
@@ -371,8 +299,8 @@ static const char *parse_ratio(const char *v, kf_ratio *out)
     const char *slash = strchr(v, '/');
     char a[32], b[32];
     int64_t n, d;
-    if (!slash || strchr(slash + 1, '/') || !trim_copy(v, slash, a, sizeof a) ||
-        !trim_copy(slash + 1, v + strlen(v), b, sizeof b) || !kf_parse_i64(a, &n) ||
+    if (!slash || strchr(slash + 1, '/') || !kf_ini_trim_copy(v, slash, a, sizeof a) ||
+        !kf_ini_trim_copy(slash + 1, v + strlen(v), b, sizeof b) || !kf_parse_i64(a, &n) ||
         !kf_parse_i64(b, &d))
         return "is not a ratio N/D";
     if (d <= 0) return "is not a ratio N/D with D > 0";
@@ -386,7 +314,7 @@ static const char *parse_ratio(const char *v, kf_ratio *out)
 static int ratio_value(parse_state *st, const char *key, const char *v, kf_ratio *out)
 {
     const char *why = parse_ratio(v, out);
-    if (why) return fail(st, st->lineno, st->section, key, "'%s' %s", v, why);
+    if (why) return fail(st, st->in.lineno, st->section, key, "'%s' %s", v, why);
     return 1;
 }
 
@@ -419,10 +347,11 @@ static bool parse_score(const char *v, double *out)
 /* A label: non-empty, fits out. */
 static int label_value(parse_state *st, const char *key, const char *v, char *out, size_t outsz)
 {
-    if (!*v) return fail(st, st->lineno, st->section, key, "label is empty");
+    if (!*v) return fail(st, st->in.lineno, st->section, key, "label is empty");
     if (strlen(v) >= outsz)
-        return fail(st, st->lineno, st->section, key, "label is longer than %zu bytes", outsz - 1);
-    copy_str(out, outsz, v);
+        return fail(st, st->in.lineno, st->section, key, "label is longer than %zu bytes",
+                    outsz - 1);
+    kf_ini_copy_str(out, outsz, v);
     return 1;
 }
 
@@ -440,18 +369,18 @@ static int list_value(parse_state *st, const char *key, const char *v, name_pars
             *out = 0;
             return 1;
         }
-        return fail(st, st->lineno, st->section, key, "list is empty");
+        return fail(st, st->in.lineno, st->section, key, "list is empty");
     }
     for (;;) {
         const char *comma = strchr(s, ',');
         const char *e = comma ? comma : s + strlen(s);
         char item[64];
-        if (!trim_copy(s, e, item, sizeof item))
-            return fail(st, st->lineno, st->section, key, "item is too long");
-        if (!*item) return fail(st, st->lineno, st->section, key, "'%s' has an empty item", v);
+        if (!kf_ini_trim_copy(s, e, item, sizeof item))
+            return fail(st, st->in.lineno, st->section, key, "item is too long");
+        if (!*item) return fail(st, st->in.lineno, st->section, key, "'%s' has an empty item", v);
         unsigned bit = parse(item);
         if (!bit)
-            return fail(st, st->lineno, st->section, key, "'%s' is not a known %s", item, what);
+            return fail(st, st->in.lineno, st->section, key, "'%s' is not a known %s", item, what);
         bits |= bit;
         if (!comma) break;
         s = comma + 1;
@@ -476,20 +405,21 @@ static int enum_value(parse_state *st, const char *key, const char *v, const cha
         if (w < 0) break;
         len += (size_t)w;
     }
-    return fail(st, st->lineno, st->section, key, "'%s' is not one of %s", v, choices);
+    return fail(st, st->in.lineno, st->section, key, "'%s' is not one of %s", v, choices);
 }
 
 /* ---- sections ------------------------------------------------------------ */
 
-static bool start_section(parse_state *st, const char *s, const char *e)
+static bool start_section(void *ctx, const char *s, const char *e)
 {
+    parse_state *st = ctx;
     char name[256];
-    if (!trim_copy(s, e, name, sizeof name)) {
-        fail(st, st->lineno, NULL, NULL, "section name is too long");
+    if (!kf_ini_trim_copy(s, e, name, sizeof name)) {
+        fail(st, st->in.lineno, NULL, NULL, "section name is too long");
         return false;
     }
     st->kind = SEC_NONE;
-    copy_str(st->section, sizeof st->section, name);
+    kf_ini_copy_str(st->section, sizeof st->section, name);
     bool *seen = NULL;
     if (strcmp(name, "fund") == 0) {
         st->kind = SEC_FUND;
@@ -506,37 +436,37 @@ static bool start_section(parse_state *st, const char *s, const char *e)
     }
     if (seen) {
         if (*seen) {
-            fail(st, st->lineno, name, NULL, "duplicate section");
+            fail(st, st->in.lineno, name, NULL, "duplicate section");
             return false;
         }
         *seen = true;
         return true;
     }
-    if (strncmp(name, "menu", 4) == 0 && (name[4] == '\0' || is_blank(name[4]))) {
+    if (strncmp(name, "menu", 4) == 0 && (name[4] == '\0' || kf_ini_is_blank(name[4]))) {
         char code[256];
-        trim_copy(name + 4, name + strlen(name), code, sizeof code);
-        if (!valid_code(code)) {
-            fail(st, st->lineno, name, NULL, "menu code '%s' is not a code ([a-z0-9_-]{1,64})",
+        kf_ini_trim_copy(name + 4, name + strlen(name), code, sizeof code);
+        if (!kf_ini_valid_code(code)) {
+            fail(st, st->in.lineno, name, NULL, "menu code '%s' is not a code ([a-z0-9_-]{1,64})",
                  code);
             return false;
         }
         snprintf(st->section, sizeof st->section, "menu %.*s", KF_CODE_MAX, code);
         if (kf_rules_menu(st->r, code)) {
-            fail(st, st->lineno, st->section, NULL, "duplicate menu '%s'", code);
+            fail(st, st->in.lineno, st->section, NULL, "duplicate menu '%s'", code);
             return false;
         }
         if (st->r->nmenus >= KF_RULES_MAX_ITEMS) {
-            fail(st, st->lineno, st->section, NULL, "more than %d menus", KF_RULES_MAX_ITEMS);
+            fail(st, st->in.lineno, st->section, NULL, "more than %d menus", KF_RULES_MAX_ITEMS);
             return false;
         }
         st->kind = SEC_MENU;
         st->menu = st->r->nmenus++;
         menu_default(&st->r->menus[st->menu], code);
         st->menu_seen[st->menu] = 0;
-        st->menu_line[st->menu] = st->lineno;
+        st->menu_line[st->menu] = st->in.lineno;
         return true;
     }
-    fail(st, st->lineno, name, NULL,
+    fail(st, st->in.lineno, name, NULL,
          "unknown section (expected [fund], [fields], [themes], [tiers] or [menu <code>])");
     return false;
 }
@@ -549,10 +479,11 @@ static int fund_key(parse_state *st, const char *key, const char *v)
     int k;
     for (k = 0; k < FK_COUNT; k++)
         if (strcmp(fund_keys[k], key) == 0) break;
-    if (k == FK_COUNT) return fail(st, st->lineno, st->section, key, "unknown key");
-    if (st->fund_seen & (1u << k)) return fail(st, st->lineno, st->section, key, "duplicate key");
+    if (k == FK_COUNT) return fail(st, st->in.lineno, st->section, key, "unknown key");
+    if (st->fund_seen & (1u << k))
+        return fail(st, st->in.lineno, st->section, key, "duplicate key");
     st->fund_seen |= 1u << k;
-    st->fund_line[k] = st->lineno;
+    st->fund_line[k] = st->in.lineno;
     switch (k) {
     case FK_NAME:
         return label_value(st, key, v, r->fund_name, sizeof r->fund_name);
@@ -564,7 +495,7 @@ static int fund_key(parse_state *st, const char *key, const char *v)
             d = (v[3] - '0') * 10 + (v[4] - '0');
         }
         if (m < 1 || m > 12 || d < 1 || d > days_in_month(2001, m))
-            return fail(st, st->lineno, st->section, key,
+            return fail(st, st->in.lineno, st->section, key,
                         "'%s' is not a month-day MM-DD like 04-01 (02-29 is not allowed)", v);
         r->fy_start_month = m;
         r->fy_start_day = d;
@@ -574,14 +505,14 @@ static int fund_key(parse_state *st, const char *key, const char *v)
         return ratio_value(st, key, v, &r->designated_share);
     case FK_ROUND:
         if (!parse_money(v, &r->designated_round) || r->designated_round < 1)
-            return fail(st, st->lineno, st->section, key,
+            return fail(st, st->in.lineno, st->section, key,
                         "'%s' is not a whole number of yen >= 1 (no commas)", v);
         return 1;
     case FK_DEREGISTER:
         /* checked against [fields] and [themes] once the whole file is read */
         if (strlen(v) >= sizeof r->deregister_to)
-            return fail(st, st->lineno, st->section, key, "'%s' is too long", v);
-        copy_str(r->deregister_to, sizeof r->deregister_to, v);
+            return fail(st, st->in.lineno, st->section, key, "'%s' is too long", v);
+        kf_ini_copy_str(r->deregister_to, sizeof r->deregister_to, v);
         return 1;
     }
     return 1;
@@ -589,13 +520,15 @@ static int fund_key(parse_state *st, const char *key, const char *v)
 
 static int item_key(parse_state *st, const char *key, const char *v, kf_rules_item *items, int *n)
 {
-    if (!valid_code(key)) return bad_code(st, key, "key", key);
-    if (find_item(items, *n, key)) return fail(st, st->lineno, st->section, key, "duplicate key");
+    if (!kf_ini_valid_code(key)) return bad_code(st, key, "key", key);
+    if (find_item(items, *n, key))
+        return fail(st, st->in.lineno, st->section, key, "duplicate key");
     if (*n >= KF_RULES_MAX_ITEMS)
-        return fail(st, st->lineno, st->section, key, "more than %d entries", KF_RULES_MAX_ITEMS);
+        return fail(st, st->in.lineno, st->section, key, "more than %d entries",
+                    KF_RULES_MAX_ITEMS);
     kf_rules_item *it = &items[*n];
     if (!label_value(st, key, v, it->label, sizeof it->label)) return 0;
-    copy_str(it->code, sizeof it->code, key);
+    kf_ini_copy_str(it->code, sizeof it->code, key);
     (*n)++;
     return 1;
 }
@@ -604,13 +537,14 @@ static int tier_key(parse_state *st, const char *key, const char *v)
 {
     kf_rules *r = st->r;
     kf_yen min;
-    if (!valid_code(key)) return bad_code(st, key, "key", key);
-    if (kf_rules_tier(r, key)) return fail(st, st->lineno, st->section, key, "duplicate key");
+    if (!kf_ini_valid_code(key)) return bad_code(st, key, "key", key);
+    if (kf_rules_tier(r, key)) return fail(st, st->in.lineno, st->section, key, "duplicate key");
     if (r->ntiers >= KF_RULES_MAX_ITEMS)
-        return fail(st, st->lineno, st->section, key, "more than %d entries", KF_RULES_MAX_ITEMS);
+        return fail(st, st->in.lineno, st->section, key, "more than %d entries",
+                    KF_RULES_MAX_ITEMS);
     if (!parse_money(v, &min)) return bad_money(st, key, v);
     kf_tier *t = &r->tiers[r->ntiers++];
-    copy_str(t->code, sizeof t->code, key);
+    kf_ini_copy_str(t->code, sizeof t->code, key);
     t->min = min;
     return 1;
 }
@@ -621,28 +555,28 @@ static int menu_tier_key(parse_state *st, kf_menu *m, const char *key, const cha
     int64_t min_cost;
     const char *thr = key + strlen("tier.");
     if (!kf_parse_i64(thr, &min_cost) || min_cost < 1 || min_cost > KF_YEN_MAX_ONE)
-        return fail(st, st->lineno, st->section, key,
+        return fail(st, st->in.lineno, st->section, key,
                     "threshold '%s' is not a positive whole number of yen", thr);
     for (int i = 0; i < m->ntiers; i++)
         if (m->tiers[i].min_cost == min_cost)
-            return fail(st, st->lineno, st->section, key, "duplicate key");
+            return fail(st, st->in.lineno, st->section, key, "duplicate key");
     if (m->ntiers >= KF_MENU_MAX_TIERS)
-        return fail(st, st->lineno, st->section, key, "more than %d tiers in a menu",
+        return fail(st, st->in.lineno, st->section, key, "more than %d tiers in a menu",
                     KF_MENU_MAX_TIERS);
     const char *comma = strchr(v, ',');
     if (!comma)
-        return fail(st, st->lineno, st->section, key,
+        return fail(st, st->in.lineno, st->section, key,
                     "'%s' lacks the cap: write %s = N/D, cap (cap 0 = none)", v, key);
     char ratio[64], cap[64];
     kf_menu_tier t = {.min_cost = min_cost};
-    if (!trim_copy(v, comma, ratio, sizeof ratio))
-        return fail(st, st->lineno, st->section, key, "'%s' is not N/D, cap", v);
+    if (!kf_ini_trim_copy(v, comma, ratio, sizeof ratio))
+        return fail(st, st->in.lineno, st->section, key, "'%s' is not N/D, cap", v);
     const char *why = parse_ratio(ratio, &t.rate);
-    if (why) return fail(st, st->lineno, st->section, key, "'%s' %s", ratio, why);
-    if (!trim_copy(comma + 1, v + strlen(v), cap, sizeof cap))
-        return fail(st, st->lineno, st->section, key, "'%s' is not N/D, cap", v);
+    if (why) return fail(st, st->in.lineno, st->section, key, "'%s' %s", ratio, why);
+    if (!kf_ini_trim_copy(comma + 1, v + strlen(v), cap, sizeof cap))
+        return fail(st, st->in.lineno, st->section, key, "'%s' is not N/D, cap", v);
     if (!parse_money(cap, &t.cap))
-        return fail(st, st->lineno, st->section, key,
+        return fail(st, st->in.lineno, st->section, key,
                     "cap '%s' is not an amount of yen (a whole number 0..%lld, no commas)", cap,
                     (long long)KF_YEN_MAX_ONE);
     /* keep tiers sorted by min_cost ascending */
@@ -668,11 +602,11 @@ static int menu_key(parse_state *st, const char *key, const char *v)
     int k;
     for (k = 0; k < MK_COUNT; k++)
         if (strcmp(menu_keys[k], key) == 0) break;
-    if (k == MK_COUNT) return fail(st, st->lineno, st->section, key, "unknown key");
+    if (k == MK_COUNT) return fail(st, st->in.lineno, st->section, key, "unknown key");
     if (st->menu_seen[st->menu] & (1u << k))
-        return fail(st, st->lineno, st->section, key, "duplicate key");
+        return fail(st, st->in.lineno, st->section, key, "duplicate key");
     st->menu_seen[st->menu] |= 1u << k;
-    st->menu_key_line[st->menu][k] = st->lineno;
+    st->menu_key_line[st->menu][k] = st->in.lineno;
     int e = 0;
     switch (k) {
     case MK_NAME:
@@ -690,7 +624,7 @@ static int menu_key(parse_state *st, const char *key, const char *v)
         return 1;
     case MK_PASS_SCORE:
         if (!parse_score(v, &m->pass_score))
-            return fail(st, st->lineno, st->section, key,
+            return fail(st, st->in.lineno, st->section, key,
                         "'%s' is not a score 0..5 like 3.0 or 3.25", v);
         return 1;
     case MK_RATE:
@@ -701,7 +635,7 @@ static int menu_key(parse_state *st, const char *key, const char *v)
         return parse_money(v, &m->min_award) ? 1 : bad_money(st, key, v);
     case MK_ROUND_DOWN:
         if (!parse_money(v, &m->round_down) || m->round_down < 1)
-            return fail(st, st->lineno, st->section, key,
+            return fail(st, st->in.lineno, st->section, key,
                         "'%s' is not a whole number of yen >= 1 (no commas)", v);
         return 1;
     case MK_ROUND_BUDGET:
@@ -729,8 +663,8 @@ static int menu_key(parse_state *st, const char *key, const char *v)
     case MK_MAX_CONSECUTIVE:
         return parse_count(v, 0, &m->max_consecutive) ? 1 : bad_count(st, key, v, 0);
     case MK_EXCLUSIVE:
-        if (*v && !valid_code(v)) return bad_code(st, key, "tag", v);
-        copy_str(m->exclusive, sizeof m->exclusive, v);
+        if (*v && !kf_ini_valid_code(v)) return bad_code(st, key, "tag", v);
+        kf_ini_copy_str(m->exclusive, sizeof m->exclusive, v);
         return 1;
     case MK_EXPENSES:
         return list_value(st, key, v, kf_expense_parse, "expense category", false, &m->expenses);
@@ -742,11 +676,11 @@ static int handler(void *user, const char *section, const char *key, const char 
 {
     parse_state *st = user;
     (void)section; /* inih's copy is truncated; st->section is the full name */
-    if (st->err_line) return 0;
+    if (st->in.err_line) return 0;
     if (!value) value = "";
     switch (st->kind) {
     case SEC_NONE:
-        return fail(st, st->lineno, NULL, key, "key outside any section");
+        return fail(st, st->in.lineno, NULL, key, "key outside any section");
     case SEC_FUND:
         return fund_key(st, key, value);
     case SEC_FIELDS:
@@ -759,98 +693,6 @@ static int handler(void *user, const char *section, const char *key, const char 
         return menu_key(st, key, value);
     }
     return 1;
-}
-
-/* ---- the line reader -------------------------------------------------------- */
-
-/* Valid UTF-8 without control characters other than tab. NULL if ok. */
-static const char *check_line(const unsigned char *s, const unsigned char *e)
-{
-    while (s < e) {
-        unsigned c = *s;
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t') || c == 0x7f) return "control character in the line";
-            s++;
-            continue;
-        }
-        int n;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return "not valid UTF-8";
-        }
-        if (e - s <= n) return "not valid UTF-8";
-        for (int i = 1; i <= n; i++) {
-            if ((s[i] & 0xc0) != 0x80) return "not valid UTF-8";
-            cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return "not valid UTF-8";
-        s += n + 1;
-    }
-    return NULL;
-}
-
-static char *reader(char *str, int num, void *stream)
-{
-    parse_state *st = stream;
-    if (st->err_line || st->p >= st->end) return NULL;
-    const char *s = st->p;
-    const char *nl = memchr(s, '\n', (size_t)(st->end - s));
-    const char *e = nl ? nl : st->end;
-    st->p = nl ? nl + 1 : st->end;
-    st->lineno++;
-    if (e > s && e[-1] == '\r') e--;
-    if (st->lineno == 1 && e - s >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3;
-    const char *why = check_line((const unsigned char *)s, (const unsigned char *)e);
-    if (why) {
-        fail(st, st->lineno, NULL, NULL, "%s", why);
-        return NULL;
-    }
-    while (s < e && is_blank(*s))
-        s++;
-    if (s < e && (*s == ';' || *s == '#')) {
-        e = s;
-    } else {
-        for (const char *q = s + 1; q < e; q++) {
-            if ((*q == ';' || *q == '#') && is_blank(q[-1])) {
-                e = q;
-                break;
-            }
-        }
-    }
-    while (e > s && is_blank(e[-1]))
-        e--;
-    if (s < e && *s == '[') {
-        const char *close = memchr(s, ']', (size_t)(e - s));
-        if (close) {
-            if (close + 1 != e) {
-                fail(st, st->lineno, NULL, NULL, "syntax error: text after ']'");
-                return NULL;
-            }
-            if (!start_section(st, s + 1, close)) return NULL;
-        }
-        /* without ']' inih reports the syntax error */
-    }
-    size_t n = (size_t)(e - s);
-    if (num < 2 || n + 2 > (size_t)num) {
-        fail(st, st->lineno, st->kind != SEC_NONE ? st->section : NULL, NULL,
-             "line too long (at most %d bytes without comments)", num < 2 ? 0 : num - 2);
-        return NULL;
-    }
-    memcpy(str, s, n);
-    str[n] = '\n';
-    str[n + 1] = '\0';
-    return str;
 }
 
 /* ---- after the whole file ------------------------------------------------ */
@@ -884,7 +726,7 @@ static bool check_whole(parse_state *st)
                  "missing (required: group, field, theme or general)");
             return false;
         }
-        if (!(seen & (1u << MK_NAME))) copy_str(m->name, sizeof m->name, m->code);
+        if (!(seen & (1u << MK_NAME))) kf_ini_copy_str(m->name, sizeof m->name, m->code);
         if (m->max_years > 0 && m->max_years <= m->min_years) {
             int line = st->menu_key_line[i][MK_MAX_YEARS];
             fail(st, line, sec, "max_years",
@@ -901,18 +743,10 @@ kf_code kf_rules_parse(const char *text, size_t len, const char *file, kf_rules 
     parse_state st;
     memset(&st, 0, sizeof st);
     kf_rules_default(r);
-    st.p = text ? text : "";
-    st.end = st.p + (text ? len : 0);
-    st.file = file && *file ? file : "rules";
+    kf_ini_init(&st.in, text, len, file, "rules", err, st.section, start_section, &st);
     st.r = r;
-    st.err = err;
-    int rc = ini_parse_stream(reader, &st, handler, &st);
-    if (rc < 0) return kf_fail(err, KF_SYSTEM, "%s: out of memory while parsing", st.file);
-    if (rc > 0 && (st.err_line == 0 || rc < st.err_line))
-        return kf_fail(err, KF_BAD_INPUT,
-                       "%s:%d: syntax error: expected [section], key = value or a comment", st.file,
-                       rc);
-    if (st.err_line) return KF_BAD_INPUT;
+    kf_code rc = kf_ini_parse(&st.in, handler, &st);
+    if (rc) return rc;
     if (!check_whole(&st)) return KF_BAD_INPUT;
     return KF_OK;
 }

@@ -23,6 +23,7 @@ typedef struct {
     kf_yen approved, paid, final, refunded;
     kf_ratio rate;
     kf_yen round_down;
+    char pool[KF_POOL_MAX];
 } vapp;
 
 typedef struct {
@@ -32,6 +33,7 @@ typedef struct {
 
 struct kf_grant_verifier {
     kf_ledger *l;
+    kf_pool_tracker *pools; /* shared, may be NULL */
     kf_rules *rules;
     vapp *apps;
     size_t napps, apps_cap;
@@ -50,6 +52,40 @@ kf_grant_verifier *kf_grant_verifier_new(kf_ledger *l)
     }
     kf_rules_default(v->rules);
     return v;
+}
+
+void kf_grant_verifier_pools(kf_grant_verifier *v, kf_pool_tracker *pools)
+{
+    v->pools = pools;
+}
+
+/* Moves a pool on the shared tracker; refuses negative available money. */
+static kf_code track(kf_grant_verifier *v, const kf_row *row, const char *pool, kf_yen in,
+                     kf_yen out, kf_yen committed, kf_err *err)
+{
+    kf_yen balance, com;
+    if (!v->pools) return KF_OK;
+    if (!kf_pool_tracker_move(v->pools, pool, in, out, committed))
+        return kf_fail(err, KF_REFUSED, "seq %lld: pool figures overflow", (long long)row->seq);
+    kf_pool_tracker_get(v->pools, pool, &balance, &com);
+    if ((committed > 0 || out > 0) && balance - com < 0)
+        return kf_fail(err, KF_REFUSED, "seq %lld: %s leaves pool %s with negative available money",
+                       (long long)row->seq, row->entry->kind, pool);
+    return KF_OK;
+}
+
+/* An entry's fy must be the fiscal year of its date under the rules. */
+static bool fy_ok(const kf_grant_verifier *v, const kf_entry *e)
+{
+    int64_t fy;
+    const char *date = kf_entry_str(e, "date");
+    return date && kf_entry_int(e, "fy", &fy) && fy == kf_rules_fy(v->rules, date);
+}
+
+static kf_yen committed_of(const vapp *p)
+{
+    kf_yen limit = p->settled ? p->final : p->approved;
+    return limit > p->paid ? limit - p->paid : 0;
 }
 
 void kf_grant_verifier_free(kf_grant_verifier *v)
@@ -168,7 +204,14 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
         return bad(err, row->seq, "grant.decide", "approves %s under a menu not in force", p->id);
     }
     kf_grant_ceiling(m, a, &c);
+    kf_grant_pool(m, a, p->pool);
     free(a);
+    const char *pool = kf_entry_str(e, "pool");
+    if (!pool || !*p->pool || strcmp(pool, p->pool) != 0)
+        return bad(err, row->seq, "grant.decide", "commits %s from a pool its menu does not name",
+                   p->id);
+    if (!fy_ok(v, e))
+        return bad(err, row->seq, "grant.decide", "states a fiscal year its date is not in%s", "");
     char want_rate[48];
     snprintf(want_rate, sizeof want_rate, "%lld/%lld", (long long)c.rate.num,
              (long long)c.rate.den);
@@ -181,22 +224,26 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
     p->approved = amount;
     p->rate = c.rate;
     p->round_down = m->round_down;
-    return KF_OK;
+    return track(v, row, p->pool, 0, 0, amount, err);
 }
 
-static kf_code on_money(const kf_row *row, vapp *p, kf_err *err)
+static kf_code on_money(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_err *err)
 {
     const kf_entry *e = row->entry;
-    const char *k = e->kind;
+    const char *k = e->kind, *pool = kf_entry_str(e, "pool");
     int64_t amount;
+    kf_yen before = committed_of(p);
     if (p->state != 1)
         return bad(err, row->seq, k, "moves money for %s, which is not approved", p->id);
+    if (!fy_ok(v, e)) return bad(err, row->seq, k, "states a fiscal year its date is not in%s", "");
+    if (pool && strcmp(pool, p->pool) != 0)
+        return bad(err, row->seq, k, "names a pool other than the award's for %s", p->id);
     if (strcmp(k, "grant.pay") == 0) {
         kf_yen limit = p->settled ? p->final : p->approved;
         if (!kf_entry_int(e, "amount", &amount) || amount <= 0 || amount > limit - p->paid)
             return bad(err, row->seq, k, "pays %s more than its award", p->id);
         p->paid += amount;
-        return KF_OK;
+        return track(v, row, p->pool, 0, amount, committed_of(p) - before, err);
     }
     if (strcmp(k, "grant.settle") == 0) {
         int64_t spent, income, final, due, payable;
@@ -211,15 +258,39 @@ static kf_code on_money(const kf_row *row, vapp *p, kf_err *err)
                        p->id);
         p->settled = true;
         p->final = final;
-        return KF_OK;
+        return track(v, row, p->pool, 0, 0, committed_of(p) - before, err);
     }
     if (strcmp(k, "grant.refund") == 0) {
         kf_yen due = p->settled && p->paid > p->final ? p->paid - p->final : 0;
         if (!kf_entry_int(e, "amount", &amount) || amount <= 0 || amount > due - p->refunded)
             return bad(err, row->seq, k, "refunds more than is due back for %s", p->id);
         p->refunded += amount;
+        return track(v, row, p->pool, amount, 0, 0, err);
     }
     return KF_OK;
+}
+
+/* A deregistration moves exactly the group pool's balance to the rules'
+ * deregister_to pool, with nothing committed to the group. */
+static kf_code on_deregister(kf_grant_verifier *v, const kf_row *row, kf_err *err)
+{
+    const kf_entry *e = row->entry;
+    const char *id = kf_entry_str(e, "id"), *to = kf_entry_str(e, "to");
+    int64_t moved;
+    char pool[KF_POOL_MAX];
+    if (!id || !to || !kf_entry_int(e, "moved", &moved) || !fy_ok(v, e))
+        return bad(err, row->seq, e->kind, "%s", "lacks id, to, moved or a right fy");
+    if (strcmp(to, v->rules->deregister_to) != 0)
+        return bad(err, row->seq, e->kind, "moves money to %s, not the rules' deregister_to", to);
+    if (!v->pools) return KF_OK;
+    kf_yen balance, committed;
+    snprintf(pool, sizeof pool, "group:%s", id);
+    kf_pool_tracker_get(v->pools, pool, &balance, &committed);
+    if (moved != balance || committed != 0)
+        return bad(err, row->seq, e->kind,
+                   "does not move exactly the balance of an uncommitted pool %s", pool);
+    kf_code rc = track(v, row, pool, 0, moved, 0, err);
+    return rc ? rc : track(v, row, to, moved, 0, 0, err);
 }
 
 kf_code kf_grant_verify_entry(kf_grant_verifier *v, const kf_row *row, kf_err *err)
@@ -248,6 +319,7 @@ kf_code kf_grant_verify_entry(kf_grant_verifier *v, const kf_row *row, kf_err *e
         snprintf(key->affiliation, sizeof key->affiliation, "%s", aff ? aff : "");
         return KF_OK;
     }
+    if (strcmp(k, "group.deregister") == 0) return on_deregister(v, row, err);
     if (strncmp(k, "grant.", 6) != 0) return KF_OK;
     if (strcmp(k, "grant.apply") == 0) return on_apply(v, row, err);
     const char *id = kf_entry_str(e, "app");
@@ -255,5 +327,5 @@ kf_code kf_grant_verify_entry(kf_grant_verifier *v, const kf_row *row, kf_err *e
     if (!p) return bad(err, row->seq, k, "names unknown application %s", id ? id : "(none)");
     if (strcmp(k, "grant.review") == 0) return on_review(v, row, p, err);
     if (strcmp(k, "grant.decide") == 0) return on_decide(v, row, p, err);
-    return on_money(row, p, err);
+    return on_money(v, row, p, err);
 }

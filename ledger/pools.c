@@ -277,3 +277,62 @@ kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err
     if (!rc && !finish(out)) rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow", pool);
     return rc;
 }
+
+/* --- verification's own account ---------------------------------------- */
+
+struct kf_pool_tracker {
+    struct {
+        char pool[KF_POOL_MAX];
+        kf_yen balance, committed;
+    } * rows;
+    size_t n, cap;
+};
+
+kf_pool_tracker *kf_pool_tracker_new(void)
+{
+    return calloc(1, sizeof(kf_pool_tracker));
+}
+
+void kf_pool_tracker_free(kf_pool_tracker *t)
+{
+    if (!t) return;
+    free(t->rows);
+    free(t);
+}
+
+static size_t tracker_find(const kf_pool_tracker *t, const char *pool)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->rows[i].pool, pool) == 0) return i;
+    return t->n;
+}
+
+bool kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, kf_yen in, kf_yen out,
+                          kf_yen committed)
+{
+    size_t i = tracker_find(t, pool);
+    if (i == t->n) {
+        if (strlen(pool) >= KF_POOL_MAX) return false;
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 16;
+            void *grown = realloc(t->rows, cap * sizeof *t->rows);
+            if (!grown) return false;
+            t->rows = grown;
+            t->cap = cap;
+        }
+        memset(&t->rows[i], 0, sizeof t->rows[i]);
+        snprintf(t->rows[i].pool, sizeof t->rows[i].pool, "%s", pool);
+        t->n++;
+    }
+    kf_yen flow;
+    return kf_sub(in, out, &flow) && kf_add(t->rows[i].balance, flow, &t->rows[i].balance) &&
+           kf_add(t->rows[i].committed, committed, &t->rows[i].committed);
+}
+
+void kf_pool_tracker_get(const kf_pool_tracker *t, const char *pool, kf_yen *balance,
+                         kf_yen *committed)
+{
+    size_t i = tracker_find(t, pool);
+    *balance = i < t->n ? t->rows[i].balance : 0;
+    *committed = i < t->n ? t->rows[i].committed : 0;
+}

@@ -116,6 +116,9 @@ void kf_personal_commitment(const uint8_t salt[16], const char *name, const char
  * pledges, box counts) during kifu verify: feed every entry in seq order. */
 typedef struct kf_don_verifier kf_don_verifier;
 kf_don_verifier *kf_don_verifier_new(kf_ledger *l);
+/* Also feed the pool movements to a tracker and check voids leave no pool's
+ * available money negative. */
+void kf_don_verifier_pools(kf_don_verifier *v, kf_pool_tracker *pools);
 kf_code kf_don_verify_entry(kf_don_verifier *v, const kf_row *row, kf_err *err);
 void kf_don_verifier_free(kf_don_verifier *v);
 

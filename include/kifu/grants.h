@@ -188,6 +188,11 @@ kf_code kf_grant_settle(kf_txn *t, const char *id, kf_yen spent, kf_yen income, 
 kf_code kf_grant_refund(kf_txn *t, const char *id, kf_yen amount, const char *date, int64_t *seq,
                         kf_err *err);
 
+/* The pool an application's award comes from, per the menu's source:
+ * group:<lead>, field:<field>, theme:<theme> or general ("" when the code the
+ * menu needs is missing). */
+void kf_grant_pool(const kf_menu *m, const kf_application *a, char pool[KF_POOL_MAX]);
+
 /* Read-only, deterministic allocation of a round (SPEC §6.4), as JSON (the
  * contract) or text. */
 kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, bool json, kf_buf *out,
@@ -201,6 +206,9 @@ kf_code kf_grant_show(kf_ledger *l, const char *id, bool json, kf_buf *out, kf_e
  * ceilings, recusal, payments, settlements, refunds): feed every entry. */
 typedef struct kf_grant_verifier kf_grant_verifier;
 kf_grant_verifier *kf_grant_verifier_new(kf_ledger *l);
+/* Also check pool figures (deregistration transfers, no negative available
+ * money after an approval) on a tracker shared with the donations verifier. */
+void kf_grant_verifier_pools(kf_grant_verifier *v, kf_pool_tracker *pools);
 kf_code kf_grant_verify_entry(kf_grant_verifier *v, const kf_row *row, kf_err *err);
 void kf_grant_verifier_free(kf_grant_verifier *v);
 

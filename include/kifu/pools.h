@@ -46,4 +46,17 @@ kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n
 /* One pool's whole-ledger figures (zeros if it never moved). */
 kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err *err);
 
+/* An in-memory account of pool figures for verification: the verifiers of
+ * each module feed it the movements entries assert, in seq order, and check
+ * that no entry leaves a pool's available money negative. */
+typedef struct kf_pool_tracker kf_pool_tracker;
+kf_pool_tracker *kf_pool_tracker_new(void);
+void kf_pool_tracker_free(kf_pool_tracker *t);
+/* false on overflow or out of memory */
+bool kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, kf_yen in, kf_yen out,
+                          kf_yen committed);
+/* balance (in - out) and committed of a pool (0, 0 if it never moved) */
+void kf_pool_tracker_get(const kf_pool_tracker *t, const char *pool, kf_yen *balance,
+                         kf_yen *committed);
+
 #endif

@@ -1,0 +1,627 @@
+/* Unit tests: kifu verify's grant checks (grants/verify.c) catch signed
+ * grant entries that kifu's own commands would refuse. Each forged entry is
+ * appended with kf_txn_append, which checks only that the signer's role may
+ * write its kind; verification must then refuse, naming the entry's seq.
+ *
+ * The rules: menu m, source general, rate 8/10, cap 500,000, round_down
+ * 1,000. The application: lead G001, partner G002, one equipment line of
+ * 500,000, no income, requested 450,000, so its ceiling is
+ * min(450,000, 500,000 x 8/10 = 400,000, 500,000) = 400,000. */
+#include "kifu/donations.h"
+#include "kifu/grants.h"
+
+#include <check.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64], path[128];
+static kf_ledger *l;
+static kf_signer admin, reviewer;
+static int64_t rules_seq;
+
+static const char *rules_text = "[fund]\n"
+                                "name = F\n"
+                                "fy_start = 04-01\n"
+                                "[fields]\n"
+                                "welfare = 福祉\n"
+                                "[menu m]\n"
+                                "name = M\n"
+                                "source = general\n"
+                                "rate = 8/10\n"
+                                "cap = 500000\n"
+                                "round_down = 1000\n";
+
+/* The same rules with the cap lowered to 300,000. */
+static const char *rules_v2 = "[fund]\n"
+                              "name = F\n"
+                              "fy_start = 04-01\n"
+                              "[fields]\n"
+                              "welfare = 福祉\n"
+                              "[menu m]\n"
+                              "name = M\n"
+                              "source = general\n"
+                              "rate = 8/10\n"
+                              "cap = 300000\n"
+                              "round_down = 1000\n";
+
+static const char *app_fmt = "[application]\n"
+                             "menu = m\n"
+                             "round = %s\n"
+                             "group = G001\n"
+                             "partners = G002\n"
+                             "title = テスト事業\n"
+                             "start = 2026-06-01\n"
+                             "end = 2027-03-31\n"
+                             "requested = 450000\n"
+                             "[budget]\n"
+                             "equipment = 500000, 備品\n";
+
+static kf_txn *begin(const kf_signer *s)
+{
+    kf_err err;
+    kf_txn *t;
+    ck_assert_int_eq(kf_txn_begin(l, s, &t, &err), KF_OK);
+    return t;
+}
+
+static void commit(kf_txn *t)
+{
+    kf_err err;
+    kf_code rc = kf_txn_commit(t, NULL, &err);
+    ck_assert_msg(rc == KF_OK, "commit: %s", err.msg);
+}
+
+/* Adds a key of role `role` for signer s (generated here) with affiliation. */
+static void add_key(const char *name, kf_signer *s, unsigned role, const char *affiliation)
+{
+    kf_err err;
+    kf_entry *e;
+    ck_assert_int_eq(kf_key_generate(name, s, &err), KF_OK);
+    ck_assert_int_eq(kf_key_add_entry(name, s->pub, role, affiliation, &e, &err), KF_OK);
+    kf_txn *t = begin(&admin);
+    ck_assert_int_eq(kf_txn_append(t, e, &err), KF_OK);
+    commit(t);
+    kf_entry_free(e);
+}
+
+static void add_group(kf_txn *t, const char *id)
+{
+    kf_err err;
+    int64_t seq;
+    kf_group g = {.type = KF_GT_VOLUNTEER,
+                  .founded = "2020-04-01",
+                  .members = 12,
+                  .status = KF_ST_REGISTERED};
+    snprintf(g.id, sizeof g.id, "%s", id);
+    snprintf(g.name, sizeof g.name, "group %s", id);
+    ck_assert_int_eq(kf_group_add(t, &g, &seq, &err), KF_OK);
+}
+
+static void setup(void)
+{
+    kf_err err;
+    kf_txn *t;
+    int64_t seq;
+    snprintf(dir, sizeof dir, "/tmp/kifu-gver-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/l.db", dir);
+    setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
+    setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
+    ck_assert_int_eq(kf_key_generate("admin", &admin, &err), KF_OK);
+    ck_assert_int_eq(kf_ledger_create(path, "F", "o", &admin, &l, &err), KF_OK);
+    ck_assert_int_eq(kf_grants_attach(l, &err), KF_OK);
+    ck_assert_int_eq(kf_donations_attach(l, &err), KF_OK);
+    t = begin(&admin);
+    ck_assert_int_eq(kf_rules_load(t, "r.ini", rules_text, strlen(rules_text), &rules_seq, &err),
+                     KF_OK);
+    add_group(t, "G001");
+    add_group(t, "G002");
+    commit(t);
+    /* 1,000,000 yen in the general pool */
+    kf_donation d;
+    ck_assert_int_eq(kf_donation_parse(&d, "1000000", "2026-05-01", NULL, NULL, NULL, NULL, NULL,
+                                       NULL, NULL, &err),
+                     KF_OK);
+    t = begin(&admin);
+    ck_assert_int_eq(kf_don_donate(t, &d, &seq, &err), KF_OK);
+    commit(t);
+    add_key("rev", &reviewer, KF_ROLE_REVIEWER, NULL);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    kf_ledger_close(l);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* --- the ledger's own commands ---------------------------------------------- */
+
+/* Records the application in round `round`; id receives A-2026-nnnn. */
+static void apply(const char *round, char id[KF_APP_ID_MAX])
+{
+    kf_err err;
+    char text[1024];
+    int n = snprintf(text, sizeof text, app_fmt, round);
+    kf_application *a = malloc(sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    kf_code rc = kf_application_parse(text, (size_t)n, "app.ini", a, &err);
+    ck_assert_msg(rc == KF_OK, "parse: %s", err.msg);
+    snprintf(a->date, sizeof a->date, "2026-05-01");
+    kf_txn *t = begin(&admin);
+    rc = kf_grant_apply(t, a, &err);
+    ck_assert_msg(rc == KF_OK, "apply: %s", err.msg);
+    commit(t);
+    snprintf(id, KF_APP_ID_MAX, "%s", a->id);
+    free(a);
+}
+
+static kf_code decide(const char *id, kf_yen amount, kf_err *err)
+{
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    kf_code rc = kf_grant_decide(t, id, true, amount, NULL, "2026-06-01", &seq, err);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    commit(t);
+    return KF_OK;
+}
+
+static kf_code pay(const char *id, kf_yen amount, kf_err *err)
+{
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    kf_code rc = kf_grant_pay(t, id, amount, "2026-07-01", &seq, err);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    commit(t);
+    return KF_OK;
+}
+
+static kf_code settle(const char *id, kf_yen spent, kf_yen income, kf_grant_settlement *s,
+                      kf_err *err)
+{
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    kf_code rc = kf_grant_settle(t, id, spent, income, "2027-03-01", &seq, s, err);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    commit(t);
+    return KF_OK;
+}
+
+static kf_code refund(const char *id, kf_yen amount, kf_err *err)
+{
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    kf_code rc = kf_grant_refund(t, id, amount, "2027-03-15", &seq, err);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    commit(t);
+    return KF_OK;
+}
+
+static kf_code review(const kf_signer *s, const char *id, int64_t score, kf_err *err)
+{
+    int64_t seq;
+    kf_txn *t = begin(s);
+    kf_code rc = kf_grant_review(t, id, score, NULL, &seq, err);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    commit(t);
+    return KF_OK;
+}
+
+static void load_rules(const char *text)
+{
+    kf_err err;
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    ck_assert_int_eq(kf_rules_load(t, "r2.ini", text, strlen(text), &seq, &err), KF_OK);
+    commit(t);
+}
+
+/* --- forging ------------------------------------------------------------------ */
+
+/* Appends e signed by s in a commit of its own; returns its seq. */
+static int64_t forge(kf_entry *e, const kf_signer *s)
+{
+    kf_err err;
+    kf_txn *t = begin(s);
+    kf_code rc = kf_txn_append(t, e, &err);
+    ck_assert_msg(rc == KF_OK, "the ledger layer refused a %s: %s", e->kind, err.msg);
+    commit(t);
+    int64_t seq = e->seq;
+    kf_entry_free(e);
+    return seq;
+}
+
+static kf_entry *forged_decide(const char *id, kf_yen amount, kf_yen ceiling)
+{
+    kf_entry *e = kf_entry_new("grant.decide");
+    ck_assert_ptr_nonnull(e);
+    kf_entry_set_str(e, "app", id, NULL);
+    kf_entry_set_str(e, "decision", "approve", NULL);
+    kf_entry_set_int(e, "amount", amount, NULL);
+    kf_entry_set_int(e, "ceiling", ceiling, NULL);
+    kf_entry_set_str(e, "rate", "8/10", NULL);
+    kf_entry_set_int(e, "round_down", 1000, NULL);
+    kf_entry_set_str(e, "pool", "general", NULL);
+    kf_entry_set_str(e, "date", "2026-06-01", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    kf_entry_set_int(e, "rules", rules_seq, NULL);
+    return e;
+}
+
+/* grant.pay or grant.refund */
+static kf_entry *forged_money(const char *kind, const char *id, kf_yen amount)
+{
+    kf_entry *e = kf_entry_new(kind);
+    ck_assert_ptr_nonnull(e);
+    kf_entry_set_str(e, "app", id, NULL);
+    kf_entry_set_int(e, "amount", amount, NULL);
+    kf_entry_set_str(e, "pool", "general", NULL);
+    kf_entry_set_str(e, "date", "2026-12-01", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    return e;
+}
+
+static kf_entry *forged_settle(const char *id, kf_yen spent, kf_yen income, kf_yen final,
+                               kf_yen due, kf_yen payable)
+{
+    kf_entry *e = kf_entry_new("grant.settle");
+    ck_assert_ptr_nonnull(e);
+    kf_entry_set_str(e, "app", id, NULL);
+    kf_entry_set_int(e, "spent", spent, NULL);
+    kf_entry_set_int(e, "income", income, NULL);
+    kf_entry_set_int(e, "final", final, NULL);
+    kf_entry_set_int(e, "refund_due", due, NULL);
+    kf_entry_set_int(e, "payable", payable, NULL);
+    kf_entry_set_str(e, "date", "2027-03-01", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    return e;
+}
+
+static kf_entry *forged_review(const char *id, int64_t score)
+{
+    kf_entry *e = kf_entry_new("grant.review");
+    ck_assert_ptr_nonnull(e);
+    kf_entry_set_str(e, "app", id, NULL);
+    kf_entry_set_int(e, "score", score, NULL);
+    return e;
+}
+
+/* --- verification, as kifu verify runs it (cli/cmd_verify.c) ----------------- */
+
+typedef struct {
+    kf_don_verifier *donations;
+    kf_grant_verifier *grants;
+} rule_checks;
+
+static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
+{
+    rule_checks *c = ctx;
+    kf_code rc = kf_don_verify_entry(c->donations, row, err);
+    return rc ? rc : kf_grant_verify_entry(c->grants, row, err);
+}
+
+static kf_code verify(kf_err *err)
+{
+    rule_checks c = {.donations = kf_don_verifier_new(l), .grants = kf_grant_verifier_new(l)};
+    ck_assert_ptr_nonnull(c.donations);
+    ck_assert_ptr_nonnull(c.grants);
+    kf_verify_opts vo = {.on_entry = check_rules, .ctx = &c};
+    kf_verify_report rep;
+    memset(err, 0, sizeof *err);
+    kf_code rc = kf_ledger_verify(l, &vo, &rep, err);
+    kf_don_verifier_free(c.donations);
+    kf_grant_verifier_free(c.grants);
+    return rc;
+}
+
+static void verify_ok(void)
+{
+    kf_err err;
+    kf_code rc = verify(&err);
+    ck_assert_msg(rc == KF_OK, "verify: %s", err.msg);
+}
+
+/* Verification refuses, naming the forged entry: "seq N: KIND WHAT". */
+static void verify_refuses(int64_t seq, const char *kind, const char *what)
+{
+    kf_err err;
+    char want[256];
+    kf_code rc = verify(&err);
+    ck_assert_msg(rc == KF_REFUSED, "verify passed (%d) a forged %s at seq %lld", rc, kind,
+                  (long long)seq);
+    snprintf(want, sizeof want, "seq %lld: %s %s", (long long)seq, kind, what);
+    ck_assert_msg(strstr(err.msg, want) != NULL, "verify said '%s', want '%s'", err.msg, want);
+}
+
+/* --- tests ---------------------------------------------------------------------- */
+
+START_TEST(clean_lifecycle_verifies)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX], c[KF_APP_ID_MAX];
+    kf_signer other;
+    add_key("rev-other", &other, KF_ROLE_REVIEWER, "G7, G8"); /* not G001 or G002 */
+    apply("R1", a);
+    ck_assert_str_eq(a, "A-2026-0001");
+    ck_assert_int_eq(review(&reviewer, a, 4, &err), KF_OK);
+    ck_assert_int_eq(review(&other, a, 2, &err), KF_OK);
+    ck_assert_int_eq(review(&other, a, 3, &err), KF_OK); /* replaces the 2 */
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);    /* exactly the ceiling */
+    ck_assert_int_eq(pay(a, 100000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 200000, &err), KF_OK);
+    /* spent 320,000 with income 20,000: 300,000 x 8/10 = 240,000 -> final
+     * 240,000; 300,000 paid, so 60,000 is due back */
+    kf_grant_settlement s;
+    ck_assert_int_eq(settle(a, 320000, 20000, &s, &err), KF_OK);
+    ck_assert_int_eq(s.final, 240000);
+    ck_assert_int_eq(s.refund_due, 60000);
+    ck_assert_int_eq(s.payable, 0);
+    ck_assert_int_eq(refund(a, 40000, &err), KF_OK);
+    ck_assert_int_eq(refund(a, 20000, &err), KF_OK);
+    /* a rejection */
+    apply("R2", b);
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    ck_assert_int_eq(kf_grant_decide(t, b, false, 0, "不備", "2026-06-01", &seq, &err), KF_OK);
+    commit(t);
+    /* a new rules version: the next decision uses its lower cap, 300,000 */
+    load_rules(rules_v2);
+    apply("R3", c);
+    ck_assert_int_eq(decide(c, 300001, &err), KF_REFUSED);
+    ck_assert_int_eq(decide(c, 300000, &err), KF_OK);
+    /* settled with nothing paid yet: final 240,000 is payable */
+    ck_assert_int_eq(settle(c, 300000, 0, &s, &err), KF_OK);
+    ck_assert_int_eq(s.final, 240000);
+    ck_assert_int_eq(s.payable, 240000);
+    ck_assert_int_eq(pay(c, 240000, &err), KF_OK);
+    verify_ok();
+    kf_pool_figures f;
+    ck_assert_int_eq(kf_pool_get(l, "general", &f, &err), KF_OK);
+    /* in 1,000,000 + 60,000 refunded; out 300,000 + 240,000 */
+    ck_assert_int_eq(f.in, 1060000);
+    ck_assert_int_eq(f.out, 540000);
+    ck_assert_int_eq(f.committed, 0);
+}
+END_TEST
+
+START_TEST(decide_with_false_ceiling)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 450000, &err), KF_REFUSED); /* kifu refuses it */
+    ck_assert_ptr_nonnull(strstr(err.msg, "above its ceiling of 400000 yen"));
+    int64_t seq = forge(forged_decide(a, 450000, 450000), &admin);
+    verify_refuses(seq, "grant.decide",
+                   "states a ceiling or rate for A-2026-0001 that the rules in force do not give");
+}
+END_TEST
+
+START_TEST(decide_above_true_ceiling)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 401000, &err), KF_REFUSED);
+    int64_t seq = forge(forged_decide(a, 401000, 400000), &admin);
+    verify_refuses(seq, "grant.decide", "approves A-2026-0001 above its ceiling");
+}
+END_TEST
+
+START_TEST(decide_with_ceiling_of_old_rules)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    load_rules(rules_v2); /* the ceiling is now 300,000 */
+    ck_assert_int_eq(decide(a, 400000, &err), KF_REFUSED);
+    int64_t seq = forge(forged_decide(a, 400000, 400000), &admin);
+    verify_refuses(seq, "grant.decide",
+                   "states a ceiling or rate for A-2026-0001 that the rules in force do not give");
+}
+END_TEST
+
+START_TEST(decide_twice)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 200000, &err), KF_OK);
+    ck_assert_int_eq(decide(a, 200000, &err), KF_REFUSED);
+    int64_t seq = forge(forged_decide(a, 200000, 400000), &admin);
+    verify_refuses(seq, "grant.decide", "decides A-2026-0001 twice");
+}
+END_TEST
+
+START_TEST(pay_beyond_award)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 300000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 100001, &err), KF_REFUSED);
+    verify_ok();
+    int64_t seq = forge(forged_money("grant.pay", a, 100001), &admin);
+    verify_refuses(seq, "grant.pay", "pays A-2026-0001 more than its award");
+}
+END_TEST
+
+START_TEST(pay_beyond_final)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    kf_grant_settlement s;
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 100000, &err), KF_OK);
+    /* 200,000 x 8/10 = 160,000: 60,000 still payable, not the award's 300,000 */
+    ck_assert_int_eq(settle(a, 200000, 0, &s, &err), KF_OK);
+    ck_assert_int_eq(s.payable, 60000);
+    ck_assert_int_eq(pay(a, 60001, &err), KF_REFUSED);
+    int64_t seq = forge(forged_money("grant.pay", a, 60001), &admin);
+    verify_refuses(seq, "grant.pay", "pays A-2026-0001 more than its award");
+}
+END_TEST
+
+START_TEST(pay_unapproved)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(pay(a, 1000, &err), KF_REFUSED);
+    int64_t seq = forge(forged_money("grant.pay", a, 1000), &admin);
+    verify_refuses(seq, "grant.pay", "moves money for A-2026-0001, which is not approved");
+}
+END_TEST
+
+START_TEST(settle_wrong_final)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 100000, &err), KF_OK);
+    /* spent 300,000: the final amount is 240,000, not 300,000 */
+    int64_t seq = forge(forged_settle(a, 300000, 0, 300000, 0, 200000), &admin);
+    verify_refuses(seq, "grant.settle",
+                   "states a final amount for A-2026-0001 that does not follow");
+}
+END_TEST
+
+START_TEST(settle_wrong_refund_due)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 300000, &err), KF_OK);
+    /* the right final 240,000, but 60,000 is due back, not 0 */
+    int64_t seq = forge(forged_settle(a, 300000, 0, 240000, 0, 0), &admin);
+    verify_refuses(seq, "grant.settle",
+                   "states a final amount for A-2026-0001 that does not follow");
+}
+END_TEST
+
+START_TEST(refund_beyond_due)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    kf_grant_settlement s;
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 300000, &err), KF_OK);
+    ck_assert_int_eq(settle(a, 300000, 0, &s, &err), KF_OK);
+    ck_assert_int_eq(s.refund_due, 60000);
+    ck_assert_int_eq(refund(a, 50000, &err), KF_OK);
+    ck_assert_int_eq(refund(a, 10001, &err), KF_REFUSED);
+    verify_ok();
+    int64_t seq = forge(forged_money("grant.refund", a, 10001), &admin);
+    verify_refuses(seq, "grant.refund", "refunds more than is due back for A-2026-0001");
+}
+END_TEST
+
+START_TEST(refund_before_settlement)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 300000, &err), KF_OK);
+    ck_assert_int_eq(refund(a, 1000, &err), KF_REFUSED);
+    int64_t seq = forge(forged_money("grant.refund", a, 1000), &admin);
+    verify_refuses(seq, "grant.refund", "refunds more than is due back for A-2026-0001");
+}
+END_TEST
+
+START_TEST(review_by_lead_affiliate)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    kf_signer rec;
+    add_key("rev-g1", &rec, KF_ROLE_REVIEWER, "G001");
+    apply("R1", a);
+    ck_assert_int_eq(review(&rec, a, 5, &err), KF_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "affiliated with G001"));
+    ck_assert_int_eq(review(&reviewer, a, 4, &err), KF_OK);
+    verify_ok();
+    int64_t seq = forge(forged_review(a, 5), &rec);
+    verify_refuses(seq, "grant.review", "is by a reviewer affiliated with G001");
+}
+END_TEST
+
+START_TEST(review_by_partner_affiliate)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    kf_signer rec;
+    add_key("rev-g2", &rec, KF_ROLE_REVIEWER, "G9, G002");
+    apply("R1", a);
+    ck_assert_int_eq(review(&rec, a, 5, &err), KF_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "affiliated with G002"));
+    int64_t seq = forge(forged_review(a, 5), &rec);
+    verify_refuses(seq, "grant.review", "is by a reviewer affiliated with G002");
+}
+END_TEST
+
+START_TEST(review_of_decided)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(review(&reviewer, a, 5, &err), KF_REFUSED);
+    int64_t seq = forge(forged_review(a, 5), &reviewer);
+    verify_refuses(seq, "grant.review", "reviews decided A-2026-0001");
+}
+END_TEST
+
+int main(void)
+{
+    if (sodium_init() < 0) return EXIT_FAILURE;
+    setenv("KIFU_KDF_COST", "min", 1);
+    Suite *s = suite_create("grant_verify");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, clean_lifecycle_verifies);
+    tcase_add_test(tc, decide_with_false_ceiling);
+    tcase_add_test(tc, decide_above_true_ceiling);
+    tcase_add_test(tc, decide_with_ceiling_of_old_rules);
+    tcase_add_test(tc, decide_twice);
+    tcase_add_test(tc, pay_beyond_award);
+    tcase_add_test(tc, pay_beyond_final);
+    tcase_add_test(tc, pay_unapproved);
+    tcase_add_test(tc, settle_wrong_final);
+    tcase_add_test(tc, settle_wrong_refund_due);
+    tcase_add_test(tc, refund_beyond_due);
+    tcase_add_test(tc, refund_before_settlement);
+    tcase_add_test(tc, review_by_lead_affiliate);
+    tcase_add_test(tc, review_by_partner_affiliate);
+    tcase_add_test(tc, review_of_decided);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
