@@ -1,5 +1,9 @@
 /* Unit tests: donations through the API, and verification re-deriving what
- * money-in entries assert (a signed entry with a wrong split is caught). */
+ * money-in entries assert (a signed entry with a wrong split is caught).
+ *
+ * Verification runs as kifu verify does: the donations and grants verifiers
+ * share a pool tracker, so a void or a deregistration that the pool figures
+ * do not allow is caught too. Menu g awards from the lead group's pool. */
 #include "kifu/donations.h"
 #include "kifu/grants.h"
 
@@ -20,7 +24,23 @@ static const char *rules_text = "[fund]\n"
                                 "[fields]\n"
                                 "welfare = 福祉\n"
                                 "[tiers]\n"
-                                "regular = 3000\n";
+                                "regular = 3000\n"
+                                "[menu g]\n"
+                                "name = G\n"
+                                "source = group\n"
+                                "rate = 10/10\n";
+
+/* An application by G1 in menu g: ceiling 4,000 (requested). */
+static const char *app_text = "[application]\n"
+                              "menu = g\n"
+                              "round = R1\n"
+                              "group = G1\n"
+                              "title = t\n"
+                              "start = 2026-06-01\n"
+                              "end = 2027-03-31\n"
+                              "requested = 4000\n"
+                              "[budget]\n"
+                              "equipment = 5000\n";
 
 static void setup(void)
 {
@@ -72,19 +92,57 @@ static kf_code donate(const char *amount, const char *to, const char *fee, int64
     return kf_txn_commit(t, NULL, err);
 }
 
+/* Verification as kifu verify runs it (cli/cmd_verify.c). */
+typedef struct {
+    kf_don_verifier *donations;
+    kf_grant_verifier *grants;
+    kf_pool_tracker *pools;
+} rule_checks;
+
 static kf_code check_entry(void *ctx, const kf_row *row, kf_err *err)
 {
-    return kf_don_verify_entry(ctx, row, err);
+    rule_checks *c = ctx;
+    kf_code rc = kf_don_verify_entry(c->donations, row, err);
+    return rc ? rc : kf_grant_verify_entry(c->grants, row, err);
 }
 
 static kf_code verify(kf_err *err)
 {
-    kf_don_verifier *v = kf_don_verifier_new(l);
-    kf_verify_opts vo = {.on_entry = check_entry, .ctx = v};
+    rule_checks c = {.donations = kf_don_verifier_new(l),
+                     .grants = kf_grant_verifier_new(l),
+                     .pools = kf_pool_tracker_new()};
+    ck_assert_ptr_nonnull(c.donations);
+    ck_assert_ptr_nonnull(c.grants);
+    ck_assert_ptr_nonnull(c.pools);
+    kf_don_verifier_pools(c.donations, c.pools);
+    kf_grant_verifier_pools(c.grants, c.pools);
+    kf_verify_opts vo = {.on_entry = check_entry, .ctx = &c};
     kf_verify_report rep;
+    memset(err, 0, sizeof *err);
     kf_code rc = kf_ledger_verify(l, &vo, &rep, err);
-    kf_don_verifier_free(v);
+    kf_don_verifier_free(c.donations);
+    kf_grant_verifier_free(c.grants);
+    kf_pool_tracker_free(c.pools);
     return rc;
+}
+
+static void verify_ok(void)
+{
+    kf_err err;
+    kf_code rc = verify(&err);
+    ck_assert_msg(rc == KF_OK, "verify: %s", err.msg);
+}
+
+/* Verification refuses, naming the forged entry: "seq N: KIND WHAT". */
+static void verify_refuses(int64_t seq, const char *kind, const char *what)
+{
+    kf_err err;
+    char want[256];
+    kf_code rc = verify(&err);
+    ck_assert_msg(rc == KF_REFUSED, "verify passed (%d) a forged %s at seq %lld", rc, kind,
+                  (long long)seq);
+    snprintf(want, sizeof want, "seq %lld: %s %s", (long long)seq, kind, what);
+    ck_assert_msg(strstr(err.msg, want) != NULL, "verify said '%s', want '%s'", err.msg, want);
 }
 
 START_TEST(split_and_rounding)
@@ -221,6 +279,211 @@ START_TEST(void_twice_and_available)
 }
 END_TEST
 
+/* --- pools: voids and deregistrations ------------------------------------------ */
+
+/* Appends e, signed by admin, in a commit of its own; returns its seq. */
+static int64_t forge_entry(kf_entry *e)
+{
+    kf_err err;
+    kf_txn *t;
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    kf_code rc = kf_txn_append(t, e, &err);
+    ck_assert_msg(rc == KF_OK, "the ledger layer refused a %s: %s", e->kind, err.msg);
+    rc = kf_txn_commit(t, NULL, &err);
+    ck_assert_msg(rc == KF_OK, "commit: %s", err.msg);
+    int64_t seq = e->seq;
+    kf_entry_free(e);
+    return seq;
+}
+
+/* The void kf_don_void would write for the 5,000 yen gift to group:G1 at seq:
+ * 4,500 out of group:G1, 500 out of general. */
+static kf_entry *forged_void(int64_t seq)
+{
+    kf_entry *e = kf_entry_new("donation.void");
+    ck_assert_ptr_nonnull(e);
+    kf_entry_set_int(e, "void", seq, NULL);
+    kf_entry_set_str(e, "reason", "x", NULL);
+    kf_entry_set_str(e, "date", "2026-07-01", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    kf_entry_set_int(e, "void_fy", 2026, NULL);
+    kf_entry_set_int(e, "amount", 5000, NULL);
+    kf_entry_set_str(e, "source", "direct", NULL);
+    kf_entry_set_str(e, "credit_pool", "group:G1", NULL);
+    kf_entry_set_int(e, "credit", 4500, NULL);
+    kf_entry_set_int(e, "credit_general", 500, NULL);
+    return e;
+}
+
+static kf_entry *forged_deregister(kf_yen moved, const char *to)
+{
+    kf_entry *e = kf_entry_new("group.deregister");
+    ck_assert_ptr_nonnull(e);
+    kf_entry_set_str(e, "id", "G1", NULL);
+    kf_entry_set_str(e, "reason", "x", NULL);
+    kf_entry_set_str(e, "date", "2026-07-01", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    kf_entry_set_int(e, "moved", moved, NULL);
+    kf_entry_set_str(e, "to", to, NULL);
+    return e;
+}
+
+static kf_code deregister(kf_yen *moved, kf_err *err)
+{
+    kf_txn *t;
+    int64_t seq;
+    kf_code rc;
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, err), KF_OK);
+    if ((rc = kf_group_deregister(t, "G1", "解散", "2026-07-01", &seq, moved, err))) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    return kf_txn_commit(t, NULL, err);
+}
+
+static kf_code void_donation(int64_t seq, kf_err *err)
+{
+    kf_txn *t;
+    int64_t vseq;
+    kf_code rc;
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, err), KF_OK);
+    if ((rc = kf_don_void(t, seq, "誤入力", "2026-07-01", &vseq, err))) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    return kf_txn_commit(t, NULL, err);
+}
+
+/* Applies in menu g and approves `amount` from group:G1. */
+static kf_code apply_and_decide(kf_yen amount, kf_err *err)
+{
+    kf_application *a = malloc(sizeof *a);
+    kf_txn *t;
+    int64_t seq;
+    kf_code rc;
+    ck_assert_ptr_nonnull(a);
+    rc = kf_application_parse(app_text, strlen(app_text), "app.ini", a, err);
+    ck_assert_msg(rc == KF_OK, "parse: %s", err->msg);
+    snprintf(a->date, sizeof a->date, "2026-06-01");
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, err), KF_OK);
+    rc = kf_grant_apply(t, a, err);
+    ck_assert_msg(rc == KF_OK, "apply: %s", err->msg);
+    ck_assert_int_eq(kf_txn_commit(t, NULL, err), KF_OK);
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, err), KF_OK);
+    rc = kf_grant_decide(t, a->id, true, amount, NULL, "2026-06-15", &seq, err);
+    free(a);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    return kf_txn_commit(t, NULL, err);
+}
+
+START_TEST(void_and_deregistration_verify)
+{
+    kf_err err;
+    int64_t seq, mistaken;
+    kf_yen moved;
+    ck_assert_int_eq(donate("5000", "group:G1", NULL, &seq, &err), KF_OK);
+    ck_assert_int_eq(donate("3000", "group:G1", NULL, &mistaken, &err), KF_OK);
+    ck_assert_int_eq(void_donation(mistaken, &err), KF_OK);
+    ck_assert_int_eq(deregister(&moved, &err), KF_OK);
+    ck_assert_int_eq(moved, 4500);
+    verify_ok();
+    kf_pool_figures f;
+    ck_assert_int_eq(kf_pool_get(l, "group:G1", &f, &err), KF_OK);
+    ck_assert_int_eq(f.balance, 0);
+    ck_assert_int_eq(kf_pool_get(l, "general", &f, &err), KF_OK);
+    ck_assert_int_eq(f.balance, 5000);
+}
+END_TEST
+
+/* Deregistration moved group:G1's 4,500 to general; a void of the gift would
+ * take 4,500 out of the now empty group:G1. */
+START_TEST(void_after_deregistration)
+{
+    kf_err err;
+    int64_t seq;
+    kf_yen moved;
+    ck_assert_int_eq(donate("5000", "group:G1", NULL, &seq, &err), KF_OK);
+    ck_assert_int_eq(deregister(&moved, &err), KF_OK);
+    ck_assert_int_eq(moved, 4500);
+    ck_assert_int_eq(void_donation(seq, &err), KF_REFUSED);
+    verify_ok();
+    int64_t vseq = forge_entry(forged_void(seq));
+    verify_refuses(vseq, "donation.void", "leaves pool group:G1 with negative available money");
+}
+END_TEST
+
+/* 4,000 of group:G1's 4,500 is committed to an award: a void of the gift
+ * leaves 0 - 4,000 available. */
+START_TEST(void_of_committed_money)
+{
+    kf_err err;
+    int64_t seq;
+    ck_assert_int_eq(donate("5000", "group:G1", NULL, &seq, &err), KF_OK);
+    ck_assert_int_eq(apply_and_decide(4000, &err), KF_OK);
+    ck_assert_int_eq(void_donation(seq, &err), KF_REFUSED);
+    verify_ok();
+    int64_t vseq = forge_entry(forged_void(seq));
+    verify_refuses(vseq, "donation.void", "leaves pool group:G1 with negative available money");
+}
+END_TEST
+
+START_TEST(deregister_moves_less)
+{
+    kf_err err;
+    int64_t seq;
+    ck_assert_int_eq(donate("5000", "group:G1", NULL, &seq, &err), KF_OK);
+    verify_ok();
+    int64_t dseq = forge_entry(forged_deregister(4000, "general"));
+    verify_refuses(dseq, "group.deregister",
+                   "does not move exactly the balance of an uncommitted pool group:G1");
+}
+END_TEST
+
+START_TEST(deregister_moves_more)
+{
+    kf_err err;
+    int64_t seq;
+    ck_assert_int_eq(donate("5000", "group:G1", NULL, &seq, &err), KF_OK);
+    verify_ok();
+    int64_t dseq = forge_entry(forged_deregister(5000, "general"));
+    verify_refuses(dseq, "group.deregister",
+                   "does not move exactly the balance of an uncommitted pool group:G1");
+}
+END_TEST
+
+/* Exactly the balance, but to field:welfare; the rules say general. */
+START_TEST(deregister_to_other_pool)
+{
+    kf_err err;
+    int64_t seq;
+    ck_assert_int_eq(donate("5000", "group:G1", NULL, &seq, &err), KF_OK);
+    verify_ok();
+    int64_t dseq = forge_entry(forged_deregister(4500, "field:welfare"));
+    verify_refuses(dseq, "group.deregister",
+                   "moves money to field:welfare, not the rules' deregister_to");
+}
+END_TEST
+
+/* Exactly the balance, to general, while 4,000 is committed to an award. */
+START_TEST(deregister_while_committed)
+{
+    kf_err err;
+    int64_t seq;
+    kf_yen moved;
+    ck_assert_int_eq(donate("5000", "group:G1", NULL, &seq, &err), KF_OK);
+    ck_assert_int_eq(apply_and_decide(4000, &err), KF_OK);
+    ck_assert_int_eq(deregister(&moved, &err), KF_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "4000 yen committed"));
+    verify_ok();
+    int64_t dseq = forge_entry(forged_deregister(4500, "general"));
+    verify_refuses(dseq, "group.deregister",
+                   "does not move exactly the balance of an uncommitted pool group:G1");
+}
+END_TEST
+
 int main(void)
 {
     if (sodium_init() < 0) return EXIT_FAILURE;
@@ -235,6 +498,13 @@ int main(void)
     tcase_add_test(tc, verify_catches_wrong_fy);
     tcase_add_test(tc, verify_catches_bad_void);
     tcase_add_test(tc, void_twice_and_available);
+    tcase_add_test(tc, void_and_deregistration_verify);
+    tcase_add_test(tc, void_after_deregistration);
+    tcase_add_test(tc, void_of_committed_money);
+    tcase_add_test(tc, deregister_moves_less);
+    tcase_add_test(tc, deregister_moves_more);
+    tcase_add_test(tc, deregister_to_other_pool);
+    tcase_add_test(tc, deregister_while_committed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -6,7 +6,12 @@
  * The rules: menu m, source general, rate 8/10, cap 500,000, round_down
  * 1,000. The application: lead G001, partner G002, one equipment line of
  * 500,000, no income, requested 450,000, so its ceiling is
- * min(450,000, 500,000 x 8/10 = 400,000, 500,000) = 400,000. */
+ * min(450,000, 500,000 x 8/10 = 400,000, 500,000) = 400,000.
+ *
+ * Verification runs as kifu verify does, with a pool tracker shared by the
+ * donations and grants verifiers, so pool checks run too: an award's pool is
+ * the one its menu names, no approval leaves a pool's available money
+ * negative, and grant entries state the fiscal year of their date. */
 #include "kifu/donations.h"
 #include "kifu/grants.h"
 
@@ -34,6 +39,27 @@ static const char *rules_text = "[fund]\n"
                                 "cap = 500000\n"
                                 "round_down = 1000\n";
 
+/* The same rules plus menu g, funded from the lead group's pool (group:<lead>),
+ * and the balance of a deregistered group going to field:welfare. */
+static const char *rules_group = "[fund]\n"
+                                 "name = F\n"
+                                 "fy_start = 04-01\n"
+                                 "deregister_to = field:welfare\n"
+                                 "[fields]\n"
+                                 "welfare = 福祉\n"
+                                 "[menu m]\n"
+                                 "name = M\n"
+                                 "source = general\n"
+                                 "rate = 8/10\n"
+                                 "cap = 500000\n"
+                                 "round_down = 1000\n"
+                                 "[menu g]\n"
+                                 "name = G\n"
+                                 "source = group\n"
+                                 "rate = 8/10\n"
+                                 "cap = 500000\n"
+                                 "round_down = 1000\n";
+
 /* The same rules with the cap lowered to 300,000. */
 static const char *rules_v2 = "[fund]\n"
                               "name = F\n"
@@ -48,7 +74,7 @@ static const char *rules_v2 = "[fund]\n"
                               "round_down = 1000\n";
 
 static const char *app_fmt = "[application]\n"
-                             "menu = m\n"
+                             "menu = %s\n"
                              "round = %s\n"
                              "group = G001\n"
                              "partners = G002\n"
@@ -141,12 +167,13 @@ static void teardown(void)
 
 /* --- the ledger's own commands ---------------------------------------------- */
 
-/* Records the application in round `round`; id receives A-2026-nnnn. */
-static void apply(const char *round, char id[KF_APP_ID_MAX])
+/* Records the application in menu `menu`, round `round`; id receives
+ * A-2026-nnnn. */
+static void apply_in(const char *menu, const char *round, char id[KF_APP_ID_MAX])
 {
     kf_err err;
     char text[1024];
-    int n = snprintf(text, sizeof text, app_fmt, round);
+    int n = snprintf(text, sizeof text, app_fmt, menu, round);
     kf_application *a = malloc(sizeof *a);
     ck_assert_ptr_nonnull(a);
     kf_code rc = kf_application_parse(text, (size_t)n, "app.ini", a, &err);
@@ -158,6 +185,28 @@ static void apply(const char *round, char id[KF_APP_ID_MAX])
     commit(t);
     snprintf(id, KF_APP_ID_MAX, "%s", a->id);
     free(a);
+}
+
+/* Records the application in menu m (source general). */
+static void apply(const char *round, char id[KF_APP_ID_MAX])
+{
+    apply_in("m", round, id);
+}
+
+/* A donation of `amount` to `to` (NULL: general) on 2026-05-01. */
+static int64_t donate(const char *amount, const char *to)
+{
+    kf_err err;
+    kf_donation d;
+    int64_t seq;
+    kf_code rc =
+        kf_donation_parse(&d, amount, "2026-05-01", NULL, to, NULL, NULL, NULL, NULL, NULL, &err);
+    ck_assert_msg(rc == KF_OK, "donation: %s", err.msg);
+    kf_txn *t = begin(&admin);
+    rc = kf_don_donate(t, &d, &seq, &err);
+    ck_assert_msg(rc == KF_OK, "donate: %s", err.msg);
+    commit(t);
+    return seq;
 }
 
 static kf_code decide(const char *id, kf_yen amount, kf_err *err)
@@ -310,6 +359,7 @@ static kf_entry *forged_review(const char *id, int64_t score)
 typedef struct {
     kf_don_verifier *donations;
     kf_grant_verifier *grants;
+    kf_pool_tracker *pools; /* shared by both, as in cmd_verify */
 } rule_checks;
 
 static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
@@ -319,18 +369,34 @@ static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
     return rc ? rc : kf_grant_verify_entry(c->grants, row, err);
 }
 
-static kf_code verify(kf_err *err)
+/* Verifies the whole ledger; *keep (if given) receives the pool tracker as it
+ * stands after the last entry, for the caller to free. */
+static kf_code verify_keep(kf_err *err, kf_pool_tracker **keep)
 {
-    rule_checks c = {.donations = kf_don_verifier_new(l), .grants = kf_grant_verifier_new(l)};
+    rule_checks c = {.donations = kf_don_verifier_new(l),
+                     .grants = kf_grant_verifier_new(l),
+                     .pools = kf_pool_tracker_new()};
     ck_assert_ptr_nonnull(c.donations);
     ck_assert_ptr_nonnull(c.grants);
+    ck_assert_ptr_nonnull(c.pools);
+    kf_don_verifier_pools(c.donations, c.pools);
+    kf_grant_verifier_pools(c.grants, c.pools);
     kf_verify_opts vo = {.on_entry = check_rules, .ctx = &c};
     kf_verify_report rep;
     memset(err, 0, sizeof *err);
     kf_code rc = kf_ledger_verify(l, &vo, &rep, err);
     kf_don_verifier_free(c.donations);
     kf_grant_verifier_free(c.grants);
+    if (keep)
+        *keep = c.pools;
+    else
+        kf_pool_tracker_free(c.pools);
     return rc;
+}
+
+static kf_code verify(kf_err *err)
+{
+    return verify_keep(err, NULL);
 }
 
 static void verify_ok(void)
@@ -350,6 +416,27 @@ static void verify_refuses(int64_t seq, const char *kind, const char *what)
                   (long long)seq);
     snprintf(want, sizeof want, "seq %lld: %s %s", (long long)seq, kind, what);
     ck_assert_msg(strstr(err.msg, want) != NULL, "verify said '%s', want '%s'", err.msg, want);
+}
+
+/* Verification passes, and the balance and committed money it re-derived for
+ * each pool of `pools` (NULL-terminated) are the ledger's own figures. */
+static void verify_ok_with_pools(const char *const *pools)
+{
+    kf_err err;
+    kf_pool_tracker *tr;
+    kf_code rc = verify_keep(&err, &tr);
+    ck_assert_msg(rc == KF_OK, "verify: %s", err.msg);
+    for (size_t i = 0; pools[i]; i++) {
+        kf_pool_figures f;
+        kf_yen balance, committed;
+        ck_assert_int_eq(kf_pool_get(l, pools[i], &f, &err), KF_OK);
+        kf_pool_tracker_get(tr, pools[i], &balance, &committed);
+        ck_assert_msg(balance == f.balance && committed == f.committed,
+                      "%s: verify re-derived %lld/%lld, the ledger says %lld/%lld", pools[i],
+                      (long long)balance, (long long)committed, (long long)f.balance,
+                      (long long)f.committed);
+    }
+    kf_pool_tracker_free(tr);
 }
 
 /* --- tests ---------------------------------------------------------------------- */
@@ -595,6 +682,246 @@ START_TEST(review_of_decided)
 }
 END_TEST
 
+/* --- pool checks ------------------------------------------------------------------ */
+
+static kf_code deregister(const char *id, const char *date, kf_yen *moved, kf_err *err)
+{
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    kf_code rc = kf_group_deregister(t, id, "解散", date, &seq, moved, err);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    commit(t);
+    return KF_OK;
+}
+
+static kf_code void_donation(int64_t seq, kf_err *err)
+{
+    int64_t vseq;
+    kf_txn *t = begin(&admin);
+    kf_code rc = kf_don_void(t, seq, "誤入力", "2026-05-20", &vseq, err);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    commit(t);
+    return KF_OK;
+}
+
+/* The whole life of the pools, through kifu's own commands, verifies with the
+ * tracker attached, and re-derives the ledger's pool figures. */
+START_TEST(pools_lifecycle_verifies)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    kf_grant_settlement s;
+    kf_yen moved;
+    static const char *const pools[] = {"general", "group:G001", "group:G002", "field:welfare",
+                                        NULL};
+    load_rules(rules_group);
+    /* designated_share is 100/100: the whole gift goes to the group */
+    donate("600000", "group:G001");
+    donate("20000", "group:G002");
+    int64_t mistaken = donate("50000", NULL);
+    ck_assert_int_eq(void_donation(mistaken, &err), KF_OK);
+    verify_ok_with_pools(pools);
+    /* a: menu g, from group:G001; b: menu m, from general */
+    apply_in("g", "R1", a);
+    apply("R2", b);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(decide(b, 300000, &err), KF_OK);
+    verify_ok_with_pools(pools);
+    ck_assert_int_eq(pay(b, 300000, &err), KF_OK);
+    ck_assert_int_eq(settle(b, 300000, 0, &s, &err), KF_OK); /* final 240,000 */
+    ck_assert_int_eq(s.refund_due, 60000);
+    ck_assert_int_eq(refund(b, 60000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 100000, &err), KF_OK);
+    ck_assert_int_eq(settle(a, 200000, 0, &s, &err), KF_OK); /* final 160,000 */
+    ck_assert_int_eq(s.payable, 60000);
+    ck_assert_int_eq(pay(a, 60000, &err), KF_OK);
+    /* nothing committed to group:G001 now: its 440,000 goes to field:welfare */
+    ck_assert_int_eq(deregister("G001", "2027-03-20", &moved, &err), KF_OK);
+    ck_assert_int_eq(moved, 440000);
+    ck_assert_int_eq(deregister("G002", "2027-03-20", &moved, &err), KF_OK);
+    ck_assert_int_eq(moved, 20000);
+    verify_ok_with_pools(pools);
+    kf_pool_figures f;
+    ck_assert_int_eq(kf_pool_get(l, "general", &f, &err), KF_OK);
+    ck_assert_int_eq(f.balance, 1000000 - 300000 + 60000);
+    ck_assert_int_eq(f.committed, 0);
+    ck_assert_int_eq(kf_pool_get(l, "group:G001", &f, &err), KF_OK);
+    ck_assert_int_eq(f.balance, 0);
+    ck_assert_int_eq(kf_pool_get(l, "field:welfare", &f, &err), KF_OK);
+    ck_assert_int_eq(f.balance, 460000);
+}
+END_TEST
+
+/* (a) menu m draws on general; a decide committing group:G002 is forged. */
+START_TEST(decide_from_group_pool_for_general_menu)
+{
+    char a[KF_APP_ID_MAX];
+    donate("500000", "group:G002"); /* so the forged pool has the money */
+    apply("R1", a);
+    verify_ok();
+    kf_entry *e = forged_decide(a, 400000, 400000);
+    kf_entry_set_str(e, "pool", "group:G002", NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.decide", "commits A-2026-0001 from a pool its menu does not name");
+}
+END_TEST
+
+/* (a) menu g draws on the lead's pool, group:G001 (empty); a decide committing
+ * the partner's group:G002 is forged. */
+START_TEST(decide_from_partner_pool_for_group_menu)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    load_rules(rules_group);
+    donate("500000", "group:G002");
+    apply_in("g", "R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_REFUSED); /* group:G001 has nothing */
+    verify_ok();
+    kf_entry *e = forged_decide(a, 400000, 400000);
+    kf_entry_set_str(e, "pool", "group:G002", NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.decide", "commits A-2026-0001 from a pool its menu does not name");
+}
+END_TEST
+
+/* (c) 1,000,000 in general: two real approvals of 400,000 leave 200,000
+ * available; a forged third of 400,000 (within its own ceiling) overdraws. */
+START_TEST(decide_beyond_available)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX], c[KF_APP_ID_MAX];
+    apply("R1", a);
+    apply("R2", b);
+    apply("R3", c);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(decide(b, 400000, &err), KF_OK);
+    ck_assert_int_eq(decide(c, 400000, &err), KF_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "more than pool general has available (200000 yen)"));
+    verify_ok();
+    int64_t seq = forge(forged_decide(c, 400000, 400000), &admin);
+    verify_refuses(seq, "grant.decide", "leaves pool general with negative available money");
+}
+END_TEST
+
+/* (c) the same with exactly the available money approved: it verifies. */
+START_TEST(decide_of_exactly_available)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX], c[KF_APP_ID_MAX];
+    apply("R1", a);
+    apply("R2", b);
+    apply("R3", c);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(decide(b, 400000, &err), KF_OK);
+    forge(forged_decide(c, 200000, 400000), &admin);
+    verify_ok();
+}
+END_TEST
+
+/* (c) a group pool: 100,000 in group:G001, a forged approval of 400,000. */
+START_TEST(decide_beyond_group_pool)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    load_rules(rules_group);
+    donate("100000", "group:G001");
+    apply_in("g", "R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_REFUSED);
+    verify_ok();
+    kf_entry *e = forged_decide(a, 400000, 400000);
+    kf_entry_set_str(e, "pool", "group:G001", NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.decide", "leaves pool group:G001 with negative available money");
+}
+END_TEST
+
+/* (b) Each forged entry below is dated January-March 2027, in FY 2026, and
+ * states fy 2027, the calendar year; it is right in every other respect, as
+ * the same entry with fy 2026, which verifies, shows. */
+
+START_TEST(decide_wrong_fy)
+{
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    apply("R1", a);
+    apply("R2", b);
+    kf_entry *e = forged_decide(a, 400000, 400000);
+    kf_entry_set_str(e, "date", "2027-03-31", NULL); /* FY 2026: verifies */
+    forge(e, &admin);
+    verify_ok();
+    e = forged_decide(b, 400000, 400000);
+    kf_entry_set_str(e, "date", "2027-03-31", NULL);
+    kf_entry_set_int(e, "fy", 2027, NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.decide", "states a fiscal year its date is not in");
+}
+END_TEST
+
+START_TEST(pay_wrong_fy)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    kf_entry *e = forged_money("grant.pay", a, 100000);
+    kf_entry_set_str(e, "date", "2027-01-15", NULL); /* FY 2026: verifies */
+    forge(e, &admin);
+    verify_ok();
+    e = forged_money("grant.pay", a, 100000);
+    kf_entry_set_str(e, "date", "2027-01-15", NULL);
+    kf_entry_set_int(e, "fy", 2027, NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.pay", "states a fiscal year its date is not in");
+}
+END_TEST
+
+START_TEST(settle_wrong_fy)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    apply("R1", a);
+    apply("R2", b);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(decide(b, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 100000, &err), KF_OK);
+    ck_assert_int_eq(pay(b, 100000, &err), KF_OK);
+    /* spent 300,000: final 240,000, 140,000 payable; dated 2027-03-01, FY 2026 */
+    forge(forged_settle(a, 300000, 0, 240000, 0, 140000), &admin);
+    verify_ok();
+    kf_entry *e = forged_settle(b, 300000, 0, 240000, 0, 140000);
+    kf_entry_set_int(e, "fy", 2027, NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.settle", "states a fiscal year its date is not in");
+}
+END_TEST
+
+START_TEST(refund_wrong_fy)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    kf_grant_settlement s;
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 300000, &err), KF_OK);
+    ck_assert_int_eq(settle(a, 300000, 0, &s, &err), KF_OK);
+    ck_assert_int_eq(s.refund_due, 60000);
+    kf_entry *e = forged_money("grant.refund", a, 30000);
+    kf_entry_set_str(e, "date", "2027-03-15", NULL); /* FY 2026: verifies */
+    forge(e, &admin);
+    verify_ok();
+    e = forged_money("grant.refund", a, 30000);
+    kf_entry_set_str(e, "date", "2027-03-15", NULL);
+    kf_entry_set_int(e, "fy", 2027, NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.refund", "states a fiscal year its date is not in");
+}
+END_TEST
+
 int main(void)
 {
     if (sodium_init() < 0) return EXIT_FAILURE;
@@ -618,6 +945,16 @@ int main(void)
     tcase_add_test(tc, review_by_lead_affiliate);
     tcase_add_test(tc, review_by_partner_affiliate);
     tcase_add_test(tc, review_of_decided);
+    tcase_add_test(tc, pools_lifecycle_verifies);
+    tcase_add_test(tc, decide_from_group_pool_for_general_menu);
+    tcase_add_test(tc, decide_from_partner_pool_for_group_menu);
+    tcase_add_test(tc, decide_beyond_available);
+    tcase_add_test(tc, decide_of_exactly_available);
+    tcase_add_test(tc, decide_beyond_group_pool);
+    tcase_add_test(tc, decide_wrong_fy);
+    tcase_add_test(tc, pay_wrong_fy);
+    tcase_add_test(tc, settle_wrong_fy);
+    tcase_add_test(tc, refund_wrong_fy);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
