@@ -25,11 +25,13 @@ void kf_entry_free(kf_entry *e)
 {
     if (!e) return;
     for (size_t i = 0; i < e->nfields; i++) {
+        if (e->fields[i].in_arena) continue;
         free(e->fields[i].key);
         free(e->fields[i].str);
     }
     free(e->fields);
     free(e->kind);
+    free(e->arena);
     free(e);
 }
 
@@ -105,9 +107,21 @@ static kf_field *slot_for(kf_entry *e, const char *key, kf_err *err)
     bool found;
     size_t i = find_slot(e, key, &found);
     if (found) {
-        free(e->fields[i].str);
-        e->fields[i].str = NULL;
-        return &e->fields[i];
+        kf_field *f = &e->fields[i];
+        if (f->in_arena) {
+            /* Replacing a decoded value: the field now owns its memory. */
+            char *k = strdup(f->key);
+            if (!k) {
+                kf_fail(err, KF_SYSTEM, "out of memory");
+                return NULL;
+            }
+            f->key = k;
+            f->in_arena = false;
+        } else {
+            free(f->str);
+        }
+        f->str = NULL;
+        return f;
     }
     if (e->nfields == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 8;
@@ -228,17 +242,17 @@ kf_code kf_entry_encode(const kf_entry *e, kf_buf *out, kf_err *err)
 }
 
 /* Unescapes [p, end) into a new string; NULL on a bad escape. */
-static char *unescape(const char *p, const char *end)
+/* Unescapes [p, end) into o (room for end - p + 1 bytes); returns the end
+ * of the NUL-terminated result, or NULL on a bad escape or control byte. */
+static char *unescape_to(char *o, const char *p, const char *end)
 {
-    char *s = malloc((size_t)(end - p) + 1), *o = s;
-    if (!s) return NULL;
     for (; p < end; p++) {
         if (*p != '\\') {
-            if (*p == '\0' || *p == '\r') goto bad;
+            if (*p == '\0' || *p == '\r') return NULL;
             *o++ = *p;
             continue;
         }
-        if (++p == end) goto bad;
+        if (++p == end) return NULL;
         if (*p == '\\')
             *o++ = '\\';
         else if (*p == 'n')
@@ -246,13 +260,10 @@ static char *unescape(const char *p, const char *end)
         else if (*p == 'r')
             *o++ = '\r';
         else
-            goto bad;
+            return NULL;
     }
     *o = '\0';
-    return s;
-bad:
-    free(s);
-    return NULL;
+    return o;
 }
 
 /* Parses the canonical decimal form of an int64: "0" or an optional '-'
@@ -264,23 +275,20 @@ static bool parse_canonical_int(const char *s, int64_t *out)
     return kf_parse_i64(s, out);
 }
 
-/* Appends a field whose key sorts after every key already there; takes
- * ownership of str. */
-static kf_code push_field(kf_entry *e, const char *key, size_t keylen, kf_field_type type,
-                          char *str, int64_t num, kf_err *err)
+/* Appends a field whose key sorts after every key already there; key and str
+ * point into the entry's arena. */
+static kf_code push_field(kf_entry *e, char *key, kf_field_type type, char *str, int64_t num,
+                          kf_err *err)
 {
     if (e->nfields == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 8;
+        size_t cap = e->cap ? e->cap * 2 : 16;
         kf_field *f = realloc(e->fields, cap * sizeof *f);
         if (!f) return kf_fail(err, KF_SYSTEM, "out of memory");
         e->fields = f;
         e->cap = cap;
     }
-    char *k = malloc(keylen + 1);
-    if (!k) return kf_fail(err, KF_SYSTEM, "out of memory");
-    memcpy(k, key, keylen);
-    k[keylen] = '\0';
-    e->fields[e->nfields++] = (kf_field){.key = k, .type = type, .str = str, .num = num};
+    e->fields[e->nfields++] =
+        (kf_field){.key = key, .type = type, .str = str, .num = num, .in_arena = true};
     return KF_OK;
 }
 
@@ -293,6 +301,13 @@ kf_code kf_entry_decode(const void *data, size_t len, const char *magic, kf_entr
     kf_entry *e = calloc(1, sizeof *e);
     if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
     e->magic = magic;
+    /* Every key and unescaped value is copied, NUL-terminated, into one
+     * arena: it never needs more than the record's length plus one byte. */
+    char *a = e->arena = malloc(len + 1);
+    if (!a) {
+        free(e);
+        return kf_fail(err, KF_SYSTEM, "out of memory");
+    }
     /* Canonical form is checked line by line: the magic, seq#, kind=, then
      * fields with valid keys in strictly ascending order, canonical ints,
      * strings with only the three escapes and valid UTF-8. Exactly one byte
@@ -320,57 +335,52 @@ kf_code kf_entry_decode(const void *data, size_t len, const char *magic, kf_entr
             kf_fail(err, KF_BAD_INPUT, "line %d has no key=value or key#int", line);
             goto out_free;
         }
-        char key[KF_KEY_MAX + 1];
+        /* key (keylen + 1 bytes) then value (at most nl - sep bytes with its
+         * NUL): together no more than the line with its newline. */
+        char *key = a;
         memcpy(key, p, keylen);
         key[keylen] = '\0';
-        char *val = unescape(sep + 1, nl);
-        if (!val) {
+        char *val = key + keylen + 1;
+        char *val_end = unescape_to(val, sep + 1, nl);
+        if (!val_end) {
             kf_fail(err, KF_BAD_INPUT, "line %d has a bad escape or control byte", line);
             goto out_free;
         }
+        a = val_end + 1;
         if (line == 2) {
-            bool ok = strcmp(key, "seq") == 0 && *sep == '#' && parse_canonical_int(val, &e->seq);
-            free(val);
-            if (!ok) {
+            if (strcmp(key, "seq") != 0 || *sep != '#' || !parse_canonical_int(val, &e->seq)) {
                 kf_fail(err, KF_BAD_INPUT, "line 2 must be seq#<number>");
                 goto out_free;
             }
         } else if (line == 3) {
-            if (strcmp(key, "kind") != 0 || *sep != '=' || !kf_utf8_valid(val)) {
-                free(val);
+            if (strcmp(key, "kind") != 0 || *sep != '=' || !kf_utf8_valid(val) ||
+                !(e->kind = strdup(val))) {
                 kf_fail(err, KF_BAD_INPUT, "line 3 must be kind=<kind>");
                 goto out_free;
             }
-            e->kind = val;
         } else {
             kf_code rc;
             int64_t num = 0;
             if (!valid_key(key)) {
-                free(val);
                 kf_fail(err, KF_BAD_INPUT, "line %d: invalid field name '%s'", line, key);
                 goto out_free;
             }
             if (e->nfields && strcmp(e->fields[e->nfields - 1].key, key) >= 0) {
-                free(val);
                 kf_fail(err, KF_BAD_INPUT, "line %d: key '%s' out of order", line, key);
                 goto out_free;
             }
             if (*sep == '#') {
-                bool ok = parse_canonical_int(val, &num);
-                free(val);
-                if (!ok) {
+                if (!parse_canonical_int(val, &num)) {
                     kf_fail(err, KF_BAD_INPUT, "line %d: '%s' is not a canonical int64", line, key);
                     goto out_free;
                 }
-                rc = push_field(e, key, keylen, KF_FIELD_INT, NULL, num, err);
+                rc = push_field(e, key, KF_FIELD_INT, NULL, num, err);
             } else {
                 if (!kf_utf8_valid(val)) {
-                    free(val);
                     kf_fail(err, KF_BAD_INPUT, "line %d: '%s' is not valid UTF-8", line, key);
                     goto out_free;
                 }
-                rc = push_field(e, key, keylen, KF_FIELD_STR, val, 0, err);
-                if (rc) free(val);
+                rc = push_field(e, key, KF_FIELD_STR, val, 0, err);
             }
             if (rc) goto out_free;
         }

@@ -29,8 +29,9 @@ typedef struct {
     bool trust_root_seen;
     kf_hash trust_root;
     int64_t nodes_checked;
-    kf_entry **ents; /* the current commit's entries, reused across commits */
+    kf_entry **ents; /* the current commit's key entries, applied after it */
     size_t ents_cap;
+    kf_entry *last; /* the last entry streamed (its kind is compared with the next) */
 } verifier;
 
 /* Compares each node the frontier creates with the next stored node. */
@@ -148,73 +149,98 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
     memcpy(sig, sqlite3_column_blob(cs, 2), 64);
 
     /* The signer: a key the ledger had before this commit; for the genesis
-     * commit, the admin key the genesis entry itself names. */
+     * commit, the admin key the genesis entry itself names (checked once
+     * that entry is read). Entries are then streamed: each is checked,
+     * handed to the rule hooks and freed, so a commit of a million entries
+     * needs no memory for them. Key entries take effect after the commit. */
     kf_key_info signer;
-    size_t count = (size_t)(c.last - c.first + 1);
-    if (count > v->ents_cap) {
-        kf_entry **grown = realloc(v->ents, count * sizeof *grown);
-        if (!grown) return kf_fail(err, KF_SYSTEM, "out of memory");
-        v->ents = grown;
-        v->ents_cap = count;
-    }
-    kf_entry **ents = v->ents;
-    memset(ents, 0, count * sizeof *ents);
-    int64_t n = 0;
-    for (int64_t seq = c.first; seq <= c.last; seq++, n++)
-        if ((rc = check_entry(v, &c, seq, &ents[n]))) goto out_free;
-    kf_hash root;
-    kf_merkle_frontier_root(&v->frontier, root);
-    if (id == 1) {
-        if ((rc = kf_key_from_entry(ents[0], 1, &signer, err))) goto out_free;
-    } else {
+    memset(&signer, 0, sizeof signer);
+    if (id != 1) {
         const kf_key_info *k = find_key(v, c.key);
-        if (!k) {
-            rc = kf_fail(err, KF_REFUSED,
-                         "commit %lld (seq %lld..%lld): signed by key %08x, which is not a key of "
-                         "this ledger",
-                         (long long)id, (long long)c.first, (long long)c.last, c.key);
-            goto out_free;
-        }
-        if (k->revoked_seq) {
-            rc = kf_fail(err, KF_REFUSED,
-                         "commit %lld (seq %lld..%lld): signed by key %s, revoked at seq %lld",
-                         (long long)id, (long long)c.first, (long long)c.last, k->name,
-                         (long long)k->revoked_seq);
-            goto out_free;
-        }
+        if (!k)
+            return kf_fail(err, KF_REFUSED,
+                           "commit %lld (seq %lld..%lld): signed by key %08x, which is not a key "
+                           "of this ledger",
+                           (long long)id, (long long)c.first, (long long)c.last, c.key);
+        if (k->revoked_seq)
+            return kf_fail(err, KF_REFUSED,
+                           "commit %lld (seq %lld..%lld): signed by key %s, revoked at seq %lld",
+                           (long long)id, (long long)c.first, (long long)c.last, k->name,
+                           (long long)k->revoked_seq);
         signer = *k;
+        if (!kf_sig_ok(signer.pub, body, len, sig))
+            return kf_fail(err, KF_REFUSED,
+                           "commit %lld (seq %lld..%lld): signature does not verify with key %s "
+                           "(%08x)",
+                           (long long)id, (long long)c.first, (long long)c.last, signer.name,
+                           c.key);
     }
-    if (signer.id != c.key || !kf_sig_ok(signer.pub, body, len, sig)) {
-        rc = kf_fail(err, KF_REFUSED,
-                     "commit %lld (seq %lld..%lld): signature does not verify with key %s (%08x)",
-                     (long long)id, (long long)c.first, (long long)c.last, signer.name, c.key);
+    size_t nkeyents = 0;
+    const char *last_kind = NULL; /* roles are looked up once per run of a kind */
+    bool last_ok = false;
+    for (int64_t seq = c.first; seq <= c.last; seq++) {
+        kf_entry *e = NULL;
+        if ((rc = check_entry(v, &c, seq, &e))) goto out_free;
+        if (seq == 1) {
+            if ((rc = kf_key_from_entry(e, 1, &signer, err))) goto out_entry;
+            if (signer.id != c.key || !kf_sig_ok(signer.pub, body, len, sig)) {
+                rc = kf_fail(err, KF_REFUSED,
+                             "commit %lld (seq %lld..%lld): signature does not verify with key "
+                             "%s (%08x)",
+                             (long long)id, (long long)c.first, (long long)c.last, signer.name,
+                             c.key);
+                goto out_entry;
+            }
+        }
+        if (!last_kind || strcmp(last_kind, e->kind) != 0)
+            last_ok = kf_role_may_write(signer.role, e->kind);
+        if (!last_ok) {
+            rc = kf_fail(err, KF_REFUSED,
+                         "commit %lld, seq %lld: key %s has role %s, which may not write %s "
+                         "entries",
+                         (long long)id, (long long)seq, signer.name, kf_role_name(signer.role),
+                         e->kind);
+            goto out_entry;
+        }
+        if (opts && opts->on_entry) {
+            kf_row row = {.seq = seq, .commit = id, .actor = c.key, .entry = e};
+            memcpy(row.time, c.time, sizeof row.time);
+            if ((rc = opts->on_entry(opts->ctx, &row, err))) goto out_entry;
+        }
+        if (kf_is_key_kind(e->kind)) {
+            if (nkeyents == v->ents_cap) {
+                size_t cap = v->ents_cap ? v->ents_cap * 2 : 8;
+                kf_entry **grown = realloc(v->ents, cap * sizeof *grown);
+                if (!grown) {
+                    rc = kf_fail(err, KF_SYSTEM, "out of memory");
+                    goto out_entry;
+                }
+                v->ents = grown;
+                v->ents_cap = cap;
+            }
+            v->ents[nkeyents++] = e; /* kept until the commit is checked */
+            last_kind = NULL;
+            continue;
+        }
+        kf_entry_free(v->last);
+        v->last = e; /* keeps last_kind valid */
+        last_kind = e->kind;
+        continue;
+    out_entry:
+        kf_entry_free(e);
         goto out_free;
     }
+    kf_hash root;
+    kf_merkle_frontier_root(&v->frontier, root);
     if (memcmp(root, c.root, KF_HASH_LEN) != 0) {
         rc = kf_fail(err, KF_REFUSED,
                      "commit %lld (seq %lld..%lld): signed root does not match the entries",
                      (long long)id, (long long)c.first, (long long)c.last);
         goto out_free;
     }
-    n = 0;
-    for (int64_t seq = c.first; seq <= c.last; seq++, n++) {
-        kf_entry *e = ents[n];
-        if (!kf_role_may_write(signer.role, e->kind)) {
-            rc = kf_fail(err, KF_REFUSED,
-                         "commit %lld, seq %lld: key %s has role %s, which may not write %s "
-                         "entries",
-                         (long long)id, (long long)seq, signer.name, kf_role_name(signer.role),
-                         e->kind);
+    for (size_t i = 0; i < nkeyents; i++)
+        if ((rc = kf_keys_apply(&v->keys, &v->nkeys, v->ents[i], v->ents[i]->seq, err)))
             goto out_free;
-        }
-        if (kf_is_key_kind(e->kind) && (rc = kf_keys_apply(&v->keys, &v->nkeys, e, seq, err)))
-            goto out_free;
-        if (opts && opts->on_entry) {
-            kf_row row = {.seq = seq, .commit = id, .actor = c.key, .entry = e};
-            memcpy(row.time, c.time, sizeof row.time);
-            if ((rc = opts->on_entry(opts->ctx, &row, err))) goto out_free;
-        }
-    }
     if (v->trust && !v->trust_root_seen && v->trust->size >= c.first && v->trust->size <= c.last) {
         /* The trusted size falls inside this commit: recompute its root from
          * the stored nodes that this pass has just checked. */
@@ -226,8 +252,8 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
         v->trust_root_seen = true;
     }
 out_free:
-    for (size_t i = 0; i < count; i++)
-        kf_entry_free(ents[i]);
+    for (size_t i = 0; i < nkeyents; i++)
+        kf_entry_free(v->ents[i]);
     return rc;
 }
 
@@ -325,6 +351,7 @@ out_end:
 out_note:
     free(v.keys);
     free(v.ents);
+    kf_entry_free(v.last);
     kf_note_free(&trust);
     return rc;
 }

@@ -28,8 +28,9 @@ typedef enum { KF_FIELD_STR, KF_FIELD_INT } kf_field_type;
 typedef struct {
     char *key;
     kf_field_type type;
-    char *str;   /* KF_FIELD_STR */
-    int64_t num; /* KF_FIELD_INT */
+    char *str;     /* KF_FIELD_STR */
+    int64_t num;   /* KF_FIELD_INT */
+    bool in_arena; /* key and str live in the entry's arena (decoded entries) */
 } kf_field;
 
 typedef struct {
@@ -38,6 +39,7 @@ typedef struct {
     char *kind;
     kf_field *fields; /* kept sorted by key */
     size_t nfields, cap;
+    char *arena; /* one block for a decoded entry's keys and strings */
 } kf_entry;
 
 kf_entry *kf_entry_new(const char *kind);
