@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #define ORIGIN "donations"
 
 static const char *schema =
@@ -72,6 +74,7 @@ static kf_code don_reset(void *ctx, kf_ledger *l, kf_err *err)
 static void don_close(void *ctx)
 {
     don_ctx *c = ctx;
+    sodium_memzero(c->salt_key, sizeof c->salt_key);
     finalize_stmts(c);
     free(c->rules);
     free(c);
