@@ -11,8 +11,10 @@
 typedef struct {
     kf_ledger *l;
     sqlite3_stmt *ref_put, *source_get, *source_put;
-    kf_rules *rules;   /* cached rules in force, NULL until needed */
-    int64_t rules_seq; /* seq of the cached version */
+    kf_rules *rules;      /* cached rules in force, NULL until needed */
+    int64_t rules_seq;    /* seq of the cached version */
+    uint8_t salt_key[32]; /* drawn once (donate.c make_salt) */
+    bool have_salt_key;
 } don_ctx;
 
 don_ctx *don_ctx_of(kf_ledger *l);
