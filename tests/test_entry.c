@@ -171,6 +171,7 @@ int main(void)
 {
     Suite *s = suite_create("entry");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
     tcase_add_test(tc, encodes_sorted_and_escaped);
     tcase_add_test(tc, decode_roundtrip);
     tcase_add_test(tc, decode_rejects_noncanonical);

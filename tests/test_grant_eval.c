@@ -1567,6 +1567,7 @@ int main(void)
 {
     Suite *s = suite_create("grant_eval");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, designated_ceiling);
     tcase_add_test(tc, field_ceiling);

@@ -338,6 +338,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("import");
     TCase *tc = tcase_create("csv");
+    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
     tcase_add_test(tc, quoting_and_start_lines);
     tcase_add_test(tc, crlf_bom_and_lone_cr);
     tcase_add_test(tc, empty_fields_and_blank_lines);
@@ -347,6 +348,7 @@ static Suite *suite(void)
     tcase_add_test(tc, encoding_names);
     suite_add_tcase(s, tc);
     tc = tcase_create("import");
+    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, header_problems);

@@ -137,6 +137,7 @@ int main(void)
     if (sodium_init() < 0) return EXIT_FAILURE;
     Suite *s = suite_create("keys");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, key_id_and_vkey);
     tcase_add_test(tc, names);

@@ -866,6 +866,7 @@ static Suite *merkle_suite(void)
 {
     Suite *su = suite_create("merkle");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
 
     tcase_add_test(tc, test_known_answers);
     tcase_add_test(tc, test_roots_small);

@@ -1028,6 +1028,7 @@ int main(void)
 {
     Suite *s = suite_create("rules");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, fixture_fund_fields_themes_tiers);
     tcase_add_test(tc, fixture_menu_designated_and_field);
