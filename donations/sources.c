@@ -247,105 +247,120 @@ kf_code kf_don_box_collect(kf_txn *t, const kf_box_collection *c, int64_t *seq, 
 
 /* --- reading ------------------------------------------------------------ */
 
-#define GROW(arr, n, cap)                                                                          \
-    do {                                                                                           \
-        if ((n) == (cap)) {                                                                        \
-            size_t ncap = (cap) ? (cap)*2 : 16;                                                    \
-            void *grown = realloc((arr), ncap * sizeof *(arr));                                    \
-            if (!grown) goto out_oom;                                                              \
-            (arr) = grown;                                                                         \
-            (cap) = ncap;                                                                          \
-        }                                                                                          \
-    } while (0)
-
 static const char *col(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     return s ? (const char *)s : "";
 }
 
+/* Fills one row of a list from the current result row. */
+typedef void (*row_fill)(sqlite3_stmt *st, void *row, void *ctx);
+
+/* Runs sql (with one optional text or int parameter) and collects its rows
+ * into a malloc'd array of rowsz-byte elements. */
+static kf_code read_rows(kf_ledger *l, const char *sql, const char *what, const char *text_arg,
+                         int64_t int_arg, bool has_int, size_t rowsz, row_fill fill, void *ctx,
+                         void **out, size_t *n, kf_err *err)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    char *rows = NULL;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(kf_ledger_db(l), sql, -1, &st, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading %s: %s", what, sqlite3_errmsg(kf_ledger_db(l)));
+    if (text_arg) sqlite3_bind_text(st, 1, text_arg, -1, SQLITE_STATIC);
+    if (has_int) sqlite3_bind_int64(st, 1, int_arg);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char *grown = realloc(rows, cap * rowsz);
+            if (!grown) {
+                sqlite3_finalize(st);
+                free(rows);
+                *n = 0;
+                return kf_fail(err, KF_SYSTEM, "out of memory");
+            }
+            rows = grown;
+        }
+        void *row = rows + (*n)++ * rowsz;
+        memset(row, 0, rowsz);
+        fill(st, row, ctx);
+    }
+    sqlite3_finalize(st);
+    *out = rows;
+    return KF_OK;
+}
+
+static void fill_member(sqlite3_stmt *st, void *row, void *ctx)
+{
+    kf_member *m = row;
+    const kf_rules *r = ctx;
+    snprintf(m->id, sizeof m->id, "%s", col(st, 0));
+    snprintf(m->name, sizeof m->name, "%s", col(st, 1));
+    snprintf(m->tier, sizeof m->tier, "%s", col(st, 2));
+    snprintf(m->joined, sizeof m->joined, "%s", col(st, 3));
+    m->seq = sqlite3_column_int64(st, 4);
+    m->fy_total = sqlite3_column_int64(st, 5);
+    const kf_tier *tier = kf_rules_tier(r, m->tier);
+    m->tier_min = tier ? tier->min : 0;
+    m->active = m->fy_total >= m->tier_min;
+}
+
 kf_code kf_don_members(kf_ledger *l, int fy, kf_member **out, size_t *n, kf_err *err)
 {
-    sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
     const kf_rules *r;
-    size_t cap = 0;
     kf_code rc = don_rules(l, &r, err);
     *out = NULL;
     *n = 0;
     if (rc) return rc;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT m.id, m.name, m.tier, m.joined, m.seq, coalesce(s.gross, 0) "
-                           "FROM don_members m LEFT JOIN don_source_fy s "
-                           "ON s.source = 'member:' || m.id AND s.fy = ?1 ORDER BY m.id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "reading members: %s", sqlite3_errmsg(db));
-    sqlite3_bind_int(st, 1, fy);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        GROW(*out, *n, cap);
-        kf_member *m = &(*out)[(*n)++];
-        memset(m, 0, sizeof *m);
-        snprintf(m->id, sizeof m->id, "%s", col(st, 0));
-        snprintf(m->name, sizeof m->name, "%s", col(st, 1));
-        snprintf(m->tier, sizeof m->tier, "%s", col(st, 2));
-        snprintf(m->joined, sizeof m->joined, "%s", col(st, 3));
-        m->seq = sqlite3_column_int64(st, 4);
-        m->fy_total = sqlite3_column_int64(st, 5);
-        const kf_tier *tier = kf_rules_tier(r, m->tier);
-        m->tier_min = tier ? tier->min : 0;
-        m->active = m->fy_total >= m->tier_min;
-    }
-    sqlite3_finalize(st);
-    return KF_OK;
-out_oom:
-    sqlite3_finalize(st);
-    free(*out);
-    *out = NULL;
-    *n = 0;
-    return kf_fail(err, KF_SYSTEM, "out of memory");
+    return read_rows(l,
+                     "SELECT m.id, m.name, m.tier, m.joined, m.seq, coalesce(s.gross, 0) "
+                     "FROM don_members m LEFT JOIN don_source_fy s "
+                     "ON s.source = 'member:' || m.id AND s.fy = ?1 ORDER BY m.id",
+                     "members", NULL, fy, true, sizeof **out, fill_member, (void *)r, (void **)out,
+                     n, err);
+}
+
+static void fill_partner(sqlite3_stmt *st, void *row, void *ctx)
+{
+    kf_partner *p = row;
+    (void)ctx;
+    snprintf(p->id, sizeof p->id, "%s", col(st, 0));
+    snprintf(p->name, sizeof p->name, "%s", col(st, 1));
+    snprintf(p->to, sizeof p->to, "%s", col(st, 2));
+    p->per_click = sqlite3_column_int64(st, 3);
+    p->monthly_cap = sqlite3_column_int64(st, 4);
+    p->pledged = sqlite3_column_int64(st, 5);
+    p->paid = sqlite3_column_int64(st, 6);
+    p->seq = sqlite3_column_int64(st, 7);
 }
 
 kf_code kf_don_partners(kf_ledger *l, kf_partner **out, size_t *n, kf_err *err)
 {
-    sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, name, dest, per_click, monthly_cap, pledged, paid, seq "
-                           "FROM don_partners ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "reading partners: %s", sqlite3_errmsg(db));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        GROW(*out, *n, cap);
-        kf_partner *p = &(*out)[(*n)++];
-        memset(p, 0, sizeof *p);
-        snprintf(p->id, sizeof p->id, "%s", col(st, 0));
-        snprintf(p->name, sizeof p->name, "%s", col(st, 1));
-        snprintf(p->to, sizeof p->to, "%s", col(st, 2));
-        p->per_click = sqlite3_column_int64(st, 3);
-        p->monthly_cap = sqlite3_column_int64(st, 4);
-        p->pledged = sqlite3_column_int64(st, 5);
-        p->paid = sqlite3_column_int64(st, 6);
-        p->seq = sqlite3_column_int64(st, 7);
-    }
-    sqlite3_finalize(st);
-    return KF_OK;
-out_oom:
-    sqlite3_finalize(st);
-    free(*out);
-    *out = NULL;
-    *n = 0;
-    return kf_fail(err, KF_SYSTEM, "out of memory");
+    return read_rows(l,
+                     "SELECT id, name, dest, per_click, monthly_cap, pledged, paid, seq "
+                     "FROM don_partners ORDER BY id",
+                     "partners", NULL, 0, false, sizeof **out, fill_partner, NULL, (void **)out, n,
+                     err);
+}
+
+/* Payments are applied to the oldest pledged month first. */
+static void fill_month(sqlite3_stmt *st, void *row, void *ctx)
+{
+    kf_partner_month *m = row;
+    int64_t *paid = ctx;
+    snprintf(m->month, sizeof m->month, "%s", col(st, 0));
+    m->clicks = sqlite3_column_int64(st, 1);
+    m->pledged = sqlite3_column_int64(st, 2);
+    m->paid = *paid < m->pledged ? *paid : m->pledged;
+    *paid -= m->paid;
+    m->outstanding = m->pledged - m->paid;
 }
 
 kf_code kf_don_partner_months(kf_ledger *l, const char *id, kf_partner_month **out, size_t *n,
                               kf_err *err)
 {
-    sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
-    size_t cap = 0;
     int64_t paid;
     bool found;
     *out = NULL;
@@ -354,64 +369,30 @@ kf_code kf_don_partner_months(kf_ledger *l, const char *id, kf_partner_month **o
         don_query(l, err, &found, "SELECT paid FROM don_partners WHERE id=?", "s", id, &paid);
     if (rc) return rc;
     if (!found) return kf_fail(err, KF_BAD_INPUT, "unknown partner %s", id);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT month, clicks, pledge FROM don_partner_months "
-                           "WHERE partner=? ORDER BY month",
-                           -1, &st, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "reading partner months: %s", sqlite3_errmsg(db));
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    /* Payments are applied to the oldest pledged month first. */
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        GROW(*out, *n, cap);
-        kf_partner_month *m = &(*out)[(*n)++];
-        memset(m, 0, sizeof *m);
-        snprintf(m->month, sizeof m->month, "%s", col(st, 0));
-        m->clicks = sqlite3_column_int64(st, 1);
-        m->pledged = sqlite3_column_int64(st, 2);
-        m->paid = paid < m->pledged ? paid : m->pledged;
-        paid -= m->paid;
-        m->outstanding = m->pledged - m->paid;
-    }
-    sqlite3_finalize(st);
-    return KF_OK;
-out_oom:
-    sqlite3_finalize(st);
-    free(*out);
-    *out = NULL;
-    *n = 0;
-    return kf_fail(err, KF_SYSTEM, "out of memory");
+    return read_rows(l,
+                     "SELECT month, clicks, pledge FROM don_partner_months "
+                     "WHERE partner=? ORDER BY month",
+                     "partner months", id, 0, false, sizeof **out, fill_month, &paid, (void **)out,
+                     n, err);
+}
+
+static void fill_box(sqlite3_stmt *st, void *row, void *ctx)
+{
+    kf_box *b = row;
+    (void)ctx;
+    snprintf(b->id, sizeof b->id, "%s", col(st, 0));
+    snprintf(b->location, sizeof b->location, "%s", col(st, 1));
+    snprintf(b->host, sizeof b->host, "%s", col(st, 2));
+    snprintf(b->to, sizeof b->to, "%s", col(st, 3));
+    b->seq = sqlite3_column_int64(st, 4);
+    b->collected = sqlite3_column_int64(st, 5);
+    b->collections = sqlite3_column_int64(st, 6);
 }
 
 kf_code kf_don_boxes(kf_ledger *l, kf_box **out, size_t *n, kf_err *err)
 {
-    sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, location, host, dest, seq, collected, collections "
-                           "FROM don_boxes ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "reading boxes: %s", sqlite3_errmsg(db));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        GROW(*out, *n, cap);
-        kf_box *b = &(*out)[(*n)++];
-        memset(b, 0, sizeof *b);
-        snprintf(b->id, sizeof b->id, "%s", col(st, 0));
-        snprintf(b->location, sizeof b->location, "%s", col(st, 1));
-        snprintf(b->host, sizeof b->host, "%s", col(st, 2));
-        snprintf(b->to, sizeof b->to, "%s", col(st, 3));
-        b->seq = sqlite3_column_int64(st, 4);
-        b->collected = sqlite3_column_int64(st, 5);
-        b->collections = sqlite3_column_int64(st, 6);
-    }
-    sqlite3_finalize(st);
-    return KF_OK;
-out_oom:
-    sqlite3_finalize(st);
-    free(*out);
-    *out = NULL;
-    *n = 0;
-    return kf_fail(err, KF_SYSTEM, "out of memory");
+    return read_rows(l,
+                     "SELECT id, location, host, dest, seq, collected, collections "
+                     "FROM don_boxes ORDER BY id",
+                     "boxes", NULL, 0, false, sizeof **out, fill_box, NULL, (void **)out, n, err);
 }
