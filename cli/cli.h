@@ -123,5 +123,6 @@ int cmd_grant_settle(kf_cli *cli, int argc, char **argv);
 int cmd_grant_refund(kf_cli *cli, int argc, char **argv);
 int cmd_grant_list(kf_cli *cli, int argc, char **argv);
 int cmd_grant_show(kf_cli *cli, int argc, char **argv);
+int cmd_export_member(kf_cli *cli, int argc, char **argv);
 
 #endif

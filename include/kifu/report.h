@@ -14,6 +14,7 @@
 #ifndef KIFU_REPORT_H
 #define KIFU_REPORT_H
 
+#include "kifu/donations.h"
 #include "kifu/ledger.h"
 #include "kifu/pools.h"
 
@@ -54,5 +55,51 @@ typedef struct {
  *                 names the first thing that is wrong). */
 kf_code kf_receipt_verify(const char *text, size_t len, const char *vkey, kf_receipt_summary *out,
                           kf_err *err);
+
+/* --- member statements (年間寄附明細, SPEC §5.2, §7) ----------------------
+ *
+ * A supporters' club member's donations in one fiscal year, read from the
+ * entries (not the derived tables), written as a one-sheet Excel workbook.
+ * *Choice:* voided donations are left out of the lines and the total (they
+ * are not gifts any more, as for the member's active/lapsed status); the
+ * sheet says how many were left out. */
+
+typedef enum { KF_STATEMENT_JA, KF_STATEMENT_EN } kf_statement_lang;
+/* "ja" or "en"; false for anything else. */
+bool kf_statement_lang_parse(const char *s, kf_statement_lang *out);
+
+typedef struct {
+    int64_t seq;
+    char date[11];
+    char receipt_no[32]; /* <FY>-<seq, 6 digits>, as on the receipt */
+    kf_yen amount, fee;
+    char to[KF_POOL_MAX];
+    char to_label[256]; /* group name, field or theme label, or "" */
+    char method[16];
+    char ref[128];
+} kf_statement_line;
+
+typedef struct {
+    char fund[256];
+    kf_member member; /* fy_total and active as derived from the lines */
+    int fy;
+    char fy_first[11], fy_last[11];
+    int64_t size;             /* ledger size read */
+    char root_hex[65];        /* Merkle root at that size */
+    kf_statement_line *lines; /* by date, then seq; malloc'd */
+    size_t nlines;
+    size_t voided; /* the member's donations of the FY that were voided */
+    kf_yen total, fees;
+} kf_member_statement;
+
+/* Reads member `id`'s statement for fiscal year fy. Needs the grants and
+ * donations modules attached. KF_BAD_INPUT "no member ID" if unknown. */
+kf_code kf_member_statement_load(kf_ledger *l, const char *id, int fy, kf_member_statement *out,
+                                 kf_err *err);
+/* Writes st to path as .xlsx (a temporary file renamed into place, so a
+ * failure leaves no partial file). I/O failures are KF_SYSTEM. */
+kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lang lang,
+                                 const char *path, kf_err *err);
+void kf_member_statement_free(kf_member_statement *st);
 
 #endif
