@@ -124,9 +124,17 @@ kf_code don_set_credit(kf_ledger *l, kf_entry *e, const char *to, const char *da
     if (rc) return rc;
     kf_yen credit = net, general = 0;
     if (strncmp(to, "group:", 6) == 0) {
-        kf_group g;
-        bool found;
-        if ((rc = kf_group_get(l, to + 6, &g, &found, err))) return rc;
+        /* The last group looked up is cached (an import designates the same
+         * groups again and again); applying any group entry forgets it. */
+        don_ctx *c = don_ctx_of(l);
+        if (!c) return kf_fail(err, KF_SYSTEM, "the donations module is not attached");
+        if (!c->group_cached || strcmp(c->group.id, to + 6) != 0) {
+            if ((rc = kf_group_get(l, to + 6, &c->group, &c->group_found, err))) return rc;
+            snprintf(c->group.id, sizeof c->group.id, "%s", to + 6);
+            c->group_cached = true;
+        }
+        const kf_group g = c->group;
+        bool found = c->group_found;
         if (!found)
             return kf_fail(err, KF_REFUSED, "unknown group %s (see kifu group list)", to + 6);
         if (g.status == KF_ST_DEREGISTERED)
@@ -212,9 +220,22 @@ kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *
         (rc = don_set_credit(l, e, *d->to ? d->to : "general", d->date, net, err)))
         return rc;
     if (*d->ref) {
-        bool exists;
-        if ((rc = kf_don_ref_exists(l, d->ref, &exists, err))) return rc;
-        if (exists) return kf_fail(err, KF_REFUSED, "ref '%s' is already recorded", d->ref);
+        /* Storing the ref is the uniqueness check (one B-tree search, not
+         * two); the index then skips it for this seq. Nothing else can
+         * refuse the donation after this point. */
+        don_ctx *c = don_ctx_of(l);
+        sqlite3_stmt *st = kf_ledger_stmt(l, "INSERT INTO don_refs(ref, seq) VALUES(?,?)");
+        if (!c || !st)
+            return kf_fail(err, KF_SYSTEM, "storing the ref: %s", sqlite3_errmsg(kf_ledger_db(l)));
+        sqlite3_bind_text(st, 1, d->ref, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, kf_txn_size(t) + 1);
+        int s = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (s == SQLITE_CONSTRAINT)
+            return kf_fail(err, KF_REFUSED, "ref '%s' is already recorded", d->ref);
+        if (s != SQLITE_DONE)
+            return kf_fail(err, KF_SYSTEM, "storing the ref: %s", sqlite3_errmsg(kf_ledger_db(l)));
+        c->ref_put_seq = kf_txn_size(t) + 1;
     }
     if (personal) {
         don_ctx *c = don_ctx_of(l);

@@ -65,6 +65,8 @@ static kf_code don_reset(void *ctx, kf_ledger *l, kf_err *err)
     finalize_stmts(c);
     free(c->rules);
     c->rules = NULL;
+    c->ref_put_seq = 0;
+    c->group_cached = false;
     if (sqlite3_exec(kf_ledger_db(l), schema, NULL, NULL, NULL) != SQLITE_OK)
         return kf_fail(err, KF_SYSTEM, "resetting the donations index: %s",
                        sqlite3_errmsg(kf_ledger_db(l)));
@@ -234,7 +236,10 @@ static kf_code apply_money_in(don_ctx *c, const kf_row *row, kf_err *err)
     kf_code rc = read_money(e, row->seq, &m, err);
     if (rc) return rc;
     const char *ref = kf_entry_str(e, "ref");
-    if (ref && (rc = ref_put(c, ref, row->seq, err))) return rc;
+    if (ref && row->seq == c->ref_put_seq)
+        c->ref_put_seq = 0; /* kf_don_donate stored it already */
+    else if (ref && (rc = ref_put(c, ref, row->seq, err)))
+        return rc;
     if ((rc = move_money(l, &m, m.fy, +1, err))) return rc;
     if (strcmp(m.source, "direct") != 0 && (rc = source_add(c, m.source, m.fy, m.amount, 1, err)))
         return rc;
@@ -301,6 +306,7 @@ static kf_code don_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err
     if (strcmp(k, "donation") == 0 || strcmp(k, "box.collect") == 0)
         return apply_money_in(c, row, err);
     if (strcmp(k, "donation.void") == 0) return apply_void(c, row, err);
+    if (strncmp(k, "group.", 6) == 0) c->group_cached = false;
     if (strcmp(k, "rules.load") == 0) {
         free(c->rules);
         c->rules = NULL;

@@ -55,7 +55,12 @@ void kf_merkle_node(const kf_hash left, const kf_hash right, kf_hash out)
     buf[0] = 0x01;
     memcpy(buf + 1, left, KF_HASH_LEN);
     memcpy(buf + 1 + KF_HASH_LEN, right, KF_HASH_LEN);
-    SHA256(buf, sizeof(buf), out); /* out may alias left or right */
+    /* The low-level calls, not one-shot SHA256(), which looks the algorithm
+     * up (with locks) on every call in OpenSSL 3. out may alias left/right. */
+    SHA256_CTX st;
+    SHA256_Init(&st);
+    SHA256_Update(&st, buf, sizeof(buf));
+    SHA256_Final(out, &st);
 }
 
 void kf_merkle_empty(kf_hash out)
