@@ -31,6 +31,16 @@ static bool has_control(const char *s, bool lines)
     return false;
 }
 
+/* Copies src into dst (size > 0), cutting it short if needed; callers
+ * check lengths first. Cheaper than snprintf on the import's per-row path. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    size_t len = strlen(src);
+    if (len >= size) len = size - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 static bool parse_money(const char *what, const char *s, kf_yen *out, kf_err *err)
 {
     if (!kf_parse_i64(s, out)) {
@@ -62,8 +72,8 @@ kf_code kf_donation_parse(kf_donation *d, const char *amount, const char *date, 
     if (!date || !*date) return kf_fail(err, KF_BAD_INPUT, "date is missing");
     if (!kf_parse_date(date, NULL, NULL, NULL))
         return kf_fail(err, KF_BAD_INPUT, "date '%s' is not a real date YYYY-MM-DD", date);
-    snprintf(d->date, sizeof d->date, "%s", date);
-    snprintf(d->source, sizeof d->source, "%s", source && *source ? source : "direct");
+    copy_str(d->date, sizeof d->date, date);
+    copy_str(d->source, sizeof d->source, source && *source ? source : "direct");
     if (strcmp(d->source, "direct") != 0) {
         const char *colon = strchr(d->source, ':');
         bool known =
@@ -78,7 +88,7 @@ kf_code kf_donation_parse(kf_donation *d, const char *amount, const char *date, 
             return kf_fail(err, KF_BAD_INPUT,
                            "designation '%s' must be general, group:ID, field:CODE or theme:CODE",
                            to);
-        snprintf(d->to, sizeof d->to, "%s", to);
+        copy_str(d->to, sizeof d->to, to);
     }
     if (method && *method) {
         bool ok = false;
@@ -87,12 +97,12 @@ kf_code kf_donation_parse(kf_donation *d, const char *amount, const char *date, 
         if (!ok)
             return kf_fail(err, KF_BAD_INPUT, "method '%s' must be cash, transfer, card or slip",
                            method);
-        snprintf(d->method, sizeof d->method, "%s", method);
+        copy_str(d->method, sizeof d->method, method);
     }
     if (ref && *ref) {
         if (strlen(ref) >= sizeof d->ref || !kf_utf8_valid(ref) || strpbrk(ref, "\r\n"))
             return kf_fail(err, KF_BAD_INPUT, "ref '%s' must be one line under 128 bytes", ref);
-        snprintf(d->ref, sizeof d->ref, "%s", ref);
+        copy_str(d->ref, sizeof d->ref, ref);
     }
     if (donor && *donor) {
         if (!kf_utf8_valid(donor) || strlen(donor) >= 512 || has_control(donor, false))
