@@ -316,7 +316,8 @@ static void serve(int in, int out)
             argv[n++] = p;
         argv[n] = NULL;
         if (n < 3) _exit(3);
-        proc_result r = spawn_and_wait(argv + 2, *argv[0] ? argv[0] : NULL, *argv[1] ? argv[1] : NULL);
+        proc_result r =
+            spawn_and_wait(argv + 2, *argv[0] ? argv[0] : NULL, *argv[1] ? argv[1] : NULL);
         free(buf);
         if (!write_all(out, &r, sizeof r)) _exit(3);
     }
@@ -401,7 +402,7 @@ static unsigned rnd(unsigned n)
 
 typedef struct {
     int64_t rows, personal, with_fee, quoted;
-    kf_yen amount, fee; /* sums */
+    kf_yen amount, fee;                    /* sums */
     kf_yen to_general, to_group, to_field; /* net, by designation */
 } data_stats;
 
@@ -432,7 +433,7 @@ static void csv_quoted(FILE *f, const char *s, data_stats *st)
  */
 static data_stats write_data(const char *csv_path, const char *journal_path, int64_t n)
 {
-    static const char *fam[] = {"佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本",
+    static const char *fam[] = {"佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺",   "山本",
                                 "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口",
                                 "松本", "井上", "木村", "林",   "斎藤", "清水"};
     static const char *giv[] = {"太郎", "花子", "一郎", "美咲", "健",   "陽子", "翔太", "さくら",
@@ -440,12 +441,13 @@ static data_stats write_data(const char *csv_path, const char *journal_path, int
     static const char *corp[] = {"株式会社ノースリバー", "有限会社まるやま商店",
                                  "札幌みらい建設株式会社", "医療法人はまなす会",
                                  "株式会社さっぽろ印刷"};
-    static const char *ward[] = {"中央区", "北区", "東区", "白石区", "豊平区",
+    static const char *ward[] = {"中央区", "北区", "東区",   "白石区", "豊平区",
                                  "南区",   "西区", "厚別区", "手稲区", "清田区"};
     static const char *bld[] = {"サンプルビル3F", "メゾン円山201", "ハイツ北24条",
                                 "第2さくらマンション"};
-    static const int amt[] = {1000,  1000,  2000,  3000,  3000,  5000,   5000, 5000, 10000,  10000,
-                              10000, 10000, 20000, 30000, 50000, 100000, 1500, 12345, 7777, 300000};
+    static const int amt[] = {1000,  1000,   2000,  3000,  3000,  5000,  5000,
+                              5000,  10000,  10000, 10000, 10000, 20000, 30000,
+                              50000, 100000, 1500,  12345, 7777,  300000};
     static const int mlen[] = {30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 28, 31};
     static const char *pfx[] = {"BANK", "CARD", "CASH", "SLIP"};
     static const char *meth[] = {"transfer", "card", "cash", "slip"};
@@ -496,8 +498,7 @@ static data_stats write_data(const char *csv_path, const char *journal_path, int
             snprintf(fee_s, sizeof fee_s, "%lld", (long long)fee);
             st.with_fee++;
         }
-        fprintf(c, "%s,%s,%lld,%s,%s,%s,%s,", ref, date, (long long)a, fee_s, meth[mi], source,
-                to);
+        fprintf(c, "%s,%s,%lld,%s,%s,%s,%s,", ref, date, (long long)a, fee_s, meth[mi], source, to);
         csv_quoted(c, donor, &st);
         fputc(',', c);
         csv_quoted(c, addr, &st);
@@ -532,13 +533,29 @@ static void make_template(const options *o, const char *db, const char *key)
 {
     remove_db(db);
     unlink(key);
-    char *init[] = {(char *)o->kifu, "--db", (char *)db, "init", "--fund", "Bench Fund",
-                    "--admin", "admin", "--key-out", (char *)key, "--rules", (char *)o->rules,
-                    NULL};
+    char *init[] = {(char *)o->kifu, "--db",           (char *)db, "init",      "--fund",
+                    "Bench Fund",    "--admin",        "admin",    "--key-out", (char *)key,
+                    "--rules",       (char *)o->rules, NULL};
     run_ok(o, init, NULL);
-    char *group[] = {(char *)o->kifu, "--db", (char *)db, "--key", (char *)key, "group", "add",
-                     "G001", "--name", "北星町内会", "--type", "neighborhood", "--founded",
-                     "1975-04-01", "--members", "320", "--fields", "welfare,machizukuri", NULL};
+    char *group[] = {(char *)o->kifu,
+                     "--db",
+                     (char *)db,
+                     "--key",
+                     (char *)key,
+                     "group",
+                     "add",
+                     "G001",
+                     "--name",
+                     "北星町内会",
+                     "--type",
+                     "neighborhood",
+                     "--founded",
+                     "1975-04-01",
+                     "--members",
+                     "320",
+                     "--fields",
+                     "welfare,machizukuri",
+                     NULL};
     run_ok(o, group, NULL);
 }
 
@@ -551,7 +568,8 @@ typedef struct {
 static void on_import_error(void *ctx, int64_t line, const char *reason)
 {
     int64_t *n = ctx;
-    if ((*n)++ < 10) fprintf(stderr, "bench_import: import line %lld: %s\n", (long long)line, reason);
+    if ((*n)++ < 10)
+        fprintf(stderr, "bench_import: import line %lld: %s\n", (long long)line, reason);
 }
 
 /*
@@ -675,7 +693,8 @@ static void base_entry(base_ctx *c)
     const char *donor = bcell(c, B_DONOR), *addr = bcell(c, B_ADDRESS);
     int64_t amount = to_i64(bcell(c, B_AMOUNT)), fee = to_i64(bcell(c, B_FEE));
     int64_t net = amount - fee;
-    int y = atoi(date), m = atoi(date + 5);
+    int y = 0, m = 0;
+    if (!kf_parse_date(date, &y, &m, NULL)) die("bad date in the generated CSV");
     if (!*to) to = "general";
     if (!*src) src = "direct";
     check(kf_entry_set_int(e, "amount", amount, &err), &err, "set amount");
@@ -769,10 +788,10 @@ static phases run_baseline(const options *o, const char *csv, const char *db, bo
                            NULL, NULL, NULL),
               "setup");
     sql_check(c.db, sqlite3_exec(c.db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "BEGIN");
-    sql_check(c.db,
-              sqlite3_prepare_v2(c.db, "INSERT INTO entries(seq, body) VALUES(?,?)", -1, &c.ins,
-                                 NULL),
-              "prepare");
+    sql_check(
+        c.db,
+        sqlite3_prepare_v2(c.db, "INSERT INTO entries(seq, body) VALUES(?,?)", -1, &c.ins, NULL),
+        "prepare");
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) die("csv_init failed");
     FILE *f = fopen(csv, "rb");
     if (!f) die("cannot open %s: %s", csv, strerror(errno));
@@ -797,8 +816,8 @@ static phases run_baseline(const options *o, const char *csv, const char *db, bo
     ph.total_ms = t3 - t0;
     free(c.arena);
     kf_buf_free(&c.body);
-    if (c.rows != want) die("baseline inserted %lld rows, expected %lld", (long long)c.rows,
-                            (long long)want);
+    if (c.rows != want)
+        die("baseline inserted %lld rows, expected %lld", (long long)c.rows, (long long)want);
     return ph;
 }
 
@@ -806,22 +825,21 @@ static phases run_baseline(const options *o, const char *csv, const char *db, bo
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: bench_import [WORKDIR] [options]\n"
-            "  WORKDIR            work directory (default /tmp/kifu-bench)\n"
-            "  --rows N           CSV donation rows (default 1000000)\n"
-            "  --runs R           import runs, kifu and baseline each (default 3)\n"
-            "  --cli-runs K       kifu balance and kifu donate runs (default 9)\n"
-            "  --verify-runs V    kifu verify runs (default 3)\n"
-            "  --hledger-runs H   hledger balance runs (default 3; 0 skips hledger)\n"
-            "  --cli-import-runs C  timed `kifu import donations` processes (default 1)\n"
-            "  --kifu PATH        the kifu binary (default: kifu next to this binary)\n"
-            "  --rules PATH       rules file for kifu init (default fixtures/rules.ini)\n"
-            "  --quick            --rows 20000 --runs 1 --verify-runs 1 --hledger-runs 1\n"
-            "  --no-import        skip the library-path import and baseline runs\n"
-            "  --no-baseline      kifu import runs only (for profiling)\n"
-            "  --no-cli           skip the CLI measurements (import, balance, donate, verify)\n"
-            "  --keep             keep the import ledgers and baseline files\n");
+    fprintf(f, "usage: bench_import [WORKDIR] [options]\n"
+               "  WORKDIR            work directory (default /tmp/kifu-bench)\n"
+               "  --rows N           CSV donation rows (default 1000000)\n"
+               "  --runs R           import runs, kifu and baseline each (default 3)\n"
+               "  --cli-runs K       kifu balance and kifu donate runs (default 9)\n"
+               "  --verify-runs V    kifu verify runs (default 3)\n"
+               "  --hledger-runs H   hledger balance runs (default 3; 0 skips hledger)\n"
+               "  --cli-import-runs C  timed `kifu import donations` processes (default 1)\n"
+               "  --kifu PATH        the kifu binary (default: kifu next to this binary)\n"
+               "  --rules PATH       rules file for kifu init (default fixtures/rules.ini)\n"
+               "  --quick            --rows 20000 --runs 1 --verify-runs 1 --hledger-runs 1\n"
+               "  --no-import        skip the library-path import and baseline runs\n"
+               "  --no-baseline      kifu import runs only (for profiling)\n"
+               "  --no-cli           skip the CLI measurements (import, balance, donate, verify)\n"
+               "  --keep             keep the import ledgers and baseline files\n");
 }
 
 static int parse_pos(const char *opt, const char *v, int64_t min)
@@ -978,8 +996,7 @@ int main(int argc, char **argv)
 
     printf("kifu bench_import: dir=%s rows=%lld runs=%d sqlite=%s libsodium=%s\n"
            "kifu=%s\n\n",
-           o.dir, (long long)o.rows, o.runs, sqlite3_libversion(), sodium_version_string(),
-           o.kifu);
+           o.dir, (long long)o.rows, o.runs, sqlite3_libversion(), sodium_version_string(), o.kifu);
     fflush(stdout);
 
     /* Data and template ledger (not timed). */
@@ -988,8 +1005,8 @@ int main(int argc, char **argv)
     printf("data: %s (%.1f MB), %lld rows: %lld with donor+address, %lld with a fee, %lld "
            "quoted cells; amounts %lld yen, fees %lld yen (written in %.1f s)\n",
            csv, (double)file_size(csv) / 1e6, (long long)ds.rows, (long long)ds.personal,
-           (long long)ds.with_fee, (long long)ds.quoted, (long long)ds.amount,
-           (long long)ds.fee, (now_ms() - t0) / 1e3);
+           (long long)ds.with_fee, (long long)ds.quoted, (long long)ds.amount, (long long)ds.fee,
+           (now_ms() - t0) / 1e3);
     printf("      %s (%.1f MB)\n", journal, (double)file_size(journal) / 1e6);
     make_template(&o, tmpl, key);
     printf("template ledger: %s (kifu init --rules %s; group add G001)\n\n", tmpl, o.rules);
@@ -1081,8 +1098,8 @@ int main(int argc, char **argv)
         fflush(stdout);
         for (int r = 0; r < o.cli_import_runs; r++) {
             copy_db(tmpl, ledger);
-            char *imp[] = {(char *)o.kifu, "--db",    ledger, "--key", key, "import",
-                           "donations",    (char *)csv, NULL};
+            char *imp[] = {(char *)o.kifu, "--db",      ledger,      "--key", key,
+                           "import",       "donations", (char *)csv, NULL};
             proc_result pr = run_ok(&o, imp, out);
             tcli[r] = pr.ms;
             printf("  run %d: %.0f ms (peak RSS %.0f MB): ", r + 1, pr.ms, pr.maxrss_kb / 1e3);
@@ -1108,8 +1125,7 @@ int main(int argc, char **argv)
         printf("balance: `kifu balance` (total in %lld yen checked), %d runs: median %.1f ms, "
                "min %.1f, max %.1f, peak RSS %.1f MB\n",
                (long long)in, o.cli_runs, median(tbal, (size_t)o.cli_runs),
-               min_of(tbal, (size_t)o.cli_runs), max_of(tbal, (size_t)o.cli_runs),
-               bal_rss / 1e3);
+               min_of(tbal, (size_t)o.cli_runs), max_of(tbal, (size_t)o.cli_runs), bal_rss / 1e3);
         fflush(stdout);
 
         if (o.hledger_runs) {
@@ -1143,8 +1159,7 @@ int main(int argc, char **argv)
                 hledger_ok = true;
                 printf("hledger: `hledger -f %s balance` (%s; income %s checked), %d runs: "
                        "median %.0f ms\n",
-                       journal, ver, want, o.hledger_runs,
-                       median(thl, (size_t)o.hledger_runs));
+                       journal, ver, want, o.hledger_runs, median(thl, (size_t)o.hledger_runs));
             }
         }
 
@@ -1154,10 +1169,25 @@ int main(int argc, char **argv)
         for (int r = 0; r < o.cli_runs; r++) {
             char ref[64];
             snprintf(ref, sizeof ref, "BENCH-DONATE-%d-%ld", r, (long)time(NULL));
-            char *don[] = {(char *)o.kifu, "--db",  ledger,       "--key",  key,
-                           "donate",       "--amount", "5000",    "--date", "2026-06-01",
-                           "--to",         "group:G001", "--ref", ref,      "--donor",
-                           "札幌 花子",    "--address", "札幌市中央区北1条西2丁目", NULL};
+            char *don[] = {(char *)o.kifu,
+                           "--db",
+                           ledger,
+                           "--key",
+                           key,
+                           "donate",
+                           "--amount",
+                           "5000",
+                           "--date",
+                           "2026-06-01",
+                           "--to",
+                           "group:G001",
+                           "--ref",
+                           ref,
+                           "--donor",
+                           "札幌 花子",
+                           "--address",
+                           "札幌市中央区北1条西2丁目",
+                           NULL};
             proc_result pr = run_ok(&o, don, NULL);
             tdon[r] = pr.ms;
             kf_signer s;
@@ -1197,7 +1227,8 @@ int main(int argc, char **argv)
            "--------------", "---");
     if (o.do_import) {
         printf("%-40s %9.0f ms\n", "import, kifu (kf_import_*)", imp_k);
-        printf("%-40s %9.0f ms\n", "  rows (parse, check, donate, append)", median(v[1], (size_t)R));
+        printf("%-40s %9.0f ms\n", "  rows (parse, check, donate, append)",
+               median(v[1], (size_t)R));
         printf("%-40s %9.0f ms\n", "  commit + close", median(v[2], (size_t)R));
         if (o.do_baseline) {
             printf("%-40s %9.0f ms\n", "import, baseline (entry bytes)", imp_b);
@@ -1208,7 +1239,8 @@ int main(int argc, char **argv)
                    TARGET_IMPORT_RATIO, imp_ratio <= TARGET_IMPORT_RATIO ? "yes" : "NO");
             printf("%-40s %11.2fx\n", "  (median of per-run ratios)", median(v[7], (size_t)R));
             printf("%-40s %9.0f ms\n", "import, baseline (csv row bytes)", median(v[6], (size_t)R));
-            printf("%-40s %11.2fx\n", "  kifu / csv-bytes baseline", imp_k / median(v[6], (size_t)R));
+            printf("%-40s %11.2fx\n", "  kifu / csv-bytes baseline",
+                   imp_k / median(v[6], (size_t)R));
         }
     }
     if (o.do_cli) {
@@ -1246,8 +1278,7 @@ int main(int argc, char **argv)
             printf("hledger_balance_%s_ms=skipped\n", label);
         printf("donate_ms=%.1f unlock_ms=%.2f runs=%d target_ms=%.0f met=%s\n", don, unlock,
                o.cli_runs, TARGET_DONATE_MS, don <= TARGET_DONATE_MS + unlock ? "yes" : "no");
-        if (o.verify_runs)
-            printf("verify_cli_%s_ms=%.0f runs=%d\n", label, verify, o.verify_runs);
+        if (o.verify_runs) printf("verify_cli_%s_ms=%.0f runs=%d\n", label, verify, o.verify_runs);
     }
     free(pk);
     free(pb);
