@@ -10,6 +10,7 @@
 /* --- member ------------------------------------------------------------- */
 
 typedef struct {
+    int64_t seq; /* the entry recorded */
     const char *id, *name, *tier, *joined;
     kf_yen per_click, cap;
     const char *to, *location, *host;
@@ -18,20 +19,22 @@ typedef struct {
 static kf_code do_member_add(kf_txn *t, void *arg, kf_err *err)
 {
     reg_arg *a = arg;
-    return kf_don_member_add(t, a->id, a->name, a->tier, a->joined, err);
+    kf_code rc = kf_don_member_add(t, a->id, a->name, a->tier, a->joined, err);
+    a->seq = kf_txn_size(t);
+    return rc;
 }
 
-static int print_added(const kf_cli *cli, const char *what, const char *id)
+static int print_added(const kf_cli *cli, int64_t seq, const char *what, const char *id)
 {
     if (cli->json) {
         kf_buf b = {0};
-        kf_buf_puts(&b, "{\"id\":");
+        kf_buf_printf(&b, "{\"seq\":%lld,\"id\":", (long long)seq);
         kf_buf_json_str(&b, id);
         kf_buf_puts(&b, "}");
         cli_print_json(&b);
         kf_buf_free(&b);
     } else {
-        printf("%s %s added\n", what, id);
+        printf("seq %lld: %s %s added\n", (long long)seq, what, id);
     }
     return 0;
 }
@@ -51,7 +54,7 @@ int cmd_member_add(kf_cli *cli, int argc, char **argv)
                           "usage: kifu member add ID --name N --tier T --joined DATE");
     a.id = pos[0];
     int code = cli_write(cli, do_member_add, &a);
-    return code ? code : print_added(cli, "member", a.id);
+    return code ? code : print_added(cli, a.seq, "member", a.id);
 }
 
 int cmd_member_list(kf_cli *cli, int argc, char **argv)
@@ -108,7 +111,9 @@ int cmd_member_list(kf_cli *cli, int argc, char **argv)
 static kf_code do_partner_add(kf_txn *t, void *arg, kf_err *err)
 {
     reg_arg *a = arg;
-    return kf_don_partner_add(t, a->id, a->name, a->per_click, a->cap, a->to, err);
+    kf_code rc = kf_don_partner_add(t, a->id, a->name, a->per_click, a->cap, a->to, err);
+    a->seq = kf_txn_size(t);
+    return rc;
 }
 
 int cmd_partner_add(kf_cli *cli, int argc, char **argv)
@@ -131,7 +136,7 @@ int cmd_partner_add(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     a.id = pos[0];
     int code = cli_write(cli, do_partner_add, &a);
-    return code ? code : print_added(cli, "partner", a.id);
+    return code ? code : print_added(cli, a.seq, "partner", a.id);
 }
 
 int cmd_partner_list(kf_cli *cli, int argc, char **argv)
@@ -308,7 +313,9 @@ int cmd_partner_pay(kf_cli *cli, int argc, char **argv)
 static kf_code do_box_add(kf_txn *t, void *arg, kf_err *err)
 {
     reg_arg *a = arg;
-    return kf_don_box_add(t, a->id, a->location, a->host, a->to, err);
+    kf_code rc = kf_don_box_add(t, a->id, a->location, a->host, a->to, err);
+    a->seq = kf_txn_size(t);
+    return rc;
 }
 
 int cmd_box_add(kf_cli *cli, int argc, char **argv)
@@ -326,7 +333,7 @@ int cmd_box_add(kf_cli *cli, int argc, char **argv)
                           "usage: kifu box add ID --location TEXT --host TEXT [--to DESIGNATION]");
     a.id = pos[0];
     int code = cli_write(cli, do_box_add, &a);
-    return code ? code : print_added(cli, "box", a.id);
+    return code ? code : print_added(cli, a.seq, "box", a.id);
 }
 
 int cmd_box_list(kf_cli *cli, int argc, char **argv)
