@@ -331,7 +331,7 @@ kf_code kf_entry_decode(const void *data, size_t len, const char *magic, kf_entr
         while (sep < nl && *sep != '=' && *sep != '#')
             sep++;
         size_t keylen = (size_t)(sep - p);
-        if (sep == nl || keylen == 0 || keylen > KF_KEY_MAX) {
+        if (sep == nl || keylen == 0 || keylen > KF_KEY_MAX || memchr(p, '\0', keylen)) {
             kf_fail(err, KF_BAD_INPUT, "line %d has no key=value or key#int", line);
             goto out_free;
         }

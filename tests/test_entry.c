@@ -91,6 +91,15 @@ START_TEST(decode_rejects_noncanonical)
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na=\xff\n"), KF_BAD_INPUT); /* utf-8 */
     ck_assert_int_eq(dec("kifu.entry.v1\nseq#1\nkind=x\na#99999999999999999999\n"), KF_BAD_INPUT);
     ck_assert_int_eq(dec(""), KF_BAD_INPUT);
+    /* A NUL inside a key (found by fuzz/fuzz_entry): "a\0b" must not pass as
+     * key "a", or two byte strings would decode to one entry. */
+    static const char nul_key[] = "kifu.entry.v1\nseq#1\nkind=x\na\0b=c\n";
+    static const char nul_seq[] = "kifu.entry.v1\nseq\0x#1\nkind=x\n";
+    kf_entry *e = NULL;
+    ck_assert_int_eq(kf_entry_decode(nul_key, sizeof nul_key - 1, KF_ENTRY_MAGIC, &e, NULL),
+                     KF_BAD_INPUT);
+    ck_assert_int_eq(kf_entry_decode(nul_seq, sizeof nul_seq - 1, KF_ENTRY_MAGIC, &e, NULL),
+                     KF_BAD_INPUT);
 }
 END_TEST
 
