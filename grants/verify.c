@@ -24,6 +24,13 @@ typedef struct {
     kf_ratio rate;
     kf_yen round_down;
     char pool[KF_POOL_MAX];
+    char menu[KF_CODE_MAX + 1], round[KF_CODE_MAX + 1];
+    int64_t fy; /* the application's FY */
+    struct {
+        uint32_t reviewer;
+        int64_t score;
+    } reviews[32]; /* the latest score per reviewer key */
+    int nreviews;
 } vapp;
 
 typedef struct {
@@ -33,6 +40,8 @@ typedef struct {
 
 struct kf_grant_verifier {
     kf_ledger *l;
+    kf_group *groups; /* the registry as the entries so far build it */
+    size_t ngroups, groups_cap;
     kf_pool_tracker *pools; /* shared, may be NULL */
     kf_rules *rules;
     vapp *apps;
@@ -94,6 +103,7 @@ void kf_grant_verifier_free(kf_grant_verifier *v)
     free(v->rules);
     free(v->apps);
     free(v->keys);
+    free(v->groups);
     free(v);
 }
 
@@ -144,8 +154,97 @@ static kf_code on_apply(kf_grant_verifier *v, const kf_row *row, kf_err *err)
     snprintf(p->lead, sizeof p->lead, "%s", a->group);
     p->npartners = a->npartners;
     memcpy(p->partners, a->partners, sizeof p->partners);
+    snprintf(p->menu, sizeof p->menu, "%s", a->menu);
+    snprintf(p->round, sizeof p->round, "%s", a->round);
+    p->fy = fy;
     free(a);
     return KF_OK;
+}
+
+/* --- the registry, replayed, for eligibility at decision time ----------- */
+
+static kf_group *find_group(kf_grant_verifier *v, const char *id)
+{
+    for (size_t i = 0; i < v->ngroups; i++)
+        if (strcmp(v->groups[i].id, id) == 0) return &v->groups[i];
+    return NULL;
+}
+
+static kf_code on_group(kf_grant_verifier *v, const kf_row *row, kf_err *err)
+{
+    const kf_entry *e = row->entry;
+    const char *id = kf_entry_str(e, "id");
+    int64_t members;
+    if (!id) return bad(err, row->seq, e->kind, "%s", "lacks id");
+    kf_group *g = find_group(v, id);
+    if (strcmp(e->kind, "group.add") == 0) {
+        if (g) return bad(err, row->seq, e->kind, "adds group %s twice", id);
+        if (v->ngroups == v->groups_cap) {
+            size_t cap = v->groups_cap ? v->groups_cap * 2 : 16;
+            kf_group *grown = realloc(v->groups, cap * sizeof *grown);
+            if (!grown) return kf_fail(err, KF_SYSTEM, "out of memory");
+            v->groups = grown;
+            v->groups_cap = cap;
+        }
+        g = &v->groups[v->ngroups++];
+        memset(g, 0, sizeof *g);
+        snprintf(g->id, sizeof g->id, "%s", id);
+        g->seq = row->seq;
+    } else if (!g) {
+        return bad(err, row->seq, e->kind, "names unknown group %s", id);
+    }
+    const char *type = kf_entry_str(e, "type"), *founded = kf_entry_str(e, "founded");
+    const char *status = kf_entry_str(e, "status"), *fields = kf_entry_str(e, "fields");
+    if (type) g->type = kf_group_type_parse(type);
+    if (founded) snprintf(g->founded, sizeof g->founded, "%s", founded);
+    if (status) g->status = kf_group_status_parse(status);
+    if (fields) snprintf(g->fields, sizeof g->fields, "%s", fields);
+    if (kf_entry_int(e, "members", &members)) g->members = members;
+    if (strcmp(e->kind, "group.deregister") == 0) g->status = KF_ST_DEREGISTERED;
+    return KF_OK;
+}
+
+/* The same facts gather_facts() in grant.c reads from the derived tables,
+ * from the verifier's replay: the registry and the decisions before seq. */
+static void facts_of(kf_grant_verifier *v, const kf_menu *m, const kf_application *a,
+                     const vapp *self, kf_grant_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    const kf_group *g = find_group(v, a->group);
+    if (g) {
+        f->group_found = true;
+        f->group = *g;
+    }
+    for (int i = 0; i < a->npartners; i++) {
+        const kf_group *pg = find_group(v, a->partners[i]);
+        if (!pg || pg->status != KF_ST_REGISTERED) f->partners_unregistered++;
+    }
+    for (size_t i = 0; i < v->napps; i++) {
+        const vapp *o = &v->apps[i];
+        if (o == self || strcmp(o->lead, a->group) != 0) continue;
+        if (strcmp(o->menu, m->code) == 0) {
+            if (o->state == 1) f->awards_in_menu++;
+            if (strcmp(o->round, a->round) == 0 && o->seq < self->seq) f->duplicate = true;
+        }
+    }
+    for (int k = 1;; k++) {
+        bool any = false;
+        for (size_t i = 0; i < v->napps && !any; i++) {
+            const vapp *o = &v->apps[i];
+            any = o != self && o->state == 1 && o->fy == self->fy - k &&
+                  strcmp(o->lead, a->group) == 0 && strcmp(o->menu, m->code) == 0;
+        }
+        if (!any) break;
+        f->consecutive_years = k;
+    }
+    if (*m->exclusive)
+        for (size_t i = 0; i < v->napps && !f->exclusive_taken; i++) {
+            const vapp *o = &v->apps[i];
+            const kf_menu *om = kf_rules_menu(v->rules, o->menu);
+            f->exclusive_taken = o != self && o->state == 1 && o->fy == self->fy &&
+                                 strcmp(o->lead, a->group) == 0 && om &&
+                                 strcmp(om->exclusive, m->exclusive) == 0;
+        }
 }
 
 static const char *affiliation_of(kf_grant_verifier *v, uint32_t id)
@@ -169,6 +268,15 @@ static kf_code on_review(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
     const char *group;
     if (kf_grant_recusal(affiliation_of(v, row->actor), &probe, &group))
         return bad(err, row->seq, "grant.review", "is by a reviewer affiliated with %s", group);
+    for (int i = 0; i < p->nreviews; i++)
+        if (p->reviews[i].reviewer == row->actor) {
+            p->reviews[i].score = score; /* a later score replaces the earlier */
+            return KF_OK;
+        }
+    if (p->nreviews == (int)(sizeof p->reviews / sizeof p->reviews[0]))
+        return bad(err, row->seq, "grant.review", "is one review too many for %s", p->id);
+    p->reviews[p->nreviews].reviewer = row->actor;
+    p->reviews[p->nreviews++].score = score;
     return KF_OK;
 }
 
@@ -205,7 +313,24 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
     }
     kf_grant_ceiling(m, a, &c);
     kf_grant_pool(m, a, p->pool);
+    kf_grant_facts facts;
+    kf_eval ev;
+    facts_of(v, m, a, p, &facts);
+    kf_grant_evaluate(v->rules, m, a, &facts, &ev);
     free(a);
+    if (!ev.eligible)
+        return kf_fail(err, KF_REFUSED,
+                       "seq %lld: grant.decide approves %s, which was not eligible (%s)",
+                       (long long)row->seq, p->id, ev.reasons[0]);
+    if (m->review == KF_REVIEW_SCORED) {
+        int64_t total = 0;
+        for (int i = 0; i < p->nreviews; i++)
+            total += p->reviews[i].score;
+        if (p->nreviews < m->min_reviewers ||
+            (double)total / (double)(p->nreviews ? p->nreviews : 1) < m->pass_score)
+            return bad(err, row->seq, "grant.decide",
+                       "approves %s without enough reviews at the pass score", p->id);
+    }
     const char *pool = kf_entry_str(e, "pool");
     if (!pool || !*p->pool || strcmp(pool, p->pool) != 0)
         return bad(err, row->seq, "grant.decide", "commits %s from a pool its menu does not name",
@@ -220,6 +345,16 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
                    "states a ceiling or rate for %s that the rules in force do not give", p->id);
     if (amount <= 0 || amount > c.ceiling)
         return bad(err, row->seq, "grant.decide", "approves %s above its ceiling", p->id);
+    if (m->round_budget) {
+        kf_yen used = 0;
+        for (size_t i = 0; i < v->napps; i++) {
+            const vapp *o = &v->apps[i];
+            if (o->state == 1 && strcmp(o->menu, p->menu) == 0 && strcmp(o->round, p->round) == 0)
+                used += o->approved;
+        }
+        if (used + amount > m->round_budget)
+            return bad(err, row->seq, "grant.decide", "approves %s beyond the round budget", p->id);
+    }
     p->state = 1;
     p->approved = amount;
     p->rate = c.rate;
@@ -319,7 +454,10 @@ kf_code kf_grant_verify_entry(kf_grant_verifier *v, const kf_row *row, kf_err *e
         snprintf(key->affiliation, sizeof key->affiliation, "%s", aff ? aff : "");
         return KF_OK;
     }
-    if (strcmp(k, "group.deregister") == 0) return on_deregister(v, row, err);
+    if (strncmp(k, "group.", 6) == 0) {
+        kf_code rc = strcmp(k, "group.deregister") == 0 ? on_deregister(v, row, err) : KF_OK;
+        return rc ? rc : on_group(v, row, err);
+    }
     if (strncmp(k, "grant.", 6) != 0) return KF_OK;
     if (strcmp(k, "grant.apply") == 0) return on_apply(v, row, err);
     const char *id = kf_entry_str(e, "app");

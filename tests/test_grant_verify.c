@@ -514,6 +514,24 @@ START_TEST(decide_above_true_ceiling)
 }
 END_TEST
 
+START_TEST(decide_ineligible_duplicate)
+{
+    /* Two applications of the same lead group, menu and round: the second is
+     * a duplicate, which kifu refuses to approve; a forged approval of it
+     * (with the right ceiling, rate, pool and fy) is caught by re-deriving
+     * eligibility from the replayed registry and history. */
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    apply("R1", a);
+    apply("R1", b);
+    donate("1000000", NULL);
+    ck_assert_int_eq(decide(b, 400000, &err), KF_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "not eligible: duplicate"));
+    int64_t seq = forge(forged_decide(b, 400000, 400000), &admin);
+    verify_refuses(seq, "grant.decide", "approves A-2026-0002, which was not eligible (duplicate)");
+}
+END_TEST
+
 START_TEST(decide_with_ceiling_of_old_rules)
 {
     kf_err err;
@@ -932,6 +950,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, clean_lifecycle_verifies);
     tcase_add_test(tc, decide_with_false_ceiling);
+    tcase_add_test(tc, decide_ineligible_duplicate);
     tcase_add_test(tc, decide_above_true_ceiling);
     tcase_add_test(tc, decide_with_ceiling_of_old_rules);
     tcase_add_test(tc, decide_twice);
