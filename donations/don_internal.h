@@ -15,8 +15,8 @@ typedef struct {
     int64_t rules_seq;    /* seq of the cached version */
     uint8_t salt_key[32]; /* drawn once (donate.c make_salt) */
     bool have_salt_key;
-    int64_t ref_put_seq; /* the seq whose ref kf_don_donate already stored */
-    kf_group group; /* the last group looked up for a designation... */
+    int64_t ref_put_seq;            /* the seq whose ref kf_don_donate already stored */
+    kf_group group;                 /* the last group looked up for a designation... */
     bool group_found, group_cached; /* ...until a group entry is applied */
 } don_ctx;
 
