@@ -2,13 +2,15 @@
  * Full verification of a ledger (SPEC §4.3, docs/FORMAT.md §8).
  *
  * One pass over three ordered streams (commits, entries, nodes) inside one
- * read transaction: every entry is decoded (canonical form), re-hashed and
- * appended to an in-memory frontier; every Merkle node the frontier creates
- * is compared with the stored node of the same creation index; at each
- * commit boundary the root is compared with the commit record and the
- * commit's signature and the signer's role are checked against the keys the
- * ledger had before that commit. The first failure stops the pass and names
- * its seq or commit.
+ * read transaction. For each commit: its record is parsed and its signature
+ * checked against the keys the ledger had before it (for commit 1, the key
+ * the genesis entry names); then its entries are streamed — each decoded
+ * (canonical form), re-hashed, appended to an in-memory frontier whose new
+ * Merkle nodes must equal the stored nodes of the same creation index,
+ * checked against the signer's role, handed to the rule hooks and freed —
+ * and at the commit's end the root must equal the signed one. Key entries
+ * take effect after their commit. Memory stays constant whatever the size of
+ * a commit. The first failure stops the pass and names its seq or commit.
  */
 #include "kifu/ledger.h"
 #include "ledger_internal.h"
