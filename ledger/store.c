@@ -57,7 +57,7 @@ struct kf_txn {
     int64_t first; /* first seq of this commit */
     int64_t size;  /* entries including this commit's so far */
     kf_merkle_frontier frontier;
-    char time[40]; /* the commit time, fixed when the transaction begins */
+    char time[40];         /* the commit time, fixed when the transaction begins */
     char allowed_kind[32]; /* the last kind the signer's role was checked for */
     sqlite3_stmt *ins_entry, *ins_node;
     kf_buf body;
