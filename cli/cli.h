@@ -70,6 +70,9 @@ kf_code cli_read_file(const char *path, kf_buf *out, size_t max, kf_err *err);
 
 /* Prints a recorded result: "{"seq":N,...}" with --json, else the text. */
 void cli_print_json(const kf_buf *b);
+/* Prints what a command recorded: {"seq":N,"id":ID} with --json, else
+ * "seq N: WHAT". Returns 0. */
+int cli_print_recorded(const kf_cli *cli, int64_t seq, const char *id, const char *what);
 
 /* Parses options into the locals of a command; returns from it on error
  * (exit 2) or after printing usage for --help. */

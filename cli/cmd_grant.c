@@ -20,11 +20,9 @@ typedef struct {
 
 static int print_seq(const kf_cli *cli, int64_t seq, const char *id, const char *what)
 {
-    if (cli->json)
-        printf("{\"seq\":%lld,\"id\":\"%s\"}\n", (long long)seq, id);
-    else
-        printf("seq %lld: %s %s\n", (long long)seq, id, what);
-    return 0;
+    char text[256];
+    snprintf(text, sizeof text, "%s %s", id, what);
+    return cli_print_recorded(cli, seq, id, text);
 }
 
 static kf_code do_apply(kf_txn *t, void *arg, kf_err *err)

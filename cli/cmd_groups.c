@@ -112,17 +112,9 @@ static kf_code do_group_add(kf_txn *t, void *arg, kf_err *err)
 
 static int print_seq(const kf_cli *cli, int64_t seq, const char *what, const char *id)
 {
-    if (cli->json) {
-        kf_buf b = {0};
-        kf_buf_printf(&b, "{\"seq\":%lld,\"id\":", (long long)seq);
-        kf_buf_json_str(&b, id);
-        kf_buf_puts(&b, "}");
-        cli_print_json(&b);
-        kf_buf_free(&b);
-    } else {
-        printf("seq %lld: group %s %s\n", (long long)seq, id, what);
-    }
-    return 0;
+    char text[256];
+    snprintf(text, sizeof text, "group %s %s", id, what);
+    return cli_print_recorded(cli, seq, id, text);
 }
 
 int cmd_group_add(kf_cli *cli, int argc, char **argv)

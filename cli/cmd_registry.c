@@ -26,17 +26,9 @@ static kf_code do_member_add(kf_txn *t, void *arg, kf_err *err)
 
 static int print_added(const kf_cli *cli, int64_t seq, const char *what, const char *id)
 {
-    if (cli->json) {
-        kf_buf b = {0};
-        kf_buf_printf(&b, "{\"seq\":%lld,\"id\":", (long long)seq);
-        kf_buf_json_str(&b, id);
-        kf_buf_puts(&b, "}");
-        cli_print_json(&b);
-        kf_buf_free(&b);
-    } else {
-        printf("seq %lld: %s %s added\n", (long long)seq, what, id);
-    }
-    return 0;
+    char text[256];
+    snprintf(text, sizeof text, "%s %s added", what, id);
+    return cli_print_recorded(cli, seq, id, text);
 }
 
 int cmd_member_add(kf_cli *cli, int argc, char **argv)

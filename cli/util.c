@@ -247,6 +247,21 @@ kf_code cli_read_file(const char *path, kf_buf *out, size_t max, kf_err *err)
     return KF_OK;
 }
 
+int cli_print_recorded(const kf_cli *cli, int64_t seq, const char *id, const char *what)
+{
+    if (cli->json) {
+        kf_buf b = {0};
+        kf_buf_printf(&b, "{\"seq\":%lld,\"id\":", (long long)seq);
+        kf_buf_json_str(&b, id);
+        kf_buf_puts(&b, "}");
+        cli_print_json(&b);
+        kf_buf_free(&b);
+    } else {
+        printf("seq %lld: %s\n", (long long)seq, what);
+    }
+    return 0;
+}
+
 void cli_print_json(const kf_buf *b)
 {
     fwrite(b->data, 1, b->len, stdout);
