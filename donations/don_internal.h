@@ -33,11 +33,19 @@ kf_code don_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, 
 kf_code don_query(kf_ledger *l, kf_err *err, bool *found, const char *sql, const char *in_types,
                   ...);
 
-/* Sets the designation of a donation-like entry and its pool split:
- * to, credit_pool, credit#, credit_general#, fy#. Checks the designation
- * exists (group registered or provisional, field/theme in the rules). */
-kf_code don_set_credit(kf_ledger *l, kf_entry *e, const char *to, const char *date, kf_yen net,
-                       kf_err *err);
+/* The pool split of a donation-like entry: `credit` to the designated pool
+ * `pool`, `general` to the general pool, in financial year `fy`. */
+typedef struct {
+    const char *pool; /* the designation, or "general" when credit is 0 */
+    kf_yen credit, general;
+    int fy;
+} don_split;
+
+/* Works out the split of net yen designated to `to` on date. Checks the
+ * designation exists (group registered or provisional, field/theme in the
+ * rules). sp->pool points into to. */
+kf_code don_split_of(kf_ledger *l, const char *to, const char *date, kf_yen net, don_split *sp,
+                     kf_err *err);
 /* Money and personal data common to donation and box.collect entries. */
 kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *seq, kf_err *err);
 

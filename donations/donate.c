@@ -126,8 +126,8 @@ static kf_yen share_of(kf_yen v, const kf_ratio *r)
     return p > INT64_MAX ? INT64_MAX : (kf_yen)p;
 }
 
-kf_code don_set_credit(kf_ledger *l, kf_entry *e, const char *to, const char *date, kf_yen net,
-                       kf_err *err)
+kf_code don_split_of(kf_ledger *l, const char *to, const char *date, kf_yen net, don_split *sp,
+                     kf_err *err)
 {
     const kf_rules *r;
     kf_code rc = don_rules(l, &r, err);
@@ -160,19 +160,20 @@ kf_code don_set_credit(kf_ledger *l, kf_entry *e, const char *to, const char *da
     } else if (strcmp(to, "general") != 0) {
         return kf_fail(err, KF_BAD_INPUT, "designation '%s' is not a pool", to);
     }
-    int fy = kf_rules_fy(r, date);
-    if (!(rc = kf_entry_set_str(e, "to", to, err)) &&
-        !(rc = kf_entry_set_str(e, "credit_pool", credit ? to : "general", err)) &&
-        !(rc = kf_entry_set_int(e, "credit", credit, err)) &&
-        !(rc = kf_entry_set_int(e, "credit_general", general, err)))
-        rc = kf_entry_set_int(e, "fy", fy, err);
-    return rc;
+    sp->pool = credit ? to : "general";
+    sp->credit = credit;
+    sp->general = general;
+    sp->fy = kf_rules_fy(r, date);
+    return KF_OK;
 }
 
-kf_code kf_don_ref_exists(kf_ledger *l, const char *ref, bool *exists, kf_err *err)
+kf_code kf_don_ref_exists(kf_ledger *l, const char *ref, bool *exists, int64_t *seq, kf_err *err)
 {
-    int64_t seq;
-    return don_query(l, err, exists, "SELECT seq FROM don_refs WHERE ref=?", "s", ref, &seq);
+    int64_t found_seq = 0;
+    kf_code rc =
+        don_query(l, err, exists, "SELECT seq FROM don_refs WHERE ref=?", "s", ref, &found_seq);
+    if (seq) *seq = found_seq;
+    return rc;
 }
 
 void kf_personal_commitment(const uint8_t salt[16], const char *name, const char *address,
@@ -216,26 +217,21 @@ static void make_salt(don_ctx *c, int64_t seq, uint8_t salt[16])
 kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *seq, kf_err *err)
 {
     kf_ledger *l = kf_txn_ledger(t);
+    don_ctx *c = don_ctx_of(l);
     kf_code rc;
-    kf_yen net = d->amount - d->fee;
+    const char *to = *d->to ? d->to : "general";
     uint8_t salt[16];
     char commit[65];
     bool personal = d->donor || d->address;
-    if ((rc = kf_entry_set_int(e, "amount", d->amount, err)) ||
-        (rc = kf_entry_set_str(e, "date", d->date, err)) ||
-        (rc = kf_entry_set_str(e, "source", d->source, err)) ||
-        (d->fee && (rc = kf_entry_set_int(e, "fee", d->fee, err))) ||
-        (*d->method && (rc = kf_entry_set_str(e, "method", d->method, err))) ||
-        (*d->ref && (rc = kf_entry_set_str(e, "ref", d->ref, err))) ||
-        (rc = don_set_credit(l, e, *d->to ? d->to : "general", d->date, net, err)))
-        return rc;
+    don_split sp;
+    if (!c) return kf_fail(err, KF_SYSTEM, "the donations module is not attached");
+    if ((rc = don_split_of(l, to, d->date, d->amount - d->fee, &sp, err))) return rc;
     if (*d->ref) {
         /* Storing the ref is the uniqueness check (one B-tree search, not
          * two); the index then skips it for this seq. Nothing else can
          * refuse the donation after this point. */
-        don_ctx *c = don_ctx_of(l);
         sqlite3_stmt *st = kf_ledger_stmt(l, "INSERT INTO don_refs(ref, seq) VALUES(?,?)");
-        if (!c || !st)
+        if (!st)
             return kf_fail(err, KF_SYSTEM, "storing the ref: %s", sqlite3_errmsg(kf_ledger_db(l)));
         sqlite3_bind_text(st, 1, d->ref, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, kf_txn_size(t) + 1);
@@ -248,14 +244,24 @@ kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *
         c->ref_put_seq = kf_txn_size(t) + 1;
     }
     if (personal) {
-        don_ctx *c = don_ctx_of(l);
-        if (!c) return kf_fail(err, KF_SYSTEM, "the donations module is not attached");
         make_salt(c, kf_txn_size(t) + 1, salt);
         kf_personal_commitment(salt, d->donor ? d->donor : "", d->address ? d->address : "",
                                commit);
-        if ((rc = kf_entry_set_str(e, "donor", commit, err))) return rc;
     }
-    if ((rc = kf_txn_append(t, e, err))) return rc;
+    /* In key order, so that every field is appended without a search. */
+    if ((rc = kf_entry_set_int(e, "amount", d->amount, err)) ||
+        (rc = kf_entry_set_int(e, "credit", sp.credit, err)) ||
+        (rc = kf_entry_set_int(e, "credit_general", sp.general, err)) ||
+        (rc = kf_entry_set_str(e, "credit_pool", sp.pool, err)) ||
+        (rc = kf_entry_set_str(e, "date", d->date, err)) ||
+        (personal && (rc = kf_entry_set_str(e, "donor", commit, err))) ||
+        (d->fee && (rc = kf_entry_set_int(e, "fee", d->fee, err))) ||
+        (rc = kf_entry_set_int(e, "fy", sp.fy, err)) ||
+        (*d->method && (rc = kf_entry_set_str(e, "method", d->method, err))) ||
+        (*d->ref && (rc = kf_entry_set_str(e, "ref", d->ref, err))) ||
+        (rc = kf_entry_set_str(e, "source", d->source, err)) ||
+        (rc = kf_entry_set_str(e, "to", to, err)) || (rc = kf_txn_append(t, e, err)))
+        return rc;
     *seq = e->seq;
     if (personal) {
         sqlite3 *db = kf_ledger_db(l);

@@ -38,9 +38,10 @@ static const char *const col_names[NCOLS] = {"date",    "amount", "source", "to"
 
 #define PROGRESS_EVERY 256
 
-/* The refs seen in the file, with the line of each: open addressing over an
- * arena of (int64 line, NUL-terminated ref) records. A slot holds the
- * record's arena offset + 1 (0 = empty). */
+/* Refs with the line of each: open addressing over an arena of (int64 line,
+ * NUL-terminated ref) records. A slot holds the record's arena offset + 1
+ * (0 = empty). The import keeps in it only the refs of rows the ledger
+ * checks refused: the refs of recorded rows are in don_refs already. */
 typedef struct {
     char *arena;
     size_t len, cap;
@@ -53,7 +54,9 @@ struct kf_import {
     kf_import_opts opts;
     int col_of[NCOLS]; /* field index of each column, or -1 */
     size_t ncols;      /* fields in the header */
-    ref_set refs;
+    ref_set refused;   /* refs of rows the ledger checks refused */
+    int64_t *lines;    /* the line of each recorded row, by seq - first seq */
+    size_t nlines, lines_cap;
 };
 
 static uint64_t hash_str(const char *s)
@@ -90,20 +93,26 @@ static bool ref_grow(ref_set *r)
     return true;
 }
 
-/* Looks ref up; if absent adds it with line. *first_line is the line of an
- * earlier occurrence, or 0. False if out of memory. */
-static bool ref_check_add(ref_set *r, const char *ref, int64_t line, int64_t *first_line)
+/* The line of ref in r, or 0. */
+static int64_t ref_find(const ref_set *r, const char *ref)
 {
-    *first_line = 0;
-    if ((r->used + 1) * 2 > r->nslots && !ref_grow(r)) return false;
+    if (!r->used) return 0;
     size_t mask = r->nslots - 1, j = hash_str(ref) & mask;
     for (; r->slots[j]; j = (j + 1) & mask) {
         int64_t seen;
-        if (strcmp(ref_at(r, r->slots[j], &seen), ref) == 0) {
-            *first_line = seen;
-            return true;
-        }
+        if (strcmp(ref_at(r, r->slots[j], &seen), ref) == 0) return seen;
     }
+    return 0;
+}
+
+/* Adds ref with its line (the caller checked it is absent). False if out of
+ * memory. */
+static bool ref_add(ref_set *r, const char *ref, int64_t line)
+{
+    if ((r->used + 1) * 2 > r->nslots && !ref_grow(r)) return false;
+    size_t mask = r->nslots - 1, j = hash_str(ref) & mask;
+    while (r->slots[j])
+        j = (j + 1) & mask;
     size_t n = strlen(ref) + 1, need = sizeof line + n;
     if (r->len + need > r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 65536;
@@ -223,8 +232,9 @@ void kf_import_free(kf_import *im)
 {
     if (!im) return;
     kf_csv_close(im->csv);
-    free(im->refs.arena);
-    free(im->refs.slots);
+    free(im->refused.arena);
+    free(im->refused.slots);
+    free(im->lines);
     free(im);
 }
 
@@ -234,17 +244,32 @@ static const char *cell(const kf_import *im, const kf_csv_record *rec, int col)
     return im->col_of[col] >= 0 ? rec->fields[im->col_of[col]] : NULL;
 }
 
+/* Remembers that the row at line got seq (rows are recorded in seq order). */
+static bool note_line(kf_import *im, int64_t line)
+{
+    if (im->nlines == im->lines_cap) {
+        size_t cap = im->lines_cap ? im->lines_cap * 2 : 4096;
+        int64_t *l = realloc(im->lines, cap * sizeof *l);
+        if (!l) return false;
+        im->lines = l;
+        im->lines_cap = cap;
+    }
+    im->lines[im->nlines++] = line;
+    return true;
+}
+
 /* Records one good row with kf_don_donate. A refusal appends nothing, so
  * the transaction stays usable and the next row is checked against the rows
- * before it. A row whose ref is already used is refused by kf_don_donate
- * too, so duplicates cost a lookup only when a row is refused. Returns
+ * before it. A ref used before, in the ledger or by an earlier row of the
+ * file, is refused by kf_don_donate (its don_refs insert is the uniqueness
+ * check), so a duplicate costs a lookup only when a row is refused. Returns
  * non-OK only for what must stop the import. */
 static kf_code record_row(kf_import *im, kf_txn *t, const kf_donation *d, int64_t line,
                           kf_import_result *res, kf_err *err)
 {
     kf_err row_err = {0};
     bool exists = false;
-    int64_t size_before = kf_txn_size(t), seq = 0;
+    int64_t size_before = kf_txn_size(t), seq = 0, first_seq = 0;
     kf_code rc = kf_don_donate(t, d, &seq, &row_err);
     if (rc == KF_SYSTEM) {
         *err = row_err;
@@ -254,26 +279,35 @@ static kf_code record_row(kf_import *im, kf_txn *t, const kf_donation *d, int64_
         /* If a refusal ever appended something, the rows after it cannot be
          * checked against a sound state: stop the ledger checks. */
         if (kf_txn_size(t) != size_before) res->stopped_line = line;
-        if (*d->ref && kf_don_ref_exists(kf_txn_ledger(t), d->ref, &exists, err)) return KF_SYSTEM;
+        if (*d->ref && kf_don_ref_exists(kf_txn_ledger(t), d->ref, &exists, &first_seq, err))
+            return KF_SYSTEM;
         if (exists && im->opts.skip_duplicates && !res->stopped_line) {
             res->skipped++;
             return KF_OK;
         }
-        if (exists)
+        if (exists && res->first_seq && first_seq >= res->first_seq &&
+            (size_t)(first_seq - res->first_seq) < im->nlines) {
+            kf_fail(&row_err, KF_REFUSED, "ref '%s' repeats line %lld", d->ref,
+                    (long long)im->lines[first_seq - res->first_seq]);
+        } else if (exists) {
             kf_fail(&row_err, KF_REFUSED,
                     "ref '%s' is already recorded (--skip-duplicates skips such rows)", d->ref);
+        } else if (*d->ref && !ref_add(&im->refused, d->ref, line)) {
+            return kf_fail(err, KF_SYSTEM, "out of memory");
+        }
         report(im, line, row_err.msg);
         res->bad++;
         return KF_OK;
     }
+    if (!note_line(im, line)) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!res->first_seq) res->first_seq = seq;
+    res->last_seq = seq;
     if (!kf_add(res->total, d->amount, &res->total) || !kf_add(res->fees, d->fee, &res->fees)) {
         report(im, line, "the import's total overflows int64 yen");
         res->bad++;
         return KF_OK;
     }
     res->recorded++;
-    if (!res->first_seq) res->first_seq = seq;
-    res->last_seq = seq;
     return KF_OK;
 }
 
@@ -317,9 +351,8 @@ kf_code kf_import_run(kf_import *im, kf_txn *t, kf_import_result *res, kf_err *e
             continue;
         }
         if (*d.ref) {
-            int64_t first;
-            if (!ref_check_add(&im->refs, d.ref, rec.line, &first))
-                return kf_fail(err, KF_SYSTEM, "out of memory");
+            /* A ref of a refused row: don_refs does not have it. */
+            int64_t first = ref_find(&im->refused, d.ref);
             if (first) {
                 if (im->opts.skip_duplicates) {
                     res->skipped++;

@@ -57,11 +57,8 @@ static kf_code check_designation(kf_ledger *l, const char *to, kf_err *err)
     if (!kf_pool_valid(to))
         return kf_fail(err, KF_BAD_INPUT,
                        "designation '%s' must be general, group:ID, field:CODE or theme:CODE", to);
-    kf_entry *probe = kf_entry_new("probe");
-    if (!probe) return kf_fail(err, KF_SYSTEM, "out of memory");
-    kf_code rc = don_set_credit(l, probe, to, "2000-04-01", 1, err);
-    kf_entry_free(probe);
-    return rc;
+    don_split sp;
+    return don_split_of(l, to, "2000-04-01", 1, &sp, err);
 }
 
 kf_code kf_don_member_add(kf_txn *t, const char *id, const char *name, const char *tier,

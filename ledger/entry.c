@@ -5,16 +5,55 @@
  */
 #include "kifu/entry.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A pool block beyond the entry's inline one. */
+typedef struct pool_block {
+    struct pool_block *next;
+    char data[];
+} pool_block;
+
+static kf_entry *entry_alloc(void)
+{
+    kf_entry *e = malloc(sizeof *e);
+    if (!e) return NULL;
+    memset(e, 0, offsetof(kf_entry, inline_fields));
+    e->fields = e->inline_fields;
+    e->cap = KF_ENTRY_INLINE_FIELDS;
+    e->pool = e->inline_pool;
+    e->pool_left = sizeof e->inline_pool;
+    return e;
+}
+
+/* Copies n bytes of s and a NUL into the entry's pool. */
+static char *pool_copy(kf_entry *e, const char *s, size_t n)
+{
+    if (n + 1 > e->pool_left) {
+        size_t size = n + 1 > 1024 ? n + 1 : 1024;
+        pool_block *b = malloc(sizeof *b + size);
+        if (!b) return NULL;
+        b->next = e->blocks;
+        e->blocks = b;
+        e->pool = b->data;
+        e->pool_left = size;
+    }
+    char *out = e->pool;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    e->pool += n + 1;
+    e->pool_left -= n + 1;
+    return out;
+}
+
 kf_entry *kf_entry_new(const char *kind)
 {
-    kf_entry *e = calloc(1, sizeof *e);
+    kf_entry *e = entry_alloc();
     if (!e) return NULL;
     e->magic = KF_ENTRY_MAGIC;
-    e->kind = strdup(kind ? kind : "");
-    if (!e->kind) {
+    if (!kind) kind = "";
+    if (!(e->kind = pool_copy(e, kind, strlen(kind)))) {
         free(e);
         return NULL;
     }
@@ -24,15 +63,27 @@ kf_entry *kf_entry_new(const char *kind)
 void kf_entry_free(kf_entry *e)
 {
     if (!e) return;
-    for (size_t i = 0; i < e->nfields; i++) {
-        if (e->fields[i].in_arena) continue;
-        free(e->fields[i].key);
-        free(e->fields[i].str);
+    for (pool_block *b = e->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
     }
-    free(e->fields);
-    free(e->kind);
+    if (e->fields != e->inline_fields) free(e->fields);
     free(e->arena);
     free(e);
+}
+
+/* Room for one more field. */
+static bool grow_fields(kf_entry *e)
+{
+    if (e->nfields < e->cap) return true;
+    size_t cap = e->cap * 2;
+    kf_field *f = e->fields == e->inline_fields ? malloc(cap * sizeof *f)
+                                                : realloc(e->fields, cap * sizeof *f);
+    if (!f) return false;
+    if (e->fields == e->inline_fields) memcpy(f, e->fields, e->nfields * sizeof *f);
+    e->fields = f;
+    e->cap = cap;
+    return true;
 }
 
 bool kf_utf8_valid(const char *s)
@@ -98,43 +149,24 @@ static size_t find_slot(const kf_entry *e, const char *key, bool *found)
     return lo;
 }
 
+/* The field for key: the existing one (its old value is dropped) or a new
+ * one at its sorted place. Fields set in key order, as the hot paths do,
+ * are appended without a search. */
 static kf_field *slot_for(kf_entry *e, const char *key, kf_err *err)
 {
     if (!valid_key(key)) {
         kf_fail(err, KF_BAD_INPUT, "invalid field name '%s'", key);
         return NULL;
     }
-    bool found;
-    size_t i = find_slot(e, key, &found);
+    bool found = false;
+    size_t i = e->nfields;
+    if (i && strcmp(e->fields[i - 1].key, key) >= 0) i = find_slot(e, key, &found);
     if (found) {
-        kf_field *f = &e->fields[i];
-        if (f->in_arena) {
-            /* Replacing a decoded value: the field now owns its memory. */
-            char *k = strdup(f->key);
-            if (!k) {
-                kf_fail(err, KF_SYSTEM, "out of memory");
-                return NULL;
-            }
-            f->key = k;
-            f->in_arena = false;
-        } else {
-            free(f->str);
-        }
-        f->str = NULL;
-        return f;
+        e->fields[i].str = NULL;
+        return &e->fields[i];
     }
-    if (e->nfields == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 8;
-        kf_field *f = realloc(e->fields, cap * sizeof *f);
-        if (!f) {
-            kf_fail(err, KF_SYSTEM, "out of memory");
-            return NULL;
-        }
-        e->fields = f;
-        e->cap = cap;
-    }
-    char *k = strdup(key);
-    if (!k) {
+    char *k = pool_copy(e, key, strlen(key));
+    if (!k || !grow_fields(e)) {
         kf_fail(err, KF_SYSTEM, "out of memory");
         return NULL;
     }
@@ -148,13 +180,10 @@ kf_code kf_entry_set_str(kf_entry *e, const char *key, const char *val, kf_err *
 {
     if (!kf_utf8_valid(val))
         return kf_fail(err, KF_BAD_INPUT, "field '%s' is not valid UTF-8", key);
-    char *copy = strdup(val);
-    if (!copy) return kf_fail(err, KF_SYSTEM, "out of memory");
     kf_field *f = slot_for(e, key, err);
-    if (!f) {
-        free(copy);
-        return err ? err->code : KF_BAD_INPUT;
-    }
+    if (!f) return err ? err->code : KF_BAD_INPUT;
+    char *copy = pool_copy(e, val, strlen(val));
+    if (!copy) return kf_fail(err, KF_SYSTEM, "out of memory");
     f->type = KF_FIELD_STR;
     f->str = copy;
     return KF_OK;
@@ -280,15 +309,8 @@ static bool parse_canonical_int(const char *s, int64_t *out)
 static kf_code push_field(kf_entry *e, char *key, kf_field_type type, char *str, int64_t num,
                           kf_err *err)
 {
-    if (e->nfields == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 16;
-        kf_field *f = realloc(e->fields, cap * sizeof *f);
-        if (!f) return kf_fail(err, KF_SYSTEM, "out of memory");
-        e->fields = f;
-        e->cap = cap;
-    }
-    e->fields[e->nfields++] =
-        (kf_field){.key = key, .type = type, .str = str, .num = num, .in_arena = true};
+    if (!grow_fields(e)) return kf_fail(err, KF_SYSTEM, "out of memory");
+    e->fields[e->nfields++] = (kf_field){.key = key, .type = type, .str = str, .num = num};
     return KF_OK;
 }
 
@@ -298,7 +320,7 @@ kf_code kf_entry_decode(const void *data, size_t len, const char *magic, kf_entr
     const char *p = data, *end = p + len;
     size_t magic_len = strlen(magic);
     int line = 0;
-    kf_entry *e = calloc(1, sizeof *e);
+    kf_entry *e = entry_alloc();
     if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
     e->magic = magic;
     /* Every key and unescaped value is copied, NUL-terminated, into one
@@ -353,11 +375,11 @@ kf_code kf_entry_decode(const void *data, size_t len, const char *magic, kf_entr
                 goto out_free;
             }
         } else if (line == 3) {
-            if (strcmp(key, "kind") != 0 || *sep != '=' || !kf_utf8_valid(val) ||
-                !(e->kind = strdup(val))) {
+            if (strcmp(key, "kind") != 0 || *sep != '=' || !kf_utf8_valid(val)) {
                 kf_fail(err, KF_BAD_INPUT, "line 3 must be kind=<kind>");
                 goto out_free;
             }
+            e->kind = val;
         } else {
             kf_code rc;
             int64_t num = 0;

@@ -306,6 +306,29 @@ START_TEST(all_or_nothing)
     ck_assert_int_eq(kf_ledger_get_info(L, &after, &err), KF_OK);
     ck_assert_int_eq(after.size, before.size);
 
+    /* A repeat names the line of the first row, whether that row was
+     * recorded (the refs in the transaction) or refused by the ledger
+     * checks (the import's own set); the rows between are counted right. */
+    ck_assert_int_eq(import("amount,date,ref,to\n"
+                            "1,2026-05-01,A1,\n"
+                            "2,2026-05-01,B1,field:nosuch\n"
+                            "\n"
+                            "3,2026-05-01,A2,\n"
+                            "4,2026-05-01,A3,\n"
+                            "5,2026-05-01,B1,\n"
+                            "6,2026-05-01,A3,\n"
+                            "7,2026-05-01,A1,\n",
+                            false, &r),
+                     KF_BAD_INPUT);
+    ck_assert_str_eq(errs(), "3: unknown field nosuch (see kifu rules show)\n"
+                             "7: ref 'B1' repeats line 3\n"
+                             "8: ref 'A3' repeats line 6\n"
+                             "9: ref 'A1' repeats line 2\n");
+    ck_assert_int_eq(r.bad, 4);
+    ck_assert_int_eq(r.recorded, 3);
+    ck_assert_int_eq(kf_ledger_get_info(L, &after, &err), KF_OK);
+    ck_assert_int_eq(after.size, before.size);
+
     ck_assert_int_eq(import("amount,date,ref,fee\n"
                             "100,2026-05-01,R1,\n"
                             "1000,2026-05-02,R2,30\n",

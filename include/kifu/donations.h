@@ -55,8 +55,9 @@ kf_code kf_donation_parse(kf_donation *d, const char *amount, const char *date, 
  * appends a `donation` entry and stores the personal data outside it. */
 kf_code kf_don_donate(kf_txn *t, const kf_donation *d, int64_t *seq, kf_err *err);
 
-/* True if ref is already used by an entry of the ledger (or this txn). */
-kf_code kf_don_ref_exists(kf_ledger *l, const char *ref, bool *exists, kf_err *err);
+/* True if ref is already used by an entry of the ledger (or this txn);
+ * *seq (if seq is not NULL) is then that entry's seq. */
+kf_code kf_don_ref_exists(kf_ledger *l, const char *ref, bool *exists, int64_t *seq, kf_err *err);
 
 /* Voids a donation (or box collection / partner payment): appends a
  * `donation.void` that takes its credits out of the pools again. Refused if

@@ -28,18 +28,31 @@ typedef enum { KF_FIELD_STR, KF_FIELD_INT } kf_field_type;
 typedef struct {
     char *key;
     kf_field_type type;
-    char *str;     /* KF_FIELD_STR */
-    int64_t num;   /* KF_FIELD_INT */
-    bool in_arena; /* key and str live in the entry's arena (decoded entries) */
+    char *str;   /* KF_FIELD_STR */
+    int64_t num; /* KF_FIELD_INT */
 } kf_field;
 
+#define KF_ENTRY_INLINE_FIELDS 16
+#define KF_ENTRY_INLINE_BYTES 512
+
+/* An entry owns all its memory: the kind, keys and strings live in its
+ * pool (a block allocated with the entry, then chained blocks if it fills;
+ * a replaced value is left there until the entry is freed), and the field
+ * array starts inside the entry too. Building a typical entry with
+ * kf_entry_new and the setters costs one malloc. */
 typedef struct {
     const char *magic; /* KF_ENTRY_MAGIC or KF_COMMIT_MAGIC (static string) */
     int64_t seq;
     char *kind;
     kf_field *fields; /* kept sorted by key */
     size_t nfields, cap;
-    char *arena; /* one block for a decoded entry's keys and strings */
+    /* private: */
+    char *pool; /* free space of the current pool block */
+    size_t pool_left;
+    void *blocks; /* chained pool blocks beyond the inline one */
+    char *arena;  /* a decoded entry's record copy (keys and strings) */
+    kf_field inline_fields[KF_ENTRY_INLINE_FIELDS];
+    char inline_pool[KF_ENTRY_INLINE_BYTES];
 } kf_entry;
 
 kf_entry *kf_entry_new(const char *kind);
