@@ -49,6 +49,24 @@ static const char *schema_sql =
     "CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes"
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;";
 
+/* Appends are written to SQLite in batches of TXN_BATCH rows, one
+ * multi-row INSERT each: the per-statement cost of SQLite (bind, step,
+ * reset, the VDBE preamble) is then paid once per batch. Until a batch is
+ * full the rows wait in the transaction; kf_ledger_flush writes them before
+ * any read and before the commit. */
+#define TXN_BATCH 32
+
+typedef struct {
+    int64_t seq;
+    size_t kind_off, body_off, body_len; /* in pend_bytes */
+    kf_hash leaf;
+} pend_entry;
+
+typedef struct {
+    int64_t idx;
+    kf_hash hash;
+} pend_node;
+
 struct kf_txn {
     kf_ledger *l;
     kf_signer signer;
@@ -57,11 +75,16 @@ struct kf_txn {
     int64_t first; /* first seq of this commit */
     int64_t size;  /* entries including this commit's so far */
     kf_merkle_frontier frontier;
-    char time[40];         /* the commit time, fixed when the transaction begins */
-    char allowed_kind[32]; /* the last kind the signer's role was checked for */
-    sqlite3_stmt *ins_entry, *ins_node;
+    char time[40];                         /* the commit time, fixed when the transaction begins */
+    char allowed_kind[32];                 /* the last kind the signer's role was checked for */
+    sqlite3_stmt *ins_entry, *ins_node;    /* one row */
+    sqlite3_stmt *ins_entries, *ins_nodes; /* TXN_BATCH rows */
+    pend_entry pend[TXN_BATCH];            /* appended, not yet written */
+    size_t npend;
+    kf_buf pend_bytes; /* their kinds and bodies */
+    pend_node pnodes[TXN_BATCH];
+    size_t npnodes;
     kf_buf body;
-    kf_err *node_err;
 };
 
 kf_code kf_db_fail(kf_ledger *l, kf_err *err, const char *what)
@@ -81,6 +104,7 @@ int kf_ledger_node_reader(void *ctx, int level, uint64_t index, kf_hash out)
 {
     kf_ledger *l = ctx;
     sqlite3_stmt *st;
+    if (kf_ledger_flush(l, NULL)) return -1;
     if (level == 0) {
         if (!l->get_leaf && sqlite3_prepare_v2(l->db, "SELECT leaf FROM entries WHERE seq=?", -1,
                                                &l->get_leaf, NULL) != SQLITE_OK)
@@ -418,6 +442,7 @@ kf_code kf_ledger_keys(kf_ledger *l, kf_key_info **keys, size_t *n, kf_err *err)
     kf_code rc = KF_OK;
     *keys = NULL;
     *n = 0;
+    if ((rc = kf_ledger_flush(l, err))) return rc;
     if (sqlite3_prepare_v2(l->db,
                            "SELECT seq, body FROM entries WHERE kind <> 'donation' AND kind IN "
                            "('genesis','key.add','key.revoke') ORDER BY seq",
@@ -468,7 +493,7 @@ kf_code kf_ledger_get_info(kf_ledger *l, kf_ledger_info *out, kf_err *err)
 {
     kf_entry *g;
     memset(out, 0, sizeof *out);
-    kf_code rc = kf_ledger_entry(l, 1, &g, err);
+    kf_code rc = kf_ledger_entry(l, 1, &g, err); /* flushes */
     if (rc) return rc;
     const char *fund = kf_entry_str(g, "fund"), *origin = kf_entry_str(g, "origin");
     snprintf(out->fund, sizeof out->fund, "%s", fund ? fund : "");
@@ -484,14 +509,101 @@ kf_code kf_ledger_get_info(kf_ledger *l, kf_ledger_info *out, kf_err *err)
 
 /* --- writing ------------------------------------------------------------ */
 
+static int flush_nodes(kf_txn *t)
+{
+    size_t i = 0;
+    if (t->npnodes == TXN_BATCH) {
+        for (int j = 0; j < TXN_BATCH; j++) {
+            sqlite3_bind_int64(t->ins_nodes, 2 * j + 1, t->pnodes[j].idx);
+            sqlite3_bind_blob(t->ins_nodes, 2 * j + 2, t->pnodes[j].hash, KF_HASH_LEN,
+                              SQLITE_STATIC);
+        }
+        int rc = sqlite3_step(t->ins_nodes);
+        sqlite3_reset(t->ins_nodes);
+        if (rc != SQLITE_DONE) return -1;
+        i = TXN_BATCH;
+    }
+    for (; i < t->npnodes; i++) {
+        sqlite3_bind_int64(t->ins_node, 1, t->pnodes[i].idx);
+        sqlite3_bind_blob(t->ins_node, 2, t->pnodes[i].hash, KF_HASH_LEN, SQLITE_STATIC);
+        int rc = sqlite3_step(t->ins_node);
+        sqlite3_reset(t->ins_node);
+        if (rc != SQLITE_DONE) return -1;
+    }
+    t->npnodes = 0;
+    return 0;
+}
+
+static void bind_entry(sqlite3_stmt *st, int col, const kf_txn *t, const pend_entry *p)
+{
+    sqlite3_bind_int64(st, col + 1, p->seq);
+    sqlite3_bind_int64(st, col + 2, t->commit_id);
+    sqlite3_bind_text(st, col + 3, t->pend_bytes.data + p->kind_off, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, col + 4, p->leaf, KF_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, col + 5, t->pend_bytes.data + p->body_off, (int)p->body_len,
+                      SQLITE_STATIC);
+}
+
+static int flush_entries(kf_txn *t)
+{
+    size_t i = 0;
+    if (t->npend == TXN_BATCH) {
+        for (int j = 0; j < TXN_BATCH; j++)
+            bind_entry(t->ins_entries, 5 * j, t, &t->pend[j]);
+        int rc = sqlite3_step(t->ins_entries);
+        sqlite3_reset(t->ins_entries);
+        if (rc != SQLITE_DONE) return -1;
+        i = TXN_BATCH;
+    }
+    for (; i < t->npend; i++) {
+        bind_entry(t->ins_entry, 0, t, &t->pend[i]);
+        int rc = sqlite3_step(t->ins_entry);
+        sqlite3_reset(t->ins_entry);
+        if (rc != SQLITE_DONE) return -1;
+    }
+    t->npend = 0;
+    t->pend_bytes.len = 0;
+    return 0;
+}
+
+kf_code kf_ledger_flush(kf_ledger *l, kf_err *err)
+{
+    kf_txn *t = l->txn;
+    if (!t || (!t->npend && !t->npnodes)) return KF_OK;
+    if (flush_entries(t) != 0) return kf_db_fail(l, err, "appending entries");
+    if (flush_nodes(t) != 0) return kf_db_fail(l, err, "storing Merkle nodes");
+    return KF_OK;
+}
+
 static int write_node(void *ctx, int level, uint64_t index, const kf_hash h)
 {
     kf_txn *t = ctx;
-    sqlite3_bind_int64(t->ins_node, 1, kf_node_idx(level, index));
-    sqlite3_bind_blob(t->ins_node, 2, h, KF_HASH_LEN, SQLITE_STATIC);
-    int rc = sqlite3_step(t->ins_node);
-    sqlite3_reset(t->ins_node);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (t->npnodes == TXN_BATCH && flush_nodes(t) != 0) return -1;
+    pend_node *p = &t->pnodes[t->npnodes++];
+    p->idx = kf_node_idx(level, index);
+    memcpy(p->hash, h, KF_HASH_LEN);
+    return 0;
+}
+
+/* "INSERT INTO table(cols) VALUES(?,..),(?,..)..." with rows rows. */
+static sqlite3_stmt *prepare_insert(sqlite3 *db, const char *head, int ncols, int rows)
+{
+    kf_buf sql = {0};
+    sqlite3_stmt *st = NULL;
+    bool ok = kf_buf_puts(&sql, head);
+    for (int r = 0; ok && r < rows; r++) {
+        ok = kf_buf_puts(&sql, r ? ",(?" : "(?");
+        for (int c = 1; ok && c < ncols; c++)
+            ok = kf_buf_puts(&sql, ",?");
+        ok = ok && kf_buf_puts(&sql, ")");
+    }
+    if (ok && kf_buf_put(&sql, "", 1) &&
+        sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    kf_buf_free(&sql);
+    return st;
 }
 
 static kf_code txn_start(kf_ledger *l, const kf_signer *signer, unsigned role, kf_txn **out,
@@ -511,6 +623,7 @@ static kf_code txn_start(kf_ledger *l, const kf_signer *signer, unsigned role, k
         free(t);
         return rc;
     }
+    l->txn = t;
     *out = t;
     return KF_OK;
 }
@@ -528,12 +641,12 @@ static kf_code txn_load(kf_txn *t, kf_err *err)
         return kf_fail(err, KF_REFUSED,
                        "the Merkle tree of %s is damaged at size %lld (run kifu verify)", l->path,
                        (long long)t->size);
-    if (sqlite3_prepare_v2(l->db,
-                           "INSERT INTO entries(seq, commit_id, kind, leaf, body) "
-                           "VALUES(?,?,?,?,?)",
-                           -1, &t->ins_entry, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(l->db, "INSERT INTO nodes(idx, hash) VALUES(?,?)", -1, &t->ins_node,
-                           NULL) != SQLITE_OK)
+    static const char ins_e[] = "INSERT INTO entries(seq, commit_id, kind, leaf, body) VALUES";
+    static const char ins_n[] = "INSERT INTO nodes(idx, hash) VALUES";
+    if (!(t->ins_entry = prepare_insert(l->db, ins_e, 5, 1)) ||
+        !(t->ins_entries = prepare_insert(l->db, ins_e, 5, TXN_BATCH)) ||
+        !(t->ins_node = prepare_insert(l->db, ins_n, 2, 1)) ||
+        !(t->ins_nodes = prepare_insert(l->db, ins_n, 2, TXN_BATCH)))
         return kf_db_fail(l, err, "preparing a write");
     return KF_OK;
 }
@@ -611,15 +724,19 @@ kf_code kf_txn_append(kf_txn *t, kf_entry *e, kf_err *err)
     if ((rc = kf_entry_encode(e, &t->body, err))) return rc;
     kf_hash leaf;
     kf_merkle_leaf(t->body.data, t->body.len, leaf);
-    sqlite3_stmt *st = t->ins_entry;
-    sqlite3_bind_int64(st, 1, e->seq);
-    sqlite3_bind_int64(st, 2, t->commit_id);
-    sqlite3_bind_text(st, 3, e->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, leaf, KF_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, t->body.data, (int)t->body.len, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE) return kf_db_fail(l, err, "appending an entry");
+    if (t->npend == TXN_BATCH && flush_entries(t) != 0)
+        return kf_db_fail(l, err, "appending entries");
+    pend_entry *p = &t->pend[t->npend];
+    p->seq = e->seq;
+    p->kind_off = t->pend_bytes.len;
+    p->body_len = t->body.len;
+    memcpy(p->leaf, leaf, KF_HASH_LEN);
+    if (!kf_buf_put(&t->pend_bytes, e->kind, strlen(e->kind) + 1))
+        return kf_fail(err, KF_SYSTEM, "out of memory");
+    p->body_off = t->pend_bytes.len;
+    if (!kf_buf_put(&t->pend_bytes, t->body.data, t->body.len))
+        return kf_fail(err, KF_SYSTEM, "out of memory");
+    t->npend++;
     if (kf_merkle_frontier_append(&t->frontier, leaf, write_node, t) != 0)
         return kf_db_fail(l, err, "storing Merkle nodes");
     t->size = e->seq;
@@ -785,6 +902,24 @@ kf_code kf_ledger_reindex(kf_ledger *l, kf_err *err)
     return index_sync(l, 0, true, err);
 }
 
+static void txn_finalize(kf_txn *t)
+{
+    sqlite3_finalize(t->ins_entry);
+    sqlite3_finalize(t->ins_node);
+    sqlite3_finalize(t->ins_entries);
+    sqlite3_finalize(t->ins_nodes);
+    t->ins_entry = t->ins_node = t->ins_entries = t->ins_nodes = NULL;
+}
+
+static void txn_free(kf_txn *t)
+{
+    t->l->txn = NULL;
+    kf_buf_free(&t->body);
+    kf_buf_free(&t->pend_bytes);
+    sodium_memzero(&t->signer, sizeof t->signer);
+    free(t);
+}
+
 kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
 {
     kf_ledger *l = t->l;
@@ -796,6 +931,7 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
         rc = kf_fail(err, KF_BAD_INPUT, "nothing to commit");
         goto out_abort;
     }
+    if ((rc = kf_ledger_flush(l, err))) goto out_abort;
     kf_merkle_frontier_root(&t->frontier, root);
     t->body.len = 0;
     if ((rc = kf_commit_body(t->commit_id, t->first, t->size, root, t->time, t->signer.id, &t->body,
@@ -817,17 +953,13 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
     sqlite3_finalize(st);
     st = NULL;
     if ((rc = kf_pools_flush(l, err)) || (rc = index_mark(l, t->size, err))) goto out_abort;
-    sqlite3_finalize(t->ins_entry);
-    sqlite3_finalize(t->ins_node);
-    t->ins_entry = t->ins_node = NULL;
+    txn_finalize(t);
     if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = kf_db_fail(l, err, "committing");
         goto out_abort;
     }
     if (commit_id) *commit_id = t->commit_id;
-    kf_buf_free(&t->body);
-    sodium_memzero(&t->signer, sizeof t->signer);
-    free(t);
+    txn_free(t);
     return KF_OK;
 out_abort:
     sqlite3_finalize(st);
@@ -839,12 +971,9 @@ void kf_txn_abort(kf_txn *t)
 {
     if (!t) return;
     kf_pools_discard(t->l);
-    sqlite3_finalize(t->ins_entry);
-    sqlite3_finalize(t->ins_node);
+    txn_finalize(t);
     sqlite3_exec(t->l->db, "ROLLBACK", NULL, NULL, NULL);
-    kf_buf_free(&t->body);
-    sodium_memzero(&t->signer, sizeof t->signer);
-    free(t);
+    txn_free(t);
 }
 
 /* --- reading ------------------------------------------------------------ */
@@ -889,6 +1018,7 @@ kf_code kf_ledger_scan(kf_ledger *l, int64_t since, const char *kind, kf_row_fn 
                             "LEFT JOIN commits c ON c.id = e.commit_id "
                             "WHERE e.kind = ?2 AND e.kind <> 'donation' AND e.seq >= ?1 "
                             "ORDER BY e.seq";
+    if ((rc = kf_ledger_flush(l, err))) return rc;
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return kf_db_fail(l, err, "reading entries");
     sqlite3_bind_int64(st, 1, since);
@@ -933,6 +1063,7 @@ kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err)
 {
     sqlite3_stmt *st;
     kf_code rc;
+    if ((rc = kf_ledger_flush(l, err))) return rc;
     if (sqlite3_prepare_v2(l->db, "SELECT body FROM entries WHERE seq=?", -1, &st, NULL) !=
         SQLITE_OK)
         return kf_db_fail(l, err, "reading an entry");
@@ -958,6 +1089,8 @@ kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err)
 static kf_code current_size(kf_ledger *l, int64_t *size, kf_err *err)
 {
     bool ok;
+    kf_code rc = kf_ledger_flush(l, err);
+    if (rc) return rc;
     *size = pragma_int(l->db, "SELECT coalesce(max(seq),0) FROM entries", &ok);
     if (!ok) return kf_db_fail(l, err, "reading the size");
     return KF_OK;
