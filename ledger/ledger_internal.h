@@ -25,7 +25,8 @@ struct kf_ledger {
     struct pool_pending *pend;         /* pool movements of the open transaction, by key */
     size_t npend, pend_cap, pend_last;
     struct {
-        char *sql; /* a copy of the sql text, the key */
+        char *sql;          /* a copy of the sql text, the key */
+        const char *origin; /* the pointer the caller passed last time */
         sqlite3_stmt *st;
     } stmts[128]; /* kf_ledger_stmt's cache */
     int nstmts;

@@ -1165,13 +1165,21 @@ uint32_t kf_txn_actor(const kf_txn *t)
 
 sqlite3_stmt *kf_ledger_stmt(kf_ledger *l, const char *sql)
 {
-    for (int i = 0; i < l->nstmts; i++)
-        if (strcmp(l->stmts[i].sql, sql) == 0) {
-            sqlite3_stmt *st = l->stmts[i].st;
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-            return st;
-        }
+    /* Most callers pass string literals: the pointer finds the statement
+     * with one comparison of the text (a buffer reused for other text
+     * fails it and falls back to the search). */
+    int hit = -1;
+    for (int i = 0; i < l->nstmts && hit < 0; i++)
+        if (l->stmts[i].origin == sql && strcmp(l->stmts[i].sql, sql) == 0) hit = i;
+    for (int i = 0; i < l->nstmts && hit < 0; i++)
+        if (strcmp(l->stmts[i].sql, sql) == 0) hit = i;
+    if (hit >= 0) {
+        sqlite3_stmt *st = l->stmts[hit].st;
+        l->stmts[hit].origin = sql;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
     sqlite3_stmt *st;
     char *key = strdup(sql);
     if (!key) return NULL;
@@ -1187,6 +1195,7 @@ sqlite3_stmt *kf_ledger_stmt(kf_ledger *l, const char *sql)
         l->nstmts--;
     }
     l->stmts[l->nstmts].sql = key;
+    l->stmts[l->nstmts].origin = sql;
     l->stmts[l->nstmts].st = st;
     l->nstmts++;
     return st;
