@@ -2,19 +2,23 @@
  * The donation import (include/kifu/import.h, SPEC §5.3): header mapping,
  * per-row checks, duplicates, and recording in the caller's transaction.
  *
- * One pass over the file inside one write transaction: each row is parsed
- * (kf_donation_parse) and, if good, recorded at once (kf_don_donate), so the
- * ledger-dependent checks of a row see the rows before it (a ref used twice,
- * a partner's pledge already paid by an earlier row). A bad row appends
- * nothing and the pass goes on, so every bad row is reported; the caller
- * then aborts. This costs one parse and one kf_don_donate per row, keeps no
- * row in memory, and needs no second pass when the file is good, which is
- * the common and the large case.
+ * One pass over the file inside one write transaction. A reader thread
+ * reads the CSV and checks each row's values (kf_donation_parse); this
+ * thread takes the rows in file order and records each good one at once
+ * (kf_don_donate), so the ledger-dependent checks of a row see the rows
+ * before it (a ref used twice, a partner's pledge already paid by an
+ * earlier row). A bad row appends nothing and the pass goes on, so every
+ * bad row is reported, in file order; the caller then aborts. The reader
+ * keeps at most NBATCHES batches of BATCH_ROWS rows ahead, so memory does
+ * not grow with the file, and no second pass is needed when the file is
+ * good, which is the common and the large case.
  */
 #include "kifu/import.h"
 #include "kifu/donations.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +39,6 @@ enum {
 static const char *const col_names[NCOLS] = {"date",    "amount", "source", "to", "donor",
                                              "address", "ref",    "method", "fee"};
 #define COL_LIST "date, amount, source, to, donor, address, ref, method, fee"
-
-#define PROGRESS_EVERY 256
 
 /* Refs with the line of each: open addressing over an arena of (int64 line,
  * NUL-terminated ref) records. A slot holds the record's arena offset + 1
@@ -311,68 +313,209 @@ static kf_code record_row(kf_import *im, kf_txn *t, const kf_donation *d, int64_
     return KF_OK;
 }
 
-kf_code kf_import_run(kf_import *im, kf_txn *t, kf_import_result *res, kf_err *err)
+/* --- the reader thread -------------------------------------------------- */
+
+/* The file is read, parsed and value-checked (kf_donation_parse) by a
+ * second thread while this one does the ledger checks and appends: the two
+ * halves of the work overlap on a machine with two cores. The reader hands
+ * over rows in batches, in file order, through a ring of NBATCHES batches;
+ * the recording side reports every bad row in file order, as before. */
+#define BATCH_ROWS 256
+#define NBATCHES 4
+
+typedef struct {
+    int64_t line;
+    bool bad;              /* a bad row: text + msg is the reason */
+    size_t msg;            /* bad: offset of the reason in the batch's text */
+    size_t donor, address; /* offsets in the batch's text, or SIZE_MAX */
+    kf_donation d;         /* good: the parsed values */
+} row_item;
+
+typedef struct {
+    row_item items[BATCH_ROWS];
+    size_t n;
+    kf_buf text;     /* reasons, donor names and addresses */
+    uint64_t offset; /* bytes of the file consumed after this batch */
+    bool end;        /* the last batch (end of file, or rc) */
+    kf_code rc;      /* the reader's system error, with err */
+    kf_err err;
+} row_batch;
+
+typedef struct {
+    kf_import *im;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    row_batch b[NBATCHES];
+    size_t head, count; /* the filled batches: b[head], b[head + 1], ... */
+    bool stop;          /* the recording side gave up */
+} row_pipe;
+
+/* Copies s (and its NUL) into the batch's text; its offset, or SIZE_MAX if
+ * s is NULL or out of memory (then *oom). */
+static size_t batch_text(row_batch *b, const char *s, bool *oom)
+{
+    if (!s) return SIZE_MAX;
+    size_t off = b->text.len;
+    if (!kf_buf_put(&b->text, s, strlen(s) + 1)) {
+        *oom = true;
+        return SIZE_MAX;
+    }
+    return off;
+}
+
+static row_item *bad_item(row_batch *b, int64_t line, const char *reason, bool *oom)
+{
+    row_item *it = &b->items[b->n++];
+    it->line = line;
+    it->bad = true;
+    it->msg = batch_text(b, reason, oom);
+    return it;
+}
+
+/* Fills b with the next rows of the file. */
+static void fill_batch(kf_import *im, row_batch *b)
 {
     kf_csv_record rec;
-    kf_donation d;
     kf_err row_err;
-    bool eof;
-    kf_code rc;
-    unsigned since_progress = 0;
-    memset(res, 0, sizeof *res);
-    for (;;) {
-        if ((rc = kf_csv_next(im->csv, &rec, &eof, err))) return rc;
+    bool eof, oom = false;
+    char msg[128];
+    b->n = 0;
+    b->text.len = 0;
+    b->end = false;
+    b->rc = KF_OK;
+    while (b->n < BATCH_ROWS && !oom) {
+        if ((b->rc = kf_csv_next(im->csv, &rec, &eof, &b->err))) break;
         if (eof) break;
-        if (++since_progress == PROGRESS_EVERY) {
-            since_progress = 0;
-            if (im->opts.on_progress) im->opts.on_progress(im->opts.ctx, kf_csv_offset(im->csv));
-        }
         if (rec.bad) {
-            res->rows++;
-            res->bad++;
-            report(im, rec.bad_line, rec.reason);
+            bad_item(b, rec.bad_line, rec.reason, &oom);
             continue;
         }
         if (all_empty(&rec)) continue;
-        res->rows++;
         if (rec.nfields != im->ncols) {
-            reportf(im, rec.line, "the row has %zu field%s, the header has %zu", rec.nfields,
-                    rec.nfields == 1 ? "" : "s", im->ncols);
-            res->bad++;
+            snprintf(msg, sizeof msg, "the row has %zu field%s, the header has %zu", rec.nfields,
+                     rec.nfields == 1 ? "" : "s", im->ncols);
+            bad_item(b, rec.line, msg, &oom);
             continue;
         }
-        if (kf_donation_parse(&d, cell(im, &rec, COL_AMOUNT), cell(im, &rec, COL_DATE),
+        row_item *it = &b->items[b->n];
+        if (kf_donation_parse(&it->d, cell(im, &rec, COL_AMOUNT), cell(im, &rec, COL_DATE),
                               cell(im, &rec, COL_SOURCE), cell(im, &rec, COL_TO),
                               cell(im, &rec, COL_DONOR), cell(im, &rec, COL_ADDRESS),
                               cell(im, &rec, COL_REF), cell(im, &rec, COL_METHOD),
                               cell(im, &rec, COL_FEE), &row_err)) {
-            report(im, rec.line, row_err.msg);
-            res->bad++;
+            bad_item(b, rec.line, row_err.msg, &oom);
             continue;
         }
-        if (*d.ref) {
-            /* A ref of a refused row: don_refs does not have it. */
-            int64_t first = ref_find(&im->refused, d.ref);
-            if (first) {
-                if (im->opts.skip_duplicates) {
-                    res->skipped++;
-                } else {
-                    reportf(im, rec.line, "ref '%s' repeats line %lld", d.ref, (long long)first);
-                    res->bad++;
-                }
-                continue;
-            }
-        }
-        if (res->stopped_line) continue; /* values only from here on */
-        if ((rc = record_row(im, t, &d, rec.line, res, err))) return rc;
+        b->n++;
+        it->line = rec.line;
+        it->bad = false;
+        it->donor = batch_text(b, it->d.donor, &oom);
+        it->address = batch_text(b, it->d.address, &oom);
     }
-    if (im->opts.on_progress) im->opts.on_progress(im->opts.ctx, kf_csv_offset(im->csv));
+    if (oom && !b->rc) b->rc = kf_fail(&b->err, KF_SYSTEM, "out of memory");
+    b->end = b->rc || b->n < BATCH_ROWS;
+    b->offset = kf_csv_offset(im->csv);
+}
+
+static void *reader_main(void *arg)
+{
+    row_pipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->count == NBATCHES && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        bool stop = p->stop;
+        row_batch *b = &p->b[(p->head + p->count) % NBATCHES];
+        pthread_mutex_unlock(&p->mu);
+        if (stop) return NULL;
+        fill_batch(p->im, b);
+        pthread_mutex_lock(&p->mu);
+        p->count++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (b->end) return NULL;
+    }
+}
+
+/* Records (or reports) one row of a batch. */
+static kf_code take_row(kf_import *im, kf_txn *t, const row_batch *b, row_item *it,
+                        kf_import_result *res, kf_err *err)
+{
+    res->rows++;
+    if (it->bad) {
+        report(im, it->line, it->msg == SIZE_MAX ? "out of memory" : b->text.data + it->msg);
+        res->bad++;
+        return KF_OK;
+    }
+    kf_donation *d = &it->d;
+    d->donor = it->donor == SIZE_MAX ? NULL : b->text.data + it->donor;
+    d->address = it->address == SIZE_MAX ? NULL : b->text.data + it->address;
+    if (*d->ref) {
+        /* A ref of a refused row: don_refs does not have it. */
+        int64_t first = ref_find(&im->refused, d->ref);
+        if (first) {
+            if (im->opts.skip_duplicates) {
+                res->skipped++;
+            } else {
+                reportf(im, it->line, "ref '%s' repeats line %lld", d->ref, (long long)first);
+                res->bad++;
+            }
+            return KF_OK;
+        }
+    }
+    if (res->stopped_line) return KF_OK; /* values only from here on */
+    return record_row(im, t, d, it->line, res, err);
+}
+
+kf_code kf_import_run(kf_import *im, kf_txn *t, kf_import_result *res, kf_err *err)
+{
+    row_pipe *p = calloc(1, sizeof *p);
+    pthread_t reader;
+    kf_code rc = KF_OK;
+    memset(res, 0, sizeof *res);
+    if (!p) return kf_fail(err, KF_SYSTEM, "out of memory");
+    p->im = im;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (pthread_create(&reader, NULL, reader_main, p) != 0) {
+        rc = kf_fail(err, KF_SYSTEM, "cannot start the reader thread");
+        goto out_free;
+    }
+    for (bool end = false; !end && !rc;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->count == 0)
+            pthread_cond_wait(&p->cv, &p->mu);
+        row_batch *b = &p->b[p->head];
+        pthread_mutex_unlock(&p->mu);
+        for (size_t i = 0; i < b->n && !rc; i++)
+            rc = take_row(im, t, b, &b->items[i], res, err);
+        if (!rc && im->opts.on_progress) im->opts.on_progress(im->opts.ctx, b->offset);
+        end = b->end;
+        if (!rc && b->rc) {
+            if (err) *err = b->err;
+            rc = b->rc;
+        }
+        pthread_mutex_lock(&p->mu);
+        p->head = (p->head + 1) % NBATCHES;
+        p->count--;
+        if (rc) p->stop = true;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    pthread_join(reader, NULL);
+    if (rc) goto out_free;
     if (res->stopped_line)
         reportf(im, res->stopped_line,
                 "the ledger checks stopped at this row; the rows after it were checked for "
                 "their values only");
     if (res->bad)
-        return kf_fail(err, KF_BAD_INPUT, "%lld bad row%s", (long long)res->bad,
-                       res->bad == 1 ? "" : "s");
-    return KF_OK;
+        rc = kf_fail(err, KF_BAD_INPUT, "%lld bad row%s", (long long)res->bad,
+                     res->bad == 1 ? "" : "s");
+out_free:
+    for (int i = 0; i < NBATCHES; i++)
+        kf_buf_free(&p->b[i].text);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+    return rc;
 }

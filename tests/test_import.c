@@ -357,6 +357,116 @@ START_TEST(all_or_nothing)
 }
 END_TEST
 
+static uint64_t last_offset;
+static int64_t progress_calls;
+
+static void on_progress(void *ctx, uint64_t offset)
+{
+    (void)ctx;
+    ck_assert_uint_ge(offset, last_offset);
+    last_offset = offset;
+    progress_calls++;
+}
+
+/* The rows go through the reader thread in batches of 256: bad rows on both
+ * sides of batch boundaries are reported once each, in file order; a ref
+ * repeats across batches; donors' names and addresses arrive with their
+ * rows; progress is reported in order up to the end of the file. */
+START_TEST(many_batches)
+{
+    enum { ROWS = 1000 };
+    kf_buf csv = {0}, want = {0};
+    kf_import_result r;
+    kf_err err;
+    kf_buf_puts(&csv, "ref,amount,date,to,donor,address\n");
+    for (int i = 0; i < ROWS; i++) {
+        int line = i + 2;
+        switch (i) {
+        case 0:
+        case 256:
+            kf_buf_printf(&csv, "Q%d,-%d,2026-05-01,,,\n", i, i + 1);
+            kf_buf_printf(&want, "%d: amount -%d must be more than 0 yen\n", line, i + 1);
+            break;
+        case 255:
+            kf_buf_printf(&csv, "Q%d,1,2026-05-01,field:nosuch,,\n", i);
+            kf_buf_printf(&want, "%d: unknown field nosuch (see kifu rules show)\n", line);
+            break;
+        case 257:
+            kf_buf_printf(&csv, "Q%d,1,2026-05-01\n", i);
+            kf_buf_printf(&want, "%d: the row has 3 fields, the header has 6\n", line);
+            break;
+        case 511:
+            kf_buf_printf(&csv, "Q%d,1,2026-05-01,ab\"c,,\n", i);
+            kf_buf_printf(&want,
+                          "%d: malformed CSV (a quote inside an unquoted field, or text after "
+                          "a closing quote)\n",
+                          line);
+            break;
+        case 512:
+            kf_buf_printf(&csv, "R10,1,2026-05-01,,,\n");
+            kf_buf_printf(&want, "%d: ref 'R10' repeats line 12\n", line);
+            break;
+        case 700:
+            kf_buf_printf(&csv, "Q255,1,2026-05-01,,,\n");
+            kf_buf_printf(&want, "%d: ref 'Q255' repeats line 257\n", line);
+            break;
+        case ROWS - 1:
+            kf_buf_printf(&csv, "Q%d,1,2026-02-30,,,\n", i);
+            kf_buf_printf(&want, "%d: date '2026-02-30' is not a real date YYYY-MM-DD\n", line);
+            break;
+        default:
+            kf_buf_printf(&csv, "R%d,%d,2026-05-01,,Donor %d,\"札幌市, %d\"\n", i, i + 1, i, i);
+        }
+    }
+    kf_buf_put(&csv, "", 1);
+    kf_buf_put(&want, "", 1);
+    ck_assert_int_eq(import(csv.data, false, &r), KF_BAD_INPUT);
+    ck_assert_str_eq(errs(), want.data);
+    ck_assert_int_eq(r.rows, ROWS);
+    ck_assert_int_eq(r.bad, 8);
+    ck_assert_int_eq(r.recorded, ROWS - 8);
+
+    /* The good rows alone, with progress: every donor's data is where it
+     * belongs. */
+    csv.len = 0;
+    kf_buf_puts(&csv, "ref,amount,date,to,donor,address\n");
+    for (int i = 0; i < ROWS; i++)
+        kf_buf_printf(&csv, "R%d,%d,2026-05-01,,Donor %d,\"札幌市, %d\"\n", i, i + 1, i, i);
+    size_t size = csv.len;
+    kf_buf_put(&csv, "", 1);
+    kf_ledger_info before;
+    ck_assert_int_eq(kf_ledger_get_info(L, &before, &err), KF_OK);
+    FILE *f = fmemopen(csv.data, size, "rb");
+    kf_import_opts o = {.on_error = on_error, .on_progress = on_progress};
+    kf_import *im;
+    kf_txn *t;
+    last_offset = 0;
+    progress_calls = 0;
+    ck_assert_int_eq(kf_import_open(f, KF_CSV_UTF8, &o, &im, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_begin(L, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_import_run(im, t, &r, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
+    kf_import_free(im);
+    fclose(f);
+    ck_assert_int_eq(r.recorded, ROWS);
+    ck_assert_int_eq(r.total, (int64_t)ROWS * (ROWS + 1) / 2);
+    ck_assert_uint_eq(last_offset, size);
+    ck_assert_int_eq(progress_calls, (ROWS + 255) / 256);
+    for (int i = 0; i < ROWS; i += 37) {
+        kf_personal p;
+        char name[32], address[64];
+        snprintf(name, sizeof name, "Donor %d", i);
+        snprintf(address, sizeof address, "札幌市, %d", i);
+        ck_assert_int_eq(kf_don_personal(L, before.size + 1 + i, &p, &err), KF_OK);
+        ck_assert(p.present);
+        ck_assert_str_eq(p.name, name);
+        ck_assert_str_eq(p.address, address);
+    }
+    kf_buf_free(&csv);
+    kf_buf_free(&want);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("import");
@@ -376,6 +486,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, header_problems);
     tcase_add_test(tc, all_or_nothing);
+    tcase_add_test(tc, many_batches);
     suite_add_tcase(s, tc);
     return s;
 }
