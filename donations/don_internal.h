@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#define DON_PERSONAL_BATCH 32
+
 /* The donations index context: cached statements and the rules in force. */
 typedef struct {
     kf_ledger *l;
@@ -18,6 +20,16 @@ typedef struct {
     int64_t ref_put_seq;            /* the seq whose ref kf_don_donate already stored */
     kf_group group;                 /* the last group looked up for a designation... */
     bool group_found, group_cached; /* ...until a group entry is applied */
+    /* Personal data rows of the open transaction not yet written: they go to
+     * the personal table DON_PERSONAL_BATCH at a time (don_personal_add). */
+    struct don_personal_row {
+        int64_t seq;
+        uint8_t salt[16];
+        size_t name, address; /* offsets in personal_text */
+    } personal[DON_PERSONAL_BATCH];
+    size_t npersonal;
+    kf_buf personal_text;
+    sqlite3_stmt *personal_put, *personal_put_batch;
 } don_ctx;
 
 don_ctx *don_ctx_of(kf_ledger *l);
@@ -46,6 +58,11 @@ typedef struct {
  * rules). sp->pool points into to. */
 kf_code don_split_of(kf_ledger *l, const char *to, const char *date, kf_yen net, don_split *sp,
                      kf_err *err);
+/* Stores the personal data of donation seq (in a batch: see don_ctx). */
+kf_code don_personal_add(don_ctx *c, int64_t seq, const uint8_t salt[16], const char *name,
+                         const char *address, kf_err *err);
+/* Writes (write) or drops the batched personal rows: the index's flush. */
+kf_code don_personal_flush(void *ctx, kf_ledger *l, bool write, kf_err *err);
 /* Money and personal data common to donation and box.collect entries. */
 kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *seq, kf_err *err);
 

@@ -263,20 +263,96 @@ kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *
         (rc = kf_entry_set_str(e, "to", to, err)) || (rc = kf_txn_append(t, e, err)))
         return rc;
     *seq = e->seq;
-    if (personal) {
-        sqlite3 *db = kf_ledger_db(l);
-        sqlite3_stmt *st =
-            kf_ledger_stmt(l, "INSERT INTO personal(seq, salt, name, address) VALUES(?,?,?,?)");
-        if (!st) return kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
-        sqlite3_bind_int64(st, 1, e->seq);
-        sqlite3_bind_blob(st, 2, salt, 16, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, d->donor ? d->donor : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, d->address ? d->address : "", -1, SQLITE_STATIC);
-        int s = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (s != SQLITE_DONE)
-            return kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
+    if (personal)
+        return don_personal_add(c, e->seq, salt, d->donor ? d->donor : "",
+                                d->address ? d->address : "", err);
+    return KF_OK;
+}
+
+/* "INSERT INTO personal ... VALUES(?,?,?,?)" for rows rows. */
+static sqlite3_stmt *personal_insert(sqlite3 *db, int rows)
+{
+    kf_buf sql = {0};
+    sqlite3_stmt *st = NULL;
+    bool ok = kf_buf_puts(&sql, "INSERT INTO personal(seq, salt, name, address) VALUES");
+    for (int r = 0; ok && r < rows; r++)
+        ok = kf_buf_puts(&sql, r ? ",(?,?,?,?)" : "(?,?,?,?)");
+    if (ok && kf_buf_put(&sql, "", 1) &&
+        sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        st = NULL;
     }
+    kf_buf_free(&sql);
+    return st;
+}
+
+static void bind_personal(sqlite3_stmt *st, int col, const don_ctx *c,
+                          const struct don_personal_row *p)
+{
+    sqlite3_bind_int64(st, col + 1, p->seq);
+    sqlite3_bind_blob(st, col + 2, p->salt, 16, SQLITE_STATIC);
+    sqlite3_bind_text(st, col + 3, c->personal_text.data + p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, col + 4, c->personal_text.data + p->address, -1, SQLITE_STATIC);
+}
+
+kf_code don_personal_flush(void *ctx, kf_ledger *l, bool write, kf_err *err)
+{
+    don_ctx *c = ctx;
+    sqlite3 *db = kf_ledger_db(l);
+    kf_code rc = KF_OK;
+    size_t i = 0;
+    if (!c->npersonal) return KF_OK;
+    if (!write) goto out;
+    if ((!c->personal_put && !(c->personal_put = personal_insert(db, 1))) ||
+        (!c->personal_put_batch &&
+         !(c->personal_put_batch = personal_insert(db, DON_PERSONAL_BATCH)))) {
+        rc = kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    if (c->npersonal == DON_PERSONAL_BATCH) {
+        for (int j = 0; j < DON_PERSONAL_BATCH; j++)
+            bind_personal(c->personal_put_batch, 4 * j, c, &c->personal[j]);
+        int s = sqlite3_step(c->personal_put_batch);
+        sqlite3_reset(c->personal_put_batch);
+        if (s != SQLITE_DONE) {
+            rc = kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
+            goto out;
+        }
+        i = DON_PERSONAL_BATCH;
+    }
+    for (; i < c->npersonal; i++) {
+        bind_personal(c->personal_put, 0, c, &c->personal[i]);
+        int s = sqlite3_step(c->personal_put);
+        sqlite3_reset(c->personal_put);
+        if (s != SQLITE_DONE) {
+            rc = kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
+            goto out;
+        }
+    }
+out:
+    /* Names and addresses do not linger in memory once written or dropped. */
+    if (c->personal_text.len) sodium_memzero(c->personal_text.data, c->personal_text.len);
+    c->personal_text.len = 0;
+    c->npersonal = 0;
+    return rc;
+}
+
+kf_code don_personal_add(don_ctx *c, int64_t seq, const uint8_t salt[16], const char *name,
+                         const char *address, kf_err *err)
+{
+    kf_code rc;
+    if (c->npersonal == DON_PERSONAL_BATCH && (rc = don_personal_flush(c, c->l, true, err)))
+        return rc;
+    struct don_personal_row *p = &c->personal[c->npersonal];
+    p->seq = seq;
+    memcpy(p->salt, salt, 16);
+    p->name = c->personal_text.len;
+    if (!kf_buf_put(&c->personal_text, name, strlen(name) + 1))
+        return kf_fail(err, KF_SYSTEM, "out of memory");
+    p->address = c->personal_text.len;
+    if (!kf_buf_put(&c->personal_text, address, strlen(address) + 1))
+        return kf_fail(err, KF_SYSTEM, "out of memory");
+    c->npersonal++;
     return KF_OK;
 }
 
@@ -416,6 +492,8 @@ kf_code kf_don_personal(kf_ledger *l, int64_t seq, kf_personal *out, kf_err *err
     sqlite3 *db = kf_ledger_db(l);
     sqlite3_stmt *st;
     memset(out, 0, sizeof *out);
+    kf_code rc = kf_ledger_flush(l, err); /* rows batched in this transaction */
+    if (rc) return rc;
     if (sqlite3_prepare_v2(db, "SELECT salt, name, address FROM personal WHERE seq=?", -1, &st,
                            NULL) != SQLITE_OK)
         return kf_fail(err, KF_SYSTEM, "reading personal data: %s", sqlite3_errmsg(db));

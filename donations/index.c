@@ -77,6 +77,10 @@ static void don_close(void *ctx)
 {
     don_ctx *c = ctx;
     sodium_memzero(c->salt_key, sizeof c->salt_key);
+    if (c->personal_text.data) sodium_memzero(c->personal_text.data, c->personal_text.cap);
+    kf_buf_free(&c->personal_text);
+    sqlite3_finalize(c->personal_put);
+    sqlite3_finalize(c->personal_put_batch);
     finalize_stmts(c);
     free(c->rules);
     free(c);
@@ -359,7 +363,7 @@ kf_code kf_donations_attach(kf_ledger *l, kf_err *err)
     don_ctx *c = calloc(1, sizeof *c);
     if (!c) return kf_fail(err, KF_SYSTEM, "out of memory");
     c->l = l;
-    kf_index ix = {"donations", 1, don_reset, don_apply, don_close, c};
+    kf_index ix = {"donations", 1, don_reset, don_apply, don_close, c, don_personal_flush};
     kf_code rc = kf_ledger_add_index(l, &ix, err);
     if (rc) don_close(c);
     return rc;

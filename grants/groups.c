@@ -115,7 +115,7 @@ static kf_code grants_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *
 
 kf_code kf_grants_attach(kf_ledger *l, kf_err *err)
 {
-    kf_index ix = {"grants", 2, grants_reset, grants_apply, NULL, NULL};
+    kf_index ix = {"grants", 2, grants_reset, grants_apply, NULL, NULL, NULL};
     return kf_ledger_add_index(l, &ix, err);
 }
 

@@ -48,10 +48,6 @@ kf_code kf_pools_flush(kf_ledger *l, kf_err *err);
 void kf_pools_discard(kf_ledger *l);
 int64_t kf_node_idx(int level, uint64_t n);
 int kf_ledger_node_reader(void *ctx, int level, uint64_t index, kf_hash out);
-/* Writes the entries and Merkle nodes the open transaction still holds in
- * memory (appends are batched), so that a read of the entries or nodes
- * tables sees them. Every reader in ledger/ calls it first. */
-kf_code kf_ledger_flush(kf_ledger *l, kf_err *err);
 kf_code kf_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash root,
                        const char *time, uint32_t key, kf_buf *out, kf_err *err);
 kf_code kf_commit_parse(const void *body, size_t len, kf_commit_rec *c, kf_err *err);

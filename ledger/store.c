@@ -569,9 +569,13 @@ static int flush_entries(kf_txn *t)
 kf_code kf_ledger_flush(kf_ledger *l, kf_err *err)
 {
     kf_txn *t = l->txn;
-    if (!t || (!t->npend && !t->npnodes)) return KF_OK;
-    if (flush_entries(t) != 0) return kf_db_fail(l, err, "appending entries");
-    if (flush_nodes(t) != 0) return kf_db_fail(l, err, "storing Merkle nodes");
+    kf_code rc;
+    if (!t) return KF_OK;
+    if (t->npend && flush_entries(t) != 0) return kf_db_fail(l, err, "appending entries");
+    if (t->npnodes && flush_nodes(t) != 0) return kf_db_fail(l, err, "storing Merkle nodes");
+    for (int i = 0; i < l->nindexes; i++)
+        if (l->indexes[i].flush && (rc = l->indexes[i].flush(l->indexes[i].ctx, l, true, err)))
+            return rc;
     return KF_OK;
 }
 
@@ -971,6 +975,8 @@ void kf_txn_abort(kf_txn *t)
 {
     if (!t) return;
     kf_pools_discard(t->l);
+    for (int i = 0; i < t->l->nindexes; i++)
+        if (t->l->indexes[i].flush) t->l->indexes[i].flush(t->l->indexes[i].ctx, t->l, false, NULL);
     txn_finalize(t);
     sqlite3_exec(t->l->db, "ROLLBACK", NULL, NULL, NULL);
     txn_free(t);

@@ -249,7 +249,7 @@ START_TEST(abort_writes_nothing)
     kf_err err;
     ck_assert_int_eq(kf_ledger_root(l, 0, before, NULL), KF_OK);
     int calls = 0;
-    kf_index ix = {"failing", 1, count_reset, failing_indexer, NULL, &calls};
+    kf_index ix = {"failing", 1, count_reset, failing_indexer, NULL, &calls, NULL};
     ck_assert_int_eq(kf_ledger_add_index(l, &ix, &err), KF_OK);
     ck_assert_int_eq(calls, 1); /* caught up with the genesis */
     calls = 1;
@@ -289,7 +289,7 @@ START_TEST(index_catch_up_and_rebuild)
     kf_ledger *l = make(path, &admin);
     add_key(l, &admin, "a", KF_ROLE_REVIEWER, &k, KF_OK);
     int count = -1;
-    kf_index ix = {"count", 1, count_reset, counting_indexer, NULL, &count};
+    kf_index ix = {"count", 1, count_reset, counting_indexer, NULL, &count, NULL};
     ck_assert_int_eq(kf_ledger_add_index(l, &ix, &err), KF_OK);
     ck_assert_int_eq(count, 2); /* rebuilt from both entries */
     add_key(l, &admin, "b", KF_ROLE_REVIEWER, &k, KF_OK);

@@ -128,6 +128,10 @@ kf_code kf_ledger_scan(kf_ledger *l, int64_t since, const char *kind, kf_row_fn 
                        kf_err *err);
 /* The entry at seq; KF_BAD_INPUT if there is none. Caller frees. */
 kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err);
+/* Writes to SQLite what the open write transaction (if any) still holds in
+ * memory: appends go to the tables in batches. The readers of ledger/ call it
+ * themselves; a module reading its own batched table calls it first. */
+kf_code kf_ledger_flush(kf_ledger *l, kf_err *err);
 
 /* --- derived indexes ------------------------------------------------------ */
 
@@ -142,6 +146,11 @@ typedef struct {
     kf_code (*apply)(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err);
     void (*close)(void *ctx); /* frees ctx when the ledger closes; may be NULL */
     void *ctx;
+    /* May be NULL. A module that keeps rows of the open transaction in memory
+     * (to write them in batches) writes them when write is true: before the
+     * commit and whenever kf_ledger_flush is called; it drops them when the
+     * transaction is aborted (write false). */
+    kf_code (*flush)(void *ctx, kf_ledger *l, bool write, kf_err *err);
 } kf_index;
 
 #define KF_MAX_INDEXES 8
