@@ -962,6 +962,65 @@ out_rules:
 
 /* --- listing and showing ---------------------------------------------------- */
 
+kf_code kf_grant_rows(kf_ledger *l, int fy, kf_grant_row **rows, size_t *n, kf_err *err)
+{
+    sqlite3_stmt *st;
+    kf_code rc = KF_OK;
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
+    const char *sql = fy >= 0 ? "SELECT " APP_COLS " FROM grp_apps WHERE fy=? ORDER BY seq"
+                              : "SELECT " APP_COLS " FROM grp_apps ORDER BY seq";
+    if (sqlite3_prepare_v2(kf_ledger_db(l), sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, err);
+    if (fy >= 0) sqlite3_bind_int(st, 1, fy);
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        app_state a;
+        read_state(st, &a);
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            kf_grant_row *p = realloc(*rows, cap * sizeof *p);
+            if (!p) {
+                rc = kf_fail(err, KF_SYSTEM, "out of memory");
+                break;
+            }
+            *rows = p;
+        }
+        kf_grant_row *r = &(*rows)[(*n)++];
+        memset(r, 0, sizeof *r);
+        snprintf(r->id, sizeof r->id, "%s", a.id);
+        r->seq = a.seq;
+        r->fy = a.fy;
+        snprintf(r->menu, sizeof r->menu, "%s", a.menu);
+        snprintf(r->round, sizeof r->round, "%s", a.round);
+        snprintf(r->group, sizeof r->group, "%s", a.grp);
+        snprintf(r->status, sizeof r->status, "%s", a.status);
+        r->approved = a.approved;
+        r->paid = a.paid;
+        r->final = a.final;
+        r->settled = a.settled;
+        r->refund_due = a.settled && a.paid > a.final ? a.paid - a.final : 0;
+        r->refunded = a.refunded;
+        r->committed = committed_of(&a);
+        snprintf(r->pool, sizeof r->pool, "%s", a.pool);
+        kf_entry *e;
+        kf_application app;
+        if ((rc = kf_ledger_entry(l, a.seq, &e, err))) break;
+        if (!(rc = kf_application_from_entry(e, &app, err))) {
+            snprintf(r->title, sizeof r->title, "%s", app.title);
+            r->requested = app.requested;
+        }
+        kf_entry_free(e);
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 kf_code kf_grant_list(kf_ledger *l, int fy, bool json, kf_buf *out, kf_err *err)
 {
     sqlite3_stmt *st;

@@ -24,15 +24,12 @@
 #include "kifu/report.h"
 #include "kifu/grants.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <xlsxwriter.h>
+#include "xlsx.h"
 
 bool kf_statement_lang_parse(const char *s, kf_statement_lang *out)
 {
@@ -303,102 +300,7 @@ static const char *method_label(const labels *lb, const char *method)
 
 /* --- writing -------------------------------------------------------------- */
 
-typedef struct {
-    lxw_worksheet *ws;
-    lxw_error error; /* the first write error */
-    lxw_format *label, *title, *date, *yen, *integer, *header, *total_label, *total_yen;
-} sheet;
-
-static void note_error(sheet *s, lxw_error e)
-{
-    if (e != LXW_NO_ERROR && s->error == LXW_NO_ERROR) s->error = e;
-}
-
-static void put_str(sheet *s, lxw_row_t row, lxw_col_t col, const char *text, lxw_format *fmt)
-{
-    note_error(s, worksheet_write_string(s->ws, row, col, text, fmt));
-}
-
-static void put_num(sheet *s, lxw_row_t row, lxw_col_t col, int64_t v, lxw_format *fmt)
-{
-    note_error(s, worksheet_write_number(s->ws, row, col, (double)v, fmt));
-}
-
-static void put_date(sheet *s, lxw_row_t row, lxw_col_t col, const char *date)
-{
-    int y, m, d;
-    if (!kf_parse_date(date, &y, &m, &d)) {
-        put_str(s, row, col, date, NULL);
-        return;
-    }
-    lxw_datetime dt = {.year = y, .month = m, .day = d};
-    note_error(s, worksheet_write_datetime(s->ws, row, col, &dt, s->date));
-}
-
-/* A formula with its computed value, for viewers that do not recalculate. */
-static void put_formula(sheet *s, lxw_row_t row, lxw_col_t col, const char *formula, int64_t value,
-                        lxw_format *fmt)
-{
-    note_error(s, worksheet_write_formula_num(s->ws, row, col, formula, fmt, (double)value));
-}
-
-/* "2026-05-01T09:00:00+09:00" (or ...Z, with optional fraction) -> time_t. */
-static bool rfc3339_time(const char *s, time_t *out)
-{
-    struct tm tm = {0};
-    int y, mo, d, h, mi, sec, n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
-        return false;
-    const char *p = s + n;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++) {
-        }
-    long offset = 0;
-    if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2) return false;
-        offset = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
-    } else if (*p != 'Z' && *p != 'z') {
-        return false;
-    }
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1) return false;
-    *out = t - offset;
-    return true;
-}
-
-static void add_formats(lxw_workbook *wb, sheet *s, const labels *lb)
-{
-    s->label = workbook_add_format(wb);
-    format_set_bold(s->label);
-    s->title = workbook_add_format(wb);
-    format_set_bold(s->title);
-    format_set_font_size(s->title, 14);
-    s->date = workbook_add_format(wb);
-    format_set_num_format(s->date, lb->date_fmt);
-    format_set_align(s->date, LXW_ALIGN_LEFT);
-    s->yen = workbook_add_format(wb);
-    format_set_num_format(s->yen, lb->yen_fmt);
-    s->integer = workbook_add_format(wb);
-    format_set_num_format(s->integer, "0");
-    s->header = workbook_add_format(wb);
-    format_set_bold(s->header);
-    format_set_bottom(s->header, LXW_BORDER_THIN);
-    format_set_bg_color(s->header, 0xDDEBF7);
-    s->total_label = workbook_add_format(wb);
-    format_set_bold(s->total_label);
-    format_set_top(s->total_label, LXW_BORDER_DOUBLE);
-    s->total_yen = workbook_add_format(wb);
-    format_set_bold(s->total_yen);
-    format_set_top(s->total_yen, LXW_BORDER_DOUBLE);
-    format_set_num_format(s->total_yen, lb->yen_fmt);
-}
+typedef kx_sheet sheet;
 
 /* Lays the statement out on s (see the layout at the top of the file). */
 static void write_sheet(sheet *s, const kf_member_statement *st, const labels *lb,
@@ -409,79 +311,79 @@ static void write_sheet(sheet *s, const kf_member_statement *st, const labels *l
     const lxw_row_t total_row = first + nrows;
     char text[512], formula[64];
 
-    put_str(s, 0, 0, lb->title, s->title);
-    put_str(s, 1, 0, lb->fund, s->label);
-    put_str(s, 1, 1, st->fund, NULL);
-    put_str(s, 2, 0, lb->member, s->label);
-    put_str(s, 2, 1, st->member.id, NULL);
-    put_str(s, 2, 4, lb->name, s->label);
-    put_str(s, 2, 5, st->member.name, NULL);
-    put_str(s, 3, 0, lb->tier, s->label);
-    put_str(s, 3, 1, st->member.tier, NULL);
-    put_str(s, 3, 4, lb->tier_min, s->label);
-    put_num(s, 3, 5, st->member.tier_min, s->yen);
-    put_str(s, 4, 0, lb->fy, s->label);
+    kx_str(s, 0, 0, lb->title, s->f->title);
+    kx_str(s, 1, 0, lb->fund, s->f->label);
+    kx_str(s, 1, 1, st->fund, NULL);
+    kx_str(s, 2, 0, lb->member, s->f->label);
+    kx_str(s, 2, 1, st->member.id, NULL);
+    kx_str(s, 2, 4, lb->name, s->f->label);
+    kx_str(s, 2, 5, st->member.name, NULL);
+    kx_str(s, 3, 0, lb->tier, s->f->label);
+    kx_str(s, 3, 1, st->member.tier, NULL);
+    kx_str(s, 3, 4, lb->tier_min, s->f->label);
+    kx_num(s, 3, 5, st->member.tier_min, s->f->yen);
+    kx_str(s, 4, 0, lb->fy, s->f->label);
     snprintf(text, sizeof text, lb->fy_fmt, st->fy);
-    put_str(s, 4, 1, text, NULL);
-    put_str(s, 4, 4, lb->first, s->label);
-    put_date(s, 4, 5, st->fy_first);
-    put_str(s, 5, 4, lb->last, s->label);
-    put_date(s, 5, 5, st->fy_last);
-    put_str(s, 5, 0, lb->total_donated, s->label);
+    kx_str(s, 4, 1, text, NULL);
+    kx_str(s, 4, 4, lb->first, s->f->label);
+    kx_date(s, 4, 5, st->fy_first);
+    kx_str(s, 5, 4, lb->last, s->f->label);
+    kx_date(s, 5, 5, st->fy_last);
+    kx_str(s, 5, 0, lb->total_donated, s->f->label);
     snprintf(formula, sizeof formula, "=C%u", (unsigned)total_row + 1);
-    put_formula(s, 5, 1, formula, st->total, s->yen);
-    put_str(s, 6, 0, lb->status, s->label);
-    put_str(s, 6, 1, st->member.active ? lb->active : lb->lapsed, NULL);
-    put_str(s, 6, 4, lb->size, s->label);
-    put_num(s, 6, 5, st->size, s->integer);
-    put_str(s, 7, 0, lb->issued, s->label);
-    put_str(s, 7, 1, issued, NULL);
-    put_str(s, 7, 4, lb->root, s->label);
-    put_str(s, 7, 5, st->root_hex, NULL);
+    kx_formula(s, 5, 1, formula, st->total, s->f->yen);
+    kx_str(s, 6, 0, lb->status, s->f->label);
+    kx_str(s, 6, 1, st->member.active ? lb->active : lb->lapsed, NULL);
+    kx_str(s, 6, 4, lb->size, s->f->label);
+    kx_num(s, 6, 5, st->size, s->f->integer);
+    kx_str(s, 7, 0, lb->issued, s->f->label);
+    kx_str(s, 7, 1, issued, NULL);
+    kx_str(s, 7, 4, lb->root, s->f->label);
+    kx_str(s, 7, 5, st->root_hex, NULL);
 
     for (lxw_col_t col = 0; col < NCOLS; col++)
-        put_str(s, hdr, col, lb->cols[col], s->header);
+        kx_str(s, hdr, col, lb->cols[col], s->f->header);
     for (size_t i = 0; i < st->nlines; i++) {
         const kf_statement_line *line = &st->lines[i];
         lxw_row_t row = first + (lxw_row_t)i;
-        put_date(s, row, COL_DATE, line->date);
-        put_str(s, row, COL_RECEIPT, line->receipt_no, NULL);
-        put_num(s, row, COL_AMOUNT, line->amount, s->yen);
-        put_num(s, row, COL_FEE, line->fee, s->yen);
+        kx_date(s, row, COL_DATE, line->date);
+        kx_str(s, row, COL_RECEIPT, line->receipt_no, NULL);
+        kx_num(s, row, COL_AMOUNT, line->amount, s->f->yen);
+        kx_num(s, row, COL_FEE, line->fee, s->f->yen);
         if (strcmp(line->to, "general") == 0)
             snprintf(text, sizeof text, "%s", lb->general);
         else if (line->to_label[0])
             snprintf(text, sizeof text, "%s (%s)", line->to_label, line->to);
         else
             snprintf(text, sizeof text, "%s", line->to);
-        put_str(s, row, COL_TO, text, NULL);
-        if (line->method[0]) put_str(s, row, COL_METHOD, method_label(lb, line->method), NULL);
-        if (line->ref[0]) put_str(s, row, COL_REF, line->ref, NULL);
-        put_num(s, row, COL_SEQ, line->seq, s->integer);
+        kx_str(s, row, COL_TO, text, NULL);
+        if (line->method[0]) kx_str(s, row, COL_METHOD, method_label(lb, line->method), NULL);
+        if (line->ref[0]) kx_str(s, row, COL_REF, line->ref, NULL);
+        kx_num(s, row, COL_SEQ, line->seq, s->f->integer);
     }
-    if (!st->nlines) put_str(s, first, COL_DATE, lb->none, NULL);
+    if (!st->nlines) kx_str(s, first, COL_DATE, lb->none, NULL);
 
-    put_str(s, total_row, COL_DATE, lb->total, s->total_label);
+    kx_str(s, total_row, COL_DATE, lb->total, s->f->total_label);
     for (lxw_col_t col = COL_RECEIPT; col < NCOLS; col++)
-        if (col != COL_AMOUNT && col != COL_FEE) put_str(s, total_row, col, "", s->total_label);
+        if (col != COL_AMOUNT && col != COL_FEE) kx_str(s, total_row, col, "", s->f->total_label);
     snprintf(formula, sizeof formula, "=SUM(C%u:C%u)", (unsigned)first + 1, (unsigned)total_row);
-    put_formula(s, total_row, COL_AMOUNT, formula, st->total, s->total_yen);
+    kx_formula(s, total_row, COL_AMOUNT, formula, st->total, s->f->total_yen);
     snprintf(formula, sizeof formula, "=SUM(D%u:D%u)", (unsigned)first + 1, (unsigned)total_row);
-    put_formula(s, total_row, COL_FEE, formula, st->fees, s->total_yen);
+    kx_formula(s, total_row, COL_FEE, formula, st->fees, s->f->total_yen);
     if (st->voided) {
         snprintf(text, sizeof text, lb->voided_fmt, st->voided);
-        put_str(s, total_row + 2, COL_DATE, text, NULL);
+        kx_str(s, total_row + 2, COL_DATE, text, NULL);
     }
 
     static const double widths[NCOLS] = {14, 15, 14, 10, 34, 13, 20, 8};
     for (lxw_col_t col = 0; col < NCOLS; col++)
-        note_error(s, worksheet_set_column(s->ws, col, col, widths[col], NULL));
+        kx_note(s, worksheet_set_column(s->ws, col, col, widths[col], NULL));
     worksheet_freeze_panes(s->ws, first, 0);
-    note_error(s, worksheet_autofilter(s->ws, hdr, 0, total_row - 1, NCOLS - 1));
+    kx_note(s, worksheet_autofilter(s->ws, hdr, 0, total_row - 1, NCOLS - 1));
     worksheet_set_paper(s->ws, 9); /* A4 */
     worksheet_set_landscape(s->ws);
     worksheet_fit_to_pages(s->ws, 1, 0);
-    note_error(s, worksheet_repeat_rows(s->ws, hdr, hdr));
+    kx_note(s, worksheet_repeat_rows(s->ws, hdr, hdr));
 }
 
 kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lang lang,
@@ -489,26 +391,15 @@ kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lan
 {
     const labels *lb = lang == KF_STATEMENT_EN ? &LABELS_EN : &LABELS_JA;
     char issued[40], title[512], subject[1024];
-    kf_code rc = KF_OK;
+    kx_book b;
+    kx_formats f;
+    kf_code rc;
     if (!kf_now(issued, err)) return err->code ? err->code : KF_BAD_INPUT;
-    size_t n = strlen(path) + 24;
-    char *tmp = malloc(n);
-    if (!tmp) return kf_fail(err, KF_SYSTEM, "out of memory");
-    snprintf(tmp, n, "%s.tmp%d.xlsx", path, (int)getpid());
-
-    lxw_workbook *wb = workbook_new(tmp);
-    if (!wb) {
-        rc = kf_fail(err, KF_SYSTEM, "cannot start the workbook %s: out of memory", path);
-        goto out_free_tmp;
-    }
-    sheet s = {.ws = workbook_add_worksheet(wb, lb->sheet)};
-    if (!s.ws) {
-        workbook_close(wb);
-        rc = kf_fail(err, KF_SYSTEM, "cannot add the worksheet to %s", path);
-        goto out_unlink;
-    }
-    add_formats(wb, &s, lb);
-    write_sheet(&s, st, lb, issued);
+    if ((rc = kx_book_open(&b, path, false, err))) return rc;
+    sheet s = {.ws = workbook_add_worksheet(b.wb, lb->sheet), .error = &b.error, .f = &f};
+    if (!s.ws) b.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+    kx_formats_add(b.wb, &f, lb->date_fmt, lb->yen_fmt);
+    if (s.ws) write_sheet(&s, st, lb, issued);
 
     snprintf(title, sizeof title, "%s %s %d", lb->title, st->member.id, st->fy);
     snprintf(subject, sizeof subject, "%s; FY %d; ledger size %lld; root %s", st->fund, st->fy,
@@ -519,33 +410,7 @@ kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lan
                                 .category = "kifu member statement",
                                 .keywords = "kifu, 年間寄附明細, supporters' club",
                                 .comments = "kifu export member"};
-    rfc3339_time(issued, &props.created); /* so KIFU_NOW makes the file reproducible */
-    note_error(&s, workbook_set_properties(wb, &props));
-
-    /* Closing writes the file (even after a write error, to free the
-     * workbook); the first error wins. */
-    errno = 0;
-    lxw_error closed = workbook_close(wb);
-    if (s.error != LXW_NO_ERROR) {
-        rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, lxw_strerror(s.error));
-        goto out_unlink;
-    }
-    if (closed != LXW_NO_ERROR) {
-        rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s%s%s", path, lxw_strerror(closed),
-                     errno ? ": " : "", errno ? strerror(errno) : "");
-        goto out_unlink;
-    }
-    int fd = open(tmp, O_RDONLY);
-    bool synced = fd >= 0 && fsync(fd) == 0;
-    if (fd >= 0) close(fd);
-    if (!synced || rename(tmp, path) != 0) {
-        rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, strerror(errno));
-        goto out_unlink;
-    }
-    goto out_free_tmp;
-out_unlink:
-    unlink(tmp);
-out_free_tmp:
-    free(tmp);
-    return rc;
+    kx_rfc3339_time(issued, &props.created); /* so KIFU_NOW makes the file reproducible */
+    kx_note(&s, workbook_set_properties(b.wb, &props));
+    return kx_book_finish(&b, err);
 }

@@ -199,6 +199,22 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, boo
                           kf_err *err);
 /* Applications, all or of FY fy (fy < 0: all). */
 kf_code kf_grant_list(kf_ledger *l, int fy, bool json, kf_buf *out, kf_err *err);
+
+/* One application's state, as kf_grant_list shows it, with its title and
+ * the amount requested (from the application entry). */
+typedef struct {
+    char id[KF_APP_ID_MAX];
+    int64_t seq, fy;
+    char menu[KF_CODE_MAX + 1], round[KF_CODE_MAX + 1], group[KF_GROUP_ID_MAX + 1];
+    char title[256];
+    char status[16];
+    kf_yen requested, approved, paid, final, refund_due, refunded, committed;
+    bool settled;
+    char pool[KF_POOL_MAX];
+} kf_grant_row;
+
+/* The applications of FY fy (fy < 0: all), by seq; *rows is malloc'd. */
+kf_code kf_grant_rows(kf_ledger *l, int fy, kf_grant_row **rows, size_t *n, kf_err *err);
 /* One application with its evaluation and the ceiling arithmetic. */
 kf_code kf_grant_show(kf_ledger *l, const char *id, bool json, kf_buf *out, kf_err *err);
 

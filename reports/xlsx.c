@@ -1,0 +1,156 @@
+/*
+ * Helpers shared by the Excel workbooks of reports/: see reports/xlsx.h.
+ */
+#include "xlsx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void kx_formats_add(lxw_workbook *wb, kx_formats *f, const char *date_fmt, const char *yen_fmt)
+{
+    f->label = workbook_add_format(wb);
+    format_set_bold(f->label);
+    f->title = workbook_add_format(wb);
+    format_set_bold(f->title);
+    format_set_font_size(f->title, 14);
+    f->date = workbook_add_format(wb);
+    format_set_num_format(f->date, date_fmt);
+    format_set_align(f->date, LXW_ALIGN_LEFT);
+    f->yen = workbook_add_format(wb);
+    format_set_num_format(f->yen, yen_fmt);
+    f->integer = workbook_add_format(wb);
+    format_set_num_format(f->integer, "0");
+    f->header = workbook_add_format(wb);
+    format_set_bold(f->header);
+    format_set_bottom(f->header, LXW_BORDER_THIN);
+    format_set_bg_color(f->header, 0xDDEBF7);
+    f->total_label = workbook_add_format(wb);
+    format_set_bold(f->total_label);
+    format_set_top(f->total_label, LXW_BORDER_DOUBLE);
+    f->total_yen = workbook_add_format(wb);
+    format_set_bold(f->total_yen);
+    format_set_top(f->total_yen, LXW_BORDER_DOUBLE);
+    format_set_num_format(f->total_yen, yen_fmt);
+}
+
+void kx_note(kx_sheet *s, lxw_error e)
+{
+    if (e != LXW_NO_ERROR && *s->error == LXW_NO_ERROR) *s->error = e;
+}
+
+void kx_str(kx_sheet *s, lxw_row_t row, lxw_col_t col, const char *text, lxw_format *fmt)
+{
+    kx_note(s, worksheet_write_string(s->ws, row, col, text, fmt));
+}
+
+void kx_num(kx_sheet *s, lxw_row_t row, lxw_col_t col, int64_t v, lxw_format *fmt)
+{
+    kx_note(s, worksheet_write_number(s->ws, row, col, (double)v, fmt));
+}
+
+void kx_date(kx_sheet *s, lxw_row_t row, lxw_col_t col, const char *date)
+{
+    int y, m, d;
+    if (!kf_parse_date(date, &y, &m, &d)) {
+        kx_str(s, row, col, date, NULL);
+        return;
+    }
+    lxw_datetime dt = {.year = y, .month = m, .day = d};
+    kx_note(s, worksheet_write_datetime(s->ws, row, col, &dt, s->f->date));
+}
+
+void kx_formula(kx_sheet *s, lxw_row_t row, lxw_col_t col, const char *formula, int64_t value,
+                lxw_format *fmt)
+{
+    kx_note(s, worksheet_write_formula_num(s->ws, row, col, formula, fmt, (double)value));
+}
+
+void kx_col_name(lxw_col_t col, char out[4])
+{
+    char tmp[4];
+    int n = 0;
+    unsigned c = (unsigned)col + 1;
+    while (c && n < 3) {
+        tmp[n++] = (char)('A' + (c - 1) % 26);
+        c = (c - 1) / 26;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+}
+
+bool kx_rfc3339_time(const char *s, time_t *out)
+{
+    struct tm tm = {0};
+    int y, mo, d, h, mi, sec, n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+        return false;
+    const char *p = s + n;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+        }
+    long offset = 0;
+    if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2) return false;
+        offset = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+    } else if (*p != 'Z' && *p != 'z') {
+        return false;
+    }
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1) return false;
+    *out = t - offset;
+    return true;
+}
+
+kf_code kx_book_open(kx_book *b, const char *path, bool constant_memory, kf_err *err)
+{
+    memset(b, 0, sizeof *b);
+    b->path = path;
+    size_t n = strlen(path) + 24;
+    if (!(b->tmp = malloc(n))) return kf_fail(err, KF_SYSTEM, "out of memory");
+    snprintf(b->tmp, n, "%s.tmp%d.xlsx", path, (int)getpid());
+    lxw_workbook_options o = {.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE};
+    if (!(b->wb = workbook_new_opt(b->tmp, &o))) {
+        free(b->tmp);
+        b->tmp = NULL;
+        return kf_fail(err, KF_SYSTEM, "cannot start the workbook %s", path);
+    }
+    return KF_OK;
+}
+
+kf_code kx_book_finish(kx_book *b, kf_err *err)
+{
+    kf_code rc = KF_OK;
+    /* Closing writes the file (even after a write error, to free the
+     * workbook); the first error wins. */
+    errno = 0;
+    lxw_error closed = workbook_close(b->wb);
+    b->wb = NULL;
+    if (b->error != LXW_NO_ERROR) {
+        rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", b->path, lxw_strerror(b->error));
+    } else if (closed != LXW_NO_ERROR) {
+        rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s%s%s", b->path, lxw_strerror(closed),
+                     errno ? ": " : "", errno ? strerror(errno) : "");
+    } else {
+        int fd = open(b->tmp, O_RDONLY);
+        bool synced = fd >= 0 && fsync(fd) == 0;
+        if (fd >= 0) close(fd);
+        if (!synced || rename(b->tmp, b->path) != 0)
+            rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", b->path, strerror(errno));
+    }
+    if (rc) unlink(b->tmp);
+    free(b->tmp);
+    b->tmp = NULL;
+    return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * Helpers shared by the Excel workbooks of reports/ (member statement,
+ * audit workbook); not a public header.
+ *
+ * Money goes to Excel as doubles: exact for any sum below 2^53 yen. The
+ * first libxlsxwriter error of a workbook is kept (kx_sheet.error points to
+ * one lxw_error per workbook) and reported when the workbook is finished.
+ * No data validation anywhere: libxlsxwriter 1.1.4 overflows a buffer on
+ * lists with multibyte text.
+ */
+#ifndef KIFU_REPORTS_XLSX_H
+#define KIFU_REPORTS_XLSX_H
+
+#include "kifu/common.h"
+
+#include <stdbool.h>
+#include <time.h>
+#include <xlsxwriter.h>
+
+/* Excel's last row index (1,048,576 rows) and its longest cell text. */
+#define KX_MAX_ROW 1048575u
+#define KX_MAX_TEXT 32767
+
+typedef struct {
+    lxw_format *label, *title, *date, *yen, *integer, *header, *total_label, *total_yen;
+} kx_formats;
+
+/* Adds the formats every report uses: date_fmt for dates, yen_fmt for money. */
+void kx_formats_add(lxw_workbook *wb, kx_formats *f, const char *date_fmt, const char *yen_fmt);
+
+typedef struct {
+    lxw_worksheet *ws;
+    lxw_error *error; /* the workbook's first error */
+    const kx_formats *f;
+} kx_sheet;
+
+void kx_note(kx_sheet *s, lxw_error e);
+void kx_str(kx_sheet *s, lxw_row_t row, lxw_col_t col, const char *text, lxw_format *fmt);
+void kx_num(kx_sheet *s, lxw_row_t row, lxw_col_t col, int64_t v, lxw_format *fmt);
+/* A YYYY-MM-DD date as an Excel date (text if it is not a real date). */
+void kx_date(kx_sheet *s, lxw_row_t row, lxw_col_t col, const char *date);
+/* A formula with its computed value, for viewers that do not recalculate. */
+void kx_formula(kx_sheet *s, lxw_row_t row, lxw_col_t col, const char *formula, int64_t value,
+                lxw_format *fmt);
+/* Column letters of col (0 = "A") into out (at least 4 bytes). */
+void kx_col_name(lxw_col_t col, char out[4]);
+
+/* "2026-05-01T09:00:00+09:00" (or ...Z, with an optional fraction) -> time_t. */
+bool kx_rfc3339_time(const char *s, time_t *out);
+
+/* A workbook written to a temporary file next to path, then fsync'd and
+ * renamed into place, so a failure leaves no partial file. */
+typedef struct {
+    lxw_workbook *wb;
+    lxw_error error; /* the first write error */
+    char *tmp;
+    const char *path;
+} kx_book;
+
+/* Starts the workbook (constant_memory: rows are written in order, one row
+ * in memory per sheet). KF_SYSTEM on failure. */
+kf_code kx_book_open(kx_book *b, const char *path, bool constant_memory, kf_err *err);
+/* Closes the workbook and moves it into place; on any error (also an
+ * earlier write error) removes it and returns KF_SYSTEM. */
+kf_code kx_book_finish(kx_book *b, kf_err *err);
+
+#endif
