@@ -74,6 +74,20 @@ void cli_print_json(const kf_buf *b);
  * "seq N: WHAT". Returns 0. */
 int cli_print_recorded(const kf_cli *cli, int64_t seq, const char *id, const char *what);
 
+/* A progress bar on stderr for long imports and exports (SPEC §7): drawn
+ * only when stderr is a terminal and `worth` (the work is large). */
+typedef struct {
+    const char *label;
+    uint64_t total;
+    bool on;    /* drawing */
+    bool drawn; /* a bar is on the current line */
+    int pct;
+} cli_bar;
+void cli_bar_init(cli_bar *b, const char *label, uint64_t total, bool worth);
+void cli_bar_update(cli_bar *b, uint64_t done);
+/* Erases the bar (before printing anything else on stderr). */
+void cli_bar_clear(cli_bar *b);
+
 /* Parses options into the locals of a command; returns from it on error
  * (exit 2) or after printing usage for --help. */
 #define CLI_PARSE(cli, argc, argv, opts, pos, maxpos, npos)                                        \
@@ -127,5 +141,6 @@ int cmd_grant_refund(kf_cli *cli, int argc, char **argv);
 int cmd_grant_list(kf_cli *cli, int argc, char **argv);
 int cmd_grant_show(kf_cli *cli, int argc, char **argv);
 int cmd_export_member(kf_cli *cli, int argc, char **argv);
+int cmd_export_audit(kf_cli *cli, int argc, char **argv);
 
 #endif

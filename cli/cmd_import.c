@@ -22,48 +22,23 @@
 #define MAX_REPORTED 100
 /* Files smaller than this import in a blink: no progress bar. */
 #define PROGRESS_MIN_BYTES (256 * 1024)
-#define BAR_WIDTH 40
-
 typedef struct {
     const char *file;
     int64_t errors;
-    bool bar;      /* stderr is a terminal and the file is large */
-    bool bar_on;   /* a bar is drawn on the current line */
-    uint64_t size; /* file size in bytes */
-    int pct;
+    cli_bar bar;
 } import_ctx;
-
-static void bar_clear(import_ctx *c)
-{
-    if (!c->bar_on) return;
-    fputs("\r\033[K", stderr);
-    c->bar_on = false;
-}
 
 static void on_error(void *ctx, int64_t line, const char *reason)
 {
     import_ctx *c = ctx;
     if (c->errors++ >= MAX_REPORTED) return;
-    bar_clear(c);
+    cli_bar_clear(&c->bar); /* redrawn at the next progress */
     fprintf(stderr, "%s:%lld: %s\n", c->file, (long long)line, reason);
-    c->pct = -1; /* redraw the bar next time */
 }
 
 static void on_progress(void *ctx, uint64_t offset)
 {
-    import_ctx *c = ctx;
-    if (!c->bar) return;
-    int pct = offset >= c->size ? 100 : (int)(offset * 100 / c->size);
-    if (pct == c->pct) return;
-    c->pct = pct;
-    char fill[BAR_WIDTH + 1];
-    int n = pct * BAR_WIDTH / 100;
-    memset(fill, '#', (size_t)n);
-    memset(fill + n, ' ', (size_t)(BAR_WIDTH - n));
-    fill[BAR_WIDTH] = '\0';
-    fprintf(stderr, "\rimporting %s [%s] %3d%%", c->file, fill, pct);
-    fflush(stderr);
-    c->bar_on = true;
+    cli_bar_update(&((import_ctx *)ctx)->bar, offset);
 }
 
 static void print_result(const kf_cli *cli, const kf_import_result *r, int64_t commit, bool dry)
@@ -122,11 +97,11 @@ int cmd_import(kf_cli *cli, int argc, char **argv)
         fclose(f);
         return cli_errorf(KF_BAD_INPUT, "%s is a directory, not a CSV file", file);
     }
-    import_ctx ctx = {.file = file, .pct = -1};
-    if (S_ISREG(st.st_mode) && st.st_size >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO)) {
-        ctx.bar = true;
-        ctx.size = (uint64_t)st.st_size;
-    }
+    import_ctx ctx = {.file = file};
+    char label[256];
+    snprintf(label, sizeof label, "importing %s", file);
+    cli_bar_init(&ctx.bar, label, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
+                 S_ISREG(st.st_mode) && st.st_size >= PROGRESS_MIN_BYTES);
     kf_import_opts io = {
         .skip_duplicates = skip, .on_error = on_error, .on_progress = on_progress, .ctx = &ctx};
     kf_import *im = NULL;
@@ -151,7 +126,7 @@ int cmd_import(kf_cli *cli, int argc, char **argv)
         goto out_abort;
     }
     rc = kf_import_run(im, t, &res, &err);
-    bar_clear(&ctx);
+    cli_bar_clear(&ctx.bar);
     if (rc || dry || res.recorded == 0)
         kf_txn_abort(t); /* bad rows, a dry run, or nothing to commit */
     else
@@ -160,7 +135,7 @@ int cmd_import(kf_cli *cli, int argc, char **argv)
 out_abort:
     kf_txn_abort(t);
 out:
-    bar_clear(&ctx);
+    cli_bar_clear(&ctx.bar);
     sodium_memzero(&signer, sizeof signer);
     kf_ledger_close(l);
     kf_import_free(im);

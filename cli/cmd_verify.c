@@ -2,22 +2,7 @@
  * kifu verify [--trust CHECKPOINT]: full verification (SPEC §4.3).
  */
 #include "cli.h"
-#include "kifu/donations.h"
-#include "kifu/grants.h"
-
-/* The business rules each module re-derives, entry by entry. */
-typedef struct {
-    kf_don_verifier *donations;
-    kf_grant_verifier *grants;
-    kf_pool_tracker *pools; /* the pool figures both re-derive */
-} rule_checks;
-
-static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
-{
-    rule_checks *c = ctx;
-    kf_code rc = kf_don_verify_entry(c->donations, row, err);
-    return rc ? rc : kf_grant_verify_entry(c->grants, row, err);
-}
+#include "kifu/report.h"
 
 int cmd_verify(kf_cli *cli, int argc, char **argv)
 {
@@ -33,26 +18,8 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
         kf_buf_free(&note);
         return cli_error(&err);
     }
-    rule_checks checks = {.donations = kf_don_verifier_new(l),
-                          .grants = kf_grant_verifier_new(l),
-                          .pools = kf_pool_tracker_new()};
-    if (!checks.donations || !checks.grants || !checks.pools) {
-        kf_pool_tracker_free(checks.pools);
-        kf_don_verifier_free(checks.donations);
-        kf_grant_verifier_free(checks.grants);
-        kf_ledger_close(l);
-        kf_buf_free(&note);
-        return cli_errorf(KF_SYSTEM, "out of memory");
-    }
-    kf_don_verifier_pools(checks.donations, checks.pools);
-    kf_grant_verifier_pools(checks.grants, checks.pools);
-    kf_verify_opts vo = {
-        .trust = note.data, .trust_len = note.len, .on_entry = check_rules, .ctx = &checks};
     kf_verify_report rep;
-    kf_code rc = kf_ledger_verify(l, &vo, &rep, &err);
-    kf_don_verifier_free(checks.donations);
-    kf_grant_verifier_free(checks.grants);
-    kf_pool_tracker_free(checks.pools);
+    kf_code rc = kf_verify_all(l, note.data, note.len, &rep, &err);
     kf_ledger_close(l);
     kf_buf_free(&note);
     char root[65];

@@ -96,6 +96,8 @@ static const command commands[] = {
     {"grant list", cmd_grant_list, "[--fy Y] [--json]", "applications and their state"},
     {"grant show", cmd_grant_show, "APP [--json]",
      "an application, its eligibility and its ceiling step by step"},
+    {"export audit", cmd_export_audit, "--fy Y --out FILE.xlsx [--lang ja|en] [--sign]",
+     "the auditor's workbook: summary, donations, grants, pools, ledger, verification"},
     {"export member", cmd_export_member, "ID --fy Y --out FILE.xlsx [--lang ja|en]",
      "a supporters' club member's yearly donation statement"},
     {"reindex", cmd_reindex, "", "rebuild the derived tables from the entries"},

@@ -267,3 +267,38 @@ void cli_print_json(const kf_buf *b)
     fwrite(b->data, 1, b->len, stdout);
     fputc('\n', stdout);
 }
+
+#define BAR_WIDTH 40
+
+void cli_bar_init(cli_bar *b, const char *label, uint64_t total, bool worth)
+{
+    memset(b, 0, sizeof *b);
+    b->label = label;
+    b->total = total;
+    b->pct = -1;
+    b->on = worth && total > 0 && isatty(STDERR_FILENO);
+}
+
+void cli_bar_update(cli_bar *b, uint64_t done)
+{
+    if (!b->on) return;
+    int pct = done >= b->total ? 100 : (int)(done * 100 / b->total);
+    if (pct == b->pct && b->drawn) return;
+    b->pct = pct;
+    char fill[BAR_WIDTH + 1];
+    int n = pct * BAR_WIDTH / 100;
+    memset(fill, '#', (size_t)n);
+    memset(fill + n, ' ', (size_t)(BAR_WIDTH - n));
+    fill[BAR_WIDTH] = '\0';
+    fprintf(stderr, "\r%s [%s] %3d%%", b->label, fill, pct);
+    fflush(stderr);
+    b->drawn = true;
+}
+
+void cli_bar_clear(cli_bar *b)
+{
+    if (!b->drawn) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    b->drawn = false;
+}

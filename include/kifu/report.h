@@ -102,4 +102,47 @@ kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lan
                                  const char *path, kf_err *err);
 void kf_member_statement_free(kf_member_statement *st);
 
+/* --- whole-ledger verification ------------------------------------------ */
+
+/* kifu verify: the ledger's bytes, hashes, signatures and keys
+ * (kf_ledger_verify) and, entry by entry, the rules the donations and grants
+ * modules re-derive (docs/ENTRIES.md). trust: an optional trusted checkpoint
+ * (NULL if none). KF_REFUSED names the first problem. */
+kf_code kf_verify_all(kf_ledger *l, const char *trust, size_t trust_len, kf_verify_report *rep,
+                      kf_err *err);
+
+/* --- the audit workbook (SPEC §7) ----------------------------------------- */
+
+typedef struct {
+    int fy;
+    kf_statement_lang lang;
+    /* Optional: an admin or treasurer key that signs the checkpoint shown on
+     * the Verification sheet; without it the sheet shows the unsigned tree
+     * head. */
+    const kf_signer *signer;
+    /* Optional: called now and then with entries written and the total. */
+    void (*on_progress)(void *ctx, int64_t done, int64_t total);
+    void *ctx;
+} kf_audit_opts;
+
+typedef struct {
+    int64_t size;          /* ledger entries covered */
+    char root_hex[65];     /* Merkle root at that size */
+    bool verified;         /* kf_verify_all passed at export time */
+    int64_t donations;     /* donation and box.collect rows of the FY */
+    int64_t voided;        /* of which voided */
+    kf_yen donated;        /* their amounts, less the voided ones */
+    int64_t applications;  /* rows of the Grants sheet */
+    int64_t ledger_rows;   /* rows of the Ledger sheet(s): every entry */
+    int sheets;            /* worksheets written */
+} kf_audit_result;
+
+/* Writes the auditor's workbook for fiscal year o->fy to path (see
+ * reports/audit.c for the sheets). Needs the grants and donations modules
+ * attached. A ledger that fails verification is still exported, with the
+ * failure on the Summary and Verification sheets (res->verified false).
+ * I/O failures are KF_SYSTEM and leave no file. */
+kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf_audit_result *res,
+                      kf_err *err);
+
 #endif

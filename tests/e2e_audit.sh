@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# End-to-end: `kifu export audit` — the auditor's workbook (SPEC §7). A small
+# year worked by hand: direct, member, partner and box donations, a fee, a
+# void, a gift of the next FY, a grant approved and partly paid. Checked in
+# the workbook's XML (python3's zipfile; without python3 only the exit codes,
+# zip magic, reproducibility and read-only checks run): the six sheets in
+# order (ja and en), every FY donation once with its void, totals as formulas
+# with their values, the pool figures as `kifu balance --fy` gives them, the
+# months table, every ledger entry with its leaf hash, the verification
+# result and the keys, the workbook properties. Also: a tampered ledger is
+# still exported but the command fails (exit 1), usage errors (2), an
+# unwritable --out (3) leaving nothing behind.
+SRC=${KIFU_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+SRC=$(realpath "$SRC")
+. "$(dirname "$0")/common.sh"
+APPS=$SRC/tests/data/apps
+export KIFU_DB=L.db KIFU_KEY=admin.key
+
+kifu init --fund テスト基金 --admin admin --key-out admin.key --rules "$SRC/tests/data/rules-grants.ini" >/dev/null
+kifu key add kaikei --role treasurer --key-out t.key >/dev/null
+kifu group add G5 --name 子ども食堂 --type volunteer --founded 2020-04-01 --members 12 >/dev/null
+kifu member add M1 --name 山田花子 --tier regular --joined 2024-04-01 >/dev/null
+kifu partner add P1 --name 協賛社 --per-click 7 --monthly-cap 20000 --to field:welfare >/dev/null
+kifu box add B1 --location 区役所 --host 市民課 --to group:G5 >/dev/null
+seq_of() { sed -n 's/^seq \([0-9]*\):.*/\1/p'; }
+d() { kifu --key t.key donate "$@" | seq_of; }
+d1=$(d --amount 600000 --to field:welfare --date 2026-04-10 --method transfer --ref BANK-1)
+d2=$(d --amount 3000 --source member:M1 --date 2026-05-10 --method cash)
+d3=$(d --amount 5000 --fee 200 --method card --to group:G5 --date 2026-05-20 --donor 佐藤一郎 --address 札幌市中央区)
+d4=$(d --amount 7777 --date 2026-06-01)                                   # voided below
+d5=$(d --amount 9999 --date 2027-04-02)                                   # FY2027
+kifu --key t.key partner clicks P1 --month 2026-06 --clicks 2000 >/dev/null # pledge 14000
+d6=$(kifu --key t.key partner pay P1 --amount 14000 --date 2026-07-01 | seq_of)
+d7=$(kifu --key t.key box collect B1 --date 2026-08-10 --count-a 8000 --count-b 8000 --counters "佐藤,鈴木" | seq_of)
+v=$(kifu --key t.key void "$d4" --reason 二重計上 --date 2026-06-02 | seq_of)
+app=$(kifu grant apply "$APPS/F1.ini" --date 2026-05-10 | sed -n 's/^seq [0-9]*: \(A-[0-9]*-[0-9]*\) recorded$/\1/p')
+kifu grant decide "$app" --approve 480000 --date 2026-06-01 >/dev/null
+kifu --key t.key grant pay "$app" --amount 200000 --date 2026-06-15 >/dev/null
+[ -n "$d1" ] && [ -n "$d2" ] && [ -n "$d3" ] && [ -n "$d4" ] && [ -n "$d5" ] && [ -n "$d6" ] &&
+  [ -n "$d7" ] && [ -n "$v" ] && [ "$app" = A-2026-0001 ] && ok ||
+  bad "setup: '$d1' '$d2' '$d3' '$d4' '$d5' '$d6' '$d7' '$v' '$app'"
+size=$(kifu --json verify | sed -n 's/.*"entries":\([0-9]*\).*/\1/p')
+root=$(kifu --json verify | sed -n 's/.*"root":"\([0-9a-f]*\)".*/\1/p')
+
+# FY2026 donations: d1 600000, d2 3000, d3 5000 (fee 200), d4 7777 (voided),
+# d6 14000, d7 8000: 6 rows, total 637777, voided 7777, net 630000 yen.
+before=$(fingerprint L.db)
+expect 0 "FY 2026: 6 donations \(1 voided, 630000 yen net\), 1 applications, $size ledger entries; verification passed; written to a.xlsx" -- \
+  env -u KIFU_KEY "$KIFU_BIN" export audit --fy 2026 --out a.xlsx
+expect 0 "^\{\"fy\":2026,\"donations\":6,\"voided\":1,\"donated\":630000,\"applications\":1,\"entries\":$size,\"verified\":true,\"root\":\"$root\",\"sheets\":6,\"file\":\"a-en.xlsx\"\}$" -- \
+  kifu --json export audit --fy 2026 --out a-en.xlsx --lang en
+[ "$(fingerprint L.db)" = "$before" ] && ok || bad "export changed the ledger"
+is_xlsx() { [ -s "$1" ] && [ "$(head -c 2 "$1")" = "PK" ]; }
+is_xlsx a.xlsx && is_xlsx a-en.xlsx && ok || bad "not a zip"
+
+# Same ledger, same KIFU_NOW: the same bytes.
+expect 0 "" -- kifu export audit --fy 2026 --out again.xlsx
+cmp -s a.xlsx again.xlsx && ok || bad "export is not reproducible under KIFU_NOW"
+
+# cells FILE SHEET-NO: "REF<TAB>value<TAB>formula" per cell (inline strings,
+# numbers, formulas), and the sheet's autofilter/pane lines.
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import zipfile' 2>/dev/null; then
+  cells() {
+    python3 - "$1" "$2" <<'EOF'
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+x = z.read("xl/worksheets/sheet%s.xml" % sys.argv[2]).decode("utf-8")
+for m in re.finditer(r'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', x):
+    body = m.group(2) or ""
+    f = re.search(r"<f>(.*?)</f>", body)
+    v = re.search(r"<v>(.*?)</v>", body)
+    t = re.search(r"<t[^>]*>(.*?)</t>", body, re.S)
+    val = t.group(1) if t else (v.group(1) if v else "")
+    print("%s\t%s\t%s" % (m.group(1), val, f.group(1) if f else ""))
+for m in re.finditer(r'<(autoFilter|pane|dimension) [^>]*>', x):
+    print(m.group(0))
+EOF
+  }
+  part() { python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode("utf-8"))' "$1" "$2"; }
+  has() { grep -qF -- "$2" <<<"$1" && ok || bad "$3: no '$2'"; }
+
+  book=$(part a.xlsx xl/workbook.xml)
+  [[ "$book" == *'<sheet name="概要"'*'<sheet name="寄附"'*'<sheet name="助成"'*'<sheet name="財源"'*'<sheet name="台帳"'*'<sheet name="検証"'* ]] &&
+    ok || bad "ja sheets: $book"
+  book=$(part a-en.xlsx xl/workbook.xml)
+  [[ "$book" == *'"Summary"'*'"Donations"'*'"Grants"'*'"Pools"'*'"Ledger"'*'"Verification"'* ]] &&
+    ok || bad "en sheets: $book"
+
+  # Donations (sheet 2): the six FY rows in seq order, nothing of FY2027.
+  don=$(cells a.xlsx 2)
+  for s in "$d1" "$d2" "$d3" "$d4" "$d6" "$d7"; do
+    grep -qP "^A[0-9]+\t$s\t$" <<<"$don" && ok || bad "donation seq $s not listed"
+  done
+  grep -qP "^A[0-9]+\t$d5\t$" <<<"$don" && bad "FY2027 donation listed" || ok
+  [ "$(grep -cP '^H[0-9]+\t' <<<"$don")" = 10 ] && ok || bad "amount column: header + 6 + 3 totals"
+  row4=$(grep -P "^A[0-9]+\t$d4\t" <<<"$don" | cut -f1 | tr -d A)
+  has "$don" "N$row4	$v	" "the void's seq on the voided row"
+  has "$don" "C$row4	2026-$(printf %06d "$d4")	" "receipt number"
+  row3=$(grep -P "^A[0-9]+\t$d3\t" <<<"$don" | cut -f1 | tr -d A)
+  has "$don" "I$row3	200	" "fee"
+  has "$don" "F$row3	group:G5	" "designation"
+  has "$don" "B$row3	46162	" "date 2026-05-20 as an Excel date"
+  rowp=$(grep -P "^A[0-9]+\t$d6\t" <<<"$don" | cut -f1 | tr -d A)
+  has "$don" "E$rowp	partner:P1	" "partner source"
+  has "$don" "D$(grep -P "^A[0-9]+\t$d7\t" <<<"$don" | cut -f1 | tr -d A)	box.collect	" "box kind"
+  has "$don" "H8	637777	SUM(H2:H7)" "total"
+  has "$don" "I8	200	SUM(I2:I7)" "fee total"
+  has "$don" 'H9	7777	SUMIF(N2:N7,"&gt;0",H2:H7)' "voided total"
+  has "$don" "H10	630000	H8-H9" "net"
+  has "$don" '<autoFilter ref="A1:N7"/>' "donations filter"
+  has "$don" 'state="frozen"' "frozen header"
+
+  # Summary (sheet 1): the pool rows agree with kifu balance --fy 2026.
+  sum=$(cells a.xlsx 1)
+  has "$sum" "B2	テスト基金	" "fund"
+  has "$sum" "B4	$size	" "ledger size"
+  has "$sum" "E4	$root	" "root"
+  has "$sum" "B6	成功	" "verification result"
+  bal=$(kifu --json balance --fy 2026)
+  for pool in general field:welfare group:G5; do
+    r=$(grep -P "^A[0-9]+\t$pool\t" <<<"$sum" | head -1 | cut -f1 | tr -d A)
+    [ -n "$r" ] || { bad "summary lacks pool $pool"; continue; }
+    fig=$(grep -o "\"pool\":\"$pool\"[^}]*" <<<"$bal")
+    for k in in:D out:E balance:F committed:G available:H; do
+      want=$(sed -n "s/.*\"${k%%:*}\":\(-\?[0-9]*\).*/\1/p" <<<"$fig")
+      grep -qP "^${k#*:}$r\t$want\t" <<<"$sum" && ok || bad "summary $pool ${k%%:*}: want $want"
+    done
+    has "$sum" "F$r	" "closing formula"
+    grep -qP "^F$r\t-?[0-9]+\tC$r\+D$r-E$r$" <<<"$sum" && ok || bad "closing formula of $pool"
+  done
+  # months: May (row of 2026年5月): direct 5000 (d3), member 3000 (d2)
+  mr=$(grep -P "^A[0-9]+\t2026年5月\t" <<<"$sum" | cut -f1 | tr -d A)
+  has "$sum" "B$mr	5000	" "May direct"
+  has "$sum" "C$mr	3000	" "May member"
+  grep -qP "^F$mr\t8000\tSUM\(B$mr:E$mr\)$" <<<"$sum" && ok || bad "May total"
+  jr=$(grep -P "^A[0-9]+\t2026年6月\t" <<<"$sum" | cut -f1 | tr -d A)
+  grep -qP "^F$jr\t0\t" <<<"$sum" && ok || bad "June: the voided gift is not counted"
+  grep -qP "^F[0-9]+\t630000\tSUM\(F" <<<"$sum" && ok || bad "months grand total 630000"
+  [ -n "$(part a.xlsx xl/charts/chart1.xml)" ] && ok || bad "no chart"
+
+  # Grants (sheet 3)
+  gr=$(cells a.xlsx 3)
+  has "$gr" "A2	$app	" "application"
+  has "$gr" "F2	テスト事業 F1	" "title"
+  has "$gr" "G2	500000	" "requested"
+  has "$gr" "H2	480000	" "approved"
+  has "$gr" "I2	200000	" "paid"
+  has "$gr" "M2	280000	" "committed"
+  has "$gr" "H3	480000	SUM(H2:H2)" "approved total"
+
+  # Pools (sheet 4): the FY's figures again, with the FY column.
+  po=$(cells a.xlsx 4)
+  grep -qP "^A[0-9]+\t2026\t" <<<"$po" && ok || bad "pools FY column"
+
+  # Ledger (sheet 5): every entry, with its leaf hash.
+  led=$(cells a.xlsx 5)
+  [ "$(grep -cP '^A[0-9]+\t[0-9]+\t$' <<<"$led")" = "$size" ] && ok || bad "ledger rows != $size"
+  leaf=$(kifu --json prove "$d3" | sed -n 's/.*"leaf":"\([0-9a-f]*\)".*/\1/p')
+  has "$led" "F$((d3 + 1))	$leaf	" "leaf hash of seq $d3"
+  has "$led" "D$((v + 1))	donation.void	" "the void entry"
+  has "$led" "E$((d1 + 1))	kaikei (" "actor"
+  grep -P "^G$((d3 + 1))\t" <<<"$led" | grep -q "佐藤" && bad "personal data in the ledger sheet" || ok
+
+  # Verification (sheet 6): result, counts, keys.
+  ve=$(cells a.xlsx 6)
+  has "$ve" "B2	成功	" "verified"
+  has "$ve" "B3	$size	" "entries verified"
+  has "$ve" "（署名なし" "unsigned note"
+  admin_vkey=$(kifu key list --json | grep -o '"vkey":"admin+[^"]*"' | head -1 | cut -d'"' -f4)
+  [ -n "$admin_vkey" ] && has "$ve" "$admin_vkey" "admin's verifier key" || bad "no admin vkey"
+  has "$ve" "	treasurer	" "treasurer role"
+
+  # Properties: title, subject with FY and root.
+  core=$(part a.xlsx docProps/core.xml)
+  has "$core" "<dc:subject>テスト基金; FY 2026; ledger size $size; root $root</dc:subject>" "subject"
+  has "$core" "<dc:title>監査用ワークブック テスト基金 2026</dc:title>" "title"
+  grep -q dataValidation <<<"$(part a.xlsx xl/worksheets/sheet2.xml)" && bad "data validation" || ok
+
+  # English labels; a signed checkpoint with --sign.
+  expect 0 "" -- kifu export audit --fy 2026 --out s.xlsx --lang en --sign
+  ve=$(cells s.xlsx 6)
+  has "$ve" "B2	passed	" "en verified"
+  has "$ve" "— admin " "signed checkpoint line"
+  # An FY with nothing: still every sheet, "(none)" rows and zero totals.
+  expect 0 "FY 2025: 0 donations" -- kifu export audit --fy 2025 --out e.xlsx
+  has "$(cells e.xlsx 2)" "B2	（なし）	" "empty donations"
+  has "$(cells e.xlsx 2)" "H3	0	SUM(H2:H2)" "empty total"
+else
+  echo "no python3: skipping workbook content checks" >&2
+fi
+
+# A tampered ledger: the workbook is written and says so; the export fails.
+cp L.db T.db
+sqlite3 T.db "PRAGMA recursive_triggers=OFF; DROP TRIGGER entries_no_update;
+  UPDATE entries SET body=CAST(replace(CAST(body AS TEXT), 'amount#3000', 'amount#3300') AS BLOB) WHERE seq=$d2"
+expect 1 "verification failed" -- kifu --db T.db export audit --fy 2026 --out t.xlsx
+is_xlsx t.xlsx && ok || bad "no workbook for the tampered ledger"
+if command -v python3 >/dev/null 2>&1; then
+  grep -qP "^B2\t失敗\t" <<<"$(cells t.xlsx 6)" && ok || bad "tamper not shown"
+fi
+
+# Errors
+expect 2 "usage: kifu export audit" -- kifu export audit --out x.xlsx
+expect 2 "usage: kifu export audit" -- kifu export audit --fy 2026
+expect 2 "--fy 'x' is not a fiscal year" -- kifu export audit --fy x --out x.xlsx
+expect 2 "--lang 'fr' must be ja or en" -- kifu export audit --fy 2026 --out x.xlsx --lang fr
+expect 2 "unknown option '--bogus'" -- kifu export audit --fy 2026 --out x.xlsx --bogus
+[ -e x.xlsx ] && bad "x.xlsx written on a usage error" || ok
+expect 3 "cannot write $T/nodir/x.xlsx" -- kifu export audit --fy 2026 --out "$T/nodir/x.xlsx"
+mkdir adir
+expect 3 "cannot write adir" -- kifu export audit --fy 2026 --out adir
+ls adir.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
+expect 0 "usage: kifu export audit --fy Y --out FILE.xlsx" -- kifu export audit --help
+
+finish
