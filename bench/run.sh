@@ -7,9 +7,9 @@
 #                                to stdout and bench/results-<date>.txt
 #   bench/run.sh --quick         smoke run (20,000 entries/rows, 1 run), stdout only
 #   bench/run.sh --stdout        full run, stdout only (no results file)
-#   bench/run.sh --only ledger   only bench_ledger (--only import: only bench_import);
-#                                the results file is then results-ledger-<date>.txt
-#                                (results-import-<date>.txt)
+#   bench/run.sh --only ledger   only bench_ledger (--only import: only bench_import,
+#                                --only export: only bench_export); the results file
+#                                is then results-ledger-<date>.txt (-import-, -export-)
 #   bench/run.sh [...] -- ARGS   extra ARGS are passed to bench_ledger
 #                                (e.g. -- --runs 9 --rebuild)
 #   bench/run.sh [...] --import-args "ARGS"
@@ -40,8 +40,8 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; to_file=0 ;;
     --stdout) to_file=0 ;;
     --only)
-        [ $# -ge 2 ] && { [ "$2" = ledger ] || [ "$2" = import ]; } ||
-            { echo "run.sh: --only needs 'ledger' or 'import'" >&2; exit 2; }
+        [ $# -ge 2 ] && { [ "$2" = ledger ] || [ "$2" = import ] || [ "$2" = export ]; } ||
+            { echo "run.sh: --only needs 'ledger', 'import' or 'export'" >&2; exit 2; }
         only=$2; shift ;;
     --import-args)
         [ $# -ge 2 ] || { echo "run.sh: --import-args needs a value" >&2; exit 2; }
@@ -56,8 +56,14 @@ while [ $# -gt 0 ]; do
 done
 run_ledger=1
 run_import=1
-[ "$only" = import ] && run_ledger=0
-[ "$only" = ledger ] && run_import=0
+run_export=1
+[ -n "$only" ] && { run_ledger=0; run_import=0; run_export=0; }
+[ "$only" = ledger ] && run_ledger=1
+[ "$only" = import ] && run_import=1
+[ "$only" = export ] && run_export=1
+# bench_export exports the 1M-donation ledger that bench_import leaves; in a
+# --quick run there is none of that size, so it is skipped.
+[ "$quick" = 1 ] && run_export=0
 
 # Release build. -O3 makes GCC report a maybe-uninitialized false positive in
 # ledger/store.c (kf_txn_begin), which -Werror would turn into a build failure;
@@ -65,7 +71,7 @@ run_import=1
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_FLAGS="-Wno-error=maybe-uninitialized" >/dev/null
 # bench_import runs the kifu binary of the same build (setup, CLI timings).
-cmake --build "$build" -j"${JOBS:-2}" --target bench_ledger bench_import kifu_cli >/dev/null
+cmake --build "$build" -j"${JOBS:-2}" --target bench_ledger bench_import bench_export kifu_cli >/dev/null
 
 args=("$workdir")
 iargs=("$workdir" --kifu "$build/kifu" --rules "$src/fixtures/rules.ini")
@@ -89,6 +95,9 @@ header() {
         echo "# command: bench_import ${iargs[*]}"
         echo "# hledger: $(hledger --version 2>/dev/null || echo 'not installed (apt-get install hledger)')"
     fi
+    if [ "$run_export" = 1 ]; then
+        echo "# command: bench_export $workdir --kifu $build/kifu"
+    fi
     echo
 }
 
@@ -99,6 +108,10 @@ benches() {
     fi
     if [ "$run_import" = 1 ]; then
         "$build/bench_import" "${iargs[@]}"
+        echo
+    fi
+    if [ "$run_export" = 1 ]; then
+        "$build/bench_export" "$workdir" --kifu "$build/kifu"
     fi
 }
 
