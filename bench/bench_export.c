@@ -79,6 +79,7 @@ static proc run_kifu(const char *kifu, const char *ledger, int fy, const char *x
     char fys[16], outfile[PATH_MAX];
     snprintf(fys, sizeof fys, "%d", fy);
     snprintf(outfile, sizeof outfile, "%s.out", xlsx);
+    fflush(stdout); /* or the child's freopen flushes our buffer a second time */
     double t0 = now_ms();
     pid_t pid = fork();
     if (pid < 0) die("fork: %s", strerror(errno));

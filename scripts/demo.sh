@@ -75,4 +75,8 @@ kifu checkpoint --out checkpoint.txt
 KIFU_KEY=auditor.key kifu cosign checkpoint.txt
 cat checkpoint.txt
 kifu verify --trust checkpoint.txt
-echo "demo ledger in $PWD/kifu.db" >&2
+
+say "the auditor's workbook of FY2026, with a signed checkpoint"
+kifu export audit --fy 2026 --out audit-2026.xlsx --sign
+kifu export audit --fy 2026 --out audit-2026-en.xlsx --lang en
+echo "demo ledger in $PWD/kifu.db, audit workbook in $PWD/audit-2026.xlsx" >&2
