@@ -159,9 +159,11 @@ static base_result run_baseline(const char *ledger, int fy, const char *xlsx)
     workbook_add_worksheet(wb, "財源");
     lxw_worksheet *led = workbook_add_worksheet(wb, "台帳");
     workbook_add_worksheet(wb, "検証");
-    static const char *dcols[14] = {"seq", "日付", "受領番号", "種別", "寄附元", "指定", "計上先",
-                                    "金額", "手数料", "指定分", "一般分", "方法", "参照番号", "取消seq"};
-    static const char *lcols[7] = {"seq", "コミット", "時刻", "種類", "記録者", "リーフハッシュ", "内容"};
+    static const char *dcols[14] = {"seq",    "日付",   "受領番号", "種別",   "寄附元",
+                                    "指定",   "計上先", "金額",     "手数料", "指定分",
+                                    "一般分", "方法",   "参照番号", "取消seq"};
+    static const char *lcols[7] = {"seq",    "コミット",       "時刻", "種類",
+                                   "記録者", "リーフハッシュ", "内容"};
     for (int c = 0; c < 14; c++)
         worksheet_write_string(don, 0, (lxw_col_t)c, dcols[c], NULL);
     for (int c = 0; c < 7; c++)

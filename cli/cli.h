@@ -142,5 +142,7 @@ int cmd_grant_list(kf_cli *cli, int argc, char **argv);
 int cmd_grant_show(kf_cli *cli, int argc, char **argv);
 int cmd_export_member(kf_cli *cli, int argc, char **argv);
 int cmd_export_audit(kf_cli *cli, int argc, char **argv);
+int cmd_export_group(kf_cli *cli, int argc, char **argv);
+int cmd_export_partner(kf_cli *cli, int argc, char **argv);
 
 #endif

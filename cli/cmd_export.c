@@ -137,3 +137,73 @@ int cmd_export_audit(kf_cli *cli, int argc, char **argv)
     }
     return 0;
 }
+
+/* kifu export group|partner ID --fy Y --out FILE.xlsx [--lang ja|en] */
+static int export_party(kf_cli *cli, int argc, char **argv, bool group)
+{
+    const char *fy_s = NULL, *out = NULL, *lang_s = NULL, *pos[1];
+    const kf_opt opts[] = {{"fy", OPT_VALUE, &fy_s},
+                           {"out", OPT_VALUE, &out},
+                           {"lang", OPT_VALUE, &lang_s},
+                           {NULL, 0, NULL}};
+    const char *what = group ? "group" : "partner";
+    int npos, fy;
+    kf_err err = {0};
+    kf_ledger *l = NULL;
+    kf_statement_lang lang = KF_STATEMENT_JA;
+    kf_statement_result res;
+    CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
+    if (npos != 1 || !fy_s || !out || !*out)
+        return cli_errorf(KF_BAD_INPUT,
+                          "usage: kifu export %s ID --fy Y --out FILE.xlsx [--lang ja|en]", what);
+    if (lang_s && !kf_statement_lang_parse(lang_s, &lang))
+        return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
+    if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
+    kf_code rc = cli_open(cli, &l, &err);
+    if (!rc)
+        rc = group ? kf_group_statement_xlsx(l, pos[0], fy, lang, out, &res, &err)
+                   : kf_partner_statement_xlsx(l, pos[0], fy, lang, out, &res, &err);
+    kf_ledger_close(l);
+    if (rc) return cli_error(&err);
+    if (cli->json) {
+        kf_buf b = {0};
+        kf_buf_printf(&b, "{\"%s\":", what);
+        kf_buf_json_str(&b, pos[0]);
+        kf_buf_printf(&b, ",\"fy\":%d,\"%s\":%lld,\"voided\":%lld,\"total\":%lld,", fy,
+                      group ? "donations" : "payments", (long long)res.lines, (long long)res.voided,
+                      (long long)res.total);
+        if (group)
+            kf_buf_printf(&b, "\"applications\":%lld,\"approved\":%lld,\"paid\":%lld,",
+                          (long long)res.applications, (long long)res.approved,
+                          (long long)res.paid);
+        else
+            kf_buf_printf(&b, "\"pledged\":%lld,\"outstanding\":%lld,", (long long)res.pledged,
+                          (long long)res.outstanding);
+        kf_buf_puts(&b, "\"file\":");
+        kf_buf_json_str(&b, out);
+        kf_buf_puts(&b, "}");
+        cli_print_json(&b);
+        kf_buf_free(&b);
+    } else if (group) {
+        printf("group %s FY %d: %lld donations, %lld yen to its pool; %lld applications "
+               "(approved %lld, paid %lld) written to %s\n",
+               pos[0], fy, (long long)res.lines, (long long)res.total, (long long)res.applications,
+               (long long)res.approved, (long long)res.paid, out);
+    } else {
+        printf("partner %s FY %d: pledged %lld, %lld payments of %lld yen, outstanding %lld "
+               "written to %s\n",
+               pos[0], fy, (long long)res.pledged, (long long)res.lines, (long long)res.total,
+               (long long)res.outstanding, out);
+    }
+    return 0;
+}
+
+int cmd_export_group(kf_cli *cli, int argc, char **argv)
+{
+    return export_party(cli, argc, argv, true);
+}
+
+int cmd_export_partner(kf_cli *cli, int argc, char **argv)
+{
+    return export_party(cli, argc, argv, false);
+}

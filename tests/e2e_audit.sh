@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end: `kifu export audit` — the auditor's workbook (SPEC §7). A small
+# End-to-end: `kifu export audit` — the auditor's workbook (SPEC §7) — and the
+# group's and partner's statements (`kifu export group|partner`). A small
 # year worked by hand: direct, member, partner and box donations, a fee, a
 # void, a gift of the next FY, a grant approved and partly paid. Checked in
 # the workbook's XML (python3's zipfile; without python3 only the exit codes,
@@ -185,6 +186,35 @@ EOF
   expect 0 "FY 2025: 0 donations" -- kifu export audit --fy 2025 --out e.xlsx
   has "$(cells e.xlsx 2)" "B2	（なし）	" "empty donations"
   has "$(cells e.xlsx 2)" "H3	0	SUM(H2:H2)" "empty total"
+
+  # The group's statement: its pool, the two gifts credited to it (d3 net of
+  # its fee, d7 the box), its application.
+  expect 0 "group G5 FY 2026: 2 donations, 12800 yen to its pool; 1 applications \(approved 480000, paid 200000\) written to g.xlsx" -- \
+    kifu export group G5 --fy 2026 --out g.xlsx
+  gs=$(cells g.xlsx 1)
+  grep -qP "^C[0-9]+\t子ども食堂\t" <<<"$gs" && ok || bad "group name"
+  fig=$(kifu --json balance --fy 2026 | grep -o '"pool":"group:G5"[^}]*')
+  gin=$(sed -n 's/.*"in":\([0-9]*\).*/\1/p' <<<"$fig") gout=$(sed -n 's/.*"out":\([0-9]*\).*/\1/p' <<<"$fig")
+  grep -qP "^A[0-9]+\t収入\t" <<<"$gs" && grep -qP "^B[0-9]+\t$gin\t" <<<"$gs" && ok || bad "group pool in $gin"
+  for s in "$d3" "$d7"; do grep -qP "^G[0-9]+\t$s\t" <<<"$gs" && ok || bad "group line seq $s"; done
+  for s in "$d1" "$d2" "$d6"; do grep -qP "^G[0-9]+\t$s\t" <<<"$gs" && bad "seq $s is not the group's" || ok; done
+  grep -qP "^E[0-9]+\t12800\tSUM\(E" <<<"$gs" && ok || bad "credited total 12800"
+  grep -qP "^E[0-9]+\t4800\t" <<<"$gs" && ok || bad "d3 credited net of its fee"
+  grep -qP "^A[0-9]+\t$app\t" <<<"$gs" && grep -qP "^F[0-9]+\t480000\tSUM\(F" <<<"$gs" && ok || bad "group's grant"
+  expect 2 "no group G9" -- kifu export group G9 --fy 2026 --out x.xlsx
+  # The partner's statement: June's clicks and pledge, paid by the July payment.
+  expect 0 '^\{"partner":"P1","fy":2026,"payments":1,"voided":0,"total":14000,"pledged":14000,"outstanding":0,"file":"p.xlsx"\}$' -- \
+    kifu --json export partner P1 --fy 2026 --out p.xlsx
+  ps=$(cells p.xlsx 1)
+  mr=$(grep -P "^A[0-9]+\t2026-06\t" <<<"$ps" | cut -f1 | tr -d A)
+  [ -n "$mr" ] && has "$ps" "B$mr	2000	" "clicks" && has "$ps" "C$mr	14000	" "pledge" &&
+    has "$ps" "D$mr	14000	" "paid" || bad "no June row"
+  grep -qP "^E$mr\t0\tC$mr-D$mr$" <<<"$ps" && ok || bad "outstanding formula"
+  grep -qP "^E[0-9]+\t$d6\t" <<<"$ps" && ok || bad "payment seq $d6"
+  grep -qP "^A[0-9]+\tクリック募金明細\t" <<<"$ps" && ok || bad "partner title"
+  expect 0 "" -- kifu export partner P1 --fy 2026 --out p-en.xlsx --lang en
+  grep -qP "^A[0-9]+\tClick-fund partner statement\t" <<<"$(cells p-en.xlsx 1)" && ok || bad "en partner title"
+  expect 2 "no partner P9" -- kifu export partner P9 --fy 2026 --out x.xlsx
 else
   echo "no python3: skipping workbook content checks" >&2
 fi
@@ -211,5 +241,8 @@ mkdir adir
 expect 3 "cannot write adir" -- kifu export audit --fy 2026 --out adir
 ls adir.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
 expect 0 "usage: kifu export audit --fy Y --out FILE.xlsx" -- kifu export audit --help
+expect 2 "usage: kifu export group ID" -- kifu export group --fy 2026 --out x.xlsx
+expect 2 "usage: kifu export partner ID" -- kifu export partner P1 --out x.xlsx
+[ -e x.xlsx ] && bad "x.xlsx written on an error" || ok
 
 finish

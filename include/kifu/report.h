@@ -102,6 +102,25 @@ kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lan
                                  const char *path, kf_err *err);
 void kf_member_statement_free(kf_member_statement *st);
 
+/* --- group and partner statements (SPEC §7) ---------------------------------
+ *
+ * One-sheet workbooks for fiscal year fy, read from the entries (see
+ * reports/statements.c for the layout). KF_BAD_INPUT "no group ID" / "no
+ * partner ID" if unknown; I/O failures are KF_SYSTEM and leave no file. */
+typedef struct {
+    int64_t lines;        /* donations credited to the group's pool / payments */
+    int64_t voided;       /* of which voided */
+    kf_yen total;         /* their amounts (group: credited to the pool), voids left out */
+    int64_t applications; /* group: its applications of the FY as lead */
+    kf_yen approved, paid;
+    kf_yen pledged, outstanding; /* partner: over the FY's months */
+} kf_statement_result;
+
+kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_statement_lang lang,
+                                const char *path, kf_statement_result *res, kf_err *err);
+kf_code kf_partner_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_statement_lang lang,
+                                  const char *path, kf_statement_result *res, kf_err *err);
+
 /* --- whole-ledger verification ------------------------------------------ */
 
 /* kifu verify: the ledger's bytes, hashes, signatures and keys
