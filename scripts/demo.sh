@@ -79,4 +79,6 @@ kifu verify --trust checkpoint.txt
 say "the auditor's workbook of FY2026, with a signed checkpoint"
 kifu export audit --fy 2026 --out audit-2026.xlsx --sign
 kifu export audit --fy 2026 --out audit-2026-en.xlsx --lang en
+kifu export group G001 --fy 2026 --out group-G001-2026.xlsx
+kifu export partner P001 --fy 2026 --out partner-P001-2026.xlsx
 echo "demo ledger in $PWD/kifu.db, audit workbook in $PWD/audit-2026.xlsx" >&2
