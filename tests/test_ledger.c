@@ -355,6 +355,81 @@ START_TEST(proofs_verify)
 }
 END_TEST
 
+static kf_entry *donation(int i)
+{
+    kf_entry *e = kf_entry_new("donation");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(kf_entry_set_int(e, "amount", 1000 + i, NULL), KF_OK);
+    ck_assert_int_eq(kf_entry_set_str(e, "date", "2026-05-01", NULL), KF_OK);
+    return e;
+}
+
+/* Appends wait in the transaction and go to SQLite in batches: every reader
+ * must see them (entries, leaves, nodes), the commit must write them all,
+ * and an abort must drop them. */
+START_TEST(batched_appends)
+{
+    kf_signer admin;
+    kf_ledger *l = make(path, &admin);
+    kf_txn *t;
+    kf_err err;
+    kf_hash in_txn, root, p[KF_PROOF_MAX], leaf;
+    size_t n;
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    for (int i = 0; i < 70; i++) {
+        kf_entry *e = donation(i);
+        ck_assert_int_eq(kf_txn_append(t, e, &err), KF_OK);
+        kf_entry_free(e);
+    }
+    /* seq 71 was appended last: still in the batch until a reader asks */
+    kf_entry *got;
+    int64_t amount;
+    ck_assert_int_eq(kf_ledger_entry(l, 71, &got, &err), KF_OK);
+    ck_assert(kf_entry_int(got, "amount", &amount));
+    ck_assert_int_eq(amount, 1069);
+    kf_entry_free(got);
+    ck_assert_int_eq(kf_ledger_root(l, 0, in_txn, &err), KF_OK);
+    ck_assert_int_eq(kf_ledger_prove_inclusion(l, 71, 0, p, &n, &err), KF_OK);
+    ck_assert_int_eq(kf_ledger_leaf(l, 71, leaf, &err), KF_OK);
+    ck_assert(kf_merkle_verify_inclusion(70, 71, leaf, (const kf_hash *)p, n, in_txn));
+    for (int i = 70; i < 75; i++) { /* more appends after the readers */
+        kf_entry *e = donation(i);
+        ck_assert_int_eq(kf_txn_append(t, e, &err), KF_OK);
+        kf_entry_free(e);
+    }
+    ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
+    kf_ledger_info info;
+    ck_assert_int_eq(kf_ledger_get_info(l, &info, &err), KF_OK);
+    ck_assert_int_eq(info.size, 76);
+    ck_assert_int_eq(kf_ledger_root(l, 71, root, &err), KF_OK);
+    ck_assert(memcmp(root, in_txn, sizeof root) == 0);
+    kf_verify_report rep;
+    ck_assert_int_eq(kf_ledger_verify(l, NULL, &rep, &err), KF_OK);
+    ck_assert_int_eq(rep.entries, 76);
+
+    /* 40 appends aborted leave nothing; the next commit starts clean */
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    for (int i = 0; i < 40; i++) {
+        kf_entry *e = donation(100 + i);
+        ck_assert_int_eq(kf_txn_append(t, e, &err), KF_OK);
+        kf_entry_free(e);
+    }
+    kf_txn_abort(t);
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    kf_entry *e = donation(7);
+    ck_assert_int_eq(kf_txn_append(t, e, &err), KF_OK);
+    kf_entry_free(e);
+    ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
+    ck_assert_int_eq(kf_ledger_entry(l, 77, &got, &err), KF_OK);
+    ck_assert(kf_entry_int(got, "amount", &amount));
+    ck_assert_int_eq(amount, 1007);
+    kf_entry_free(got);
+    ck_assert_int_eq(kf_ledger_verify(l, NULL, &rep, &err), KF_OK);
+    ck_assert_int_eq(rep.entries, 77);
+    kf_ledger_close(l);
+}
+END_TEST
+
 START_TEST(checkpoint_and_cosign)
 {
     kf_signer admin, a1, r1;
@@ -434,6 +509,7 @@ int main(void)
     tcase_add_test(tc, roles_enforced_on_write);
     tcase_add_test(tc, abort_writes_nothing);
     tcase_add_test(tc, proofs_verify);
+    tcase_add_test(tc, batched_appends);
     tcase_add_test(tc, index_catch_up_and_rebuild);
     tcase_add_test(tc, checkpoint_and_cosign);
     tcase_add_test(tc, open_errors);
