@@ -20,6 +20,9 @@
  * kind, actor, leaf hash, and the entry's fields as one line). The four
  * small sheets (a few hundred cells) are left out.
  */
+#define BENCH_NAME "bench_export"
+#include "common.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -33,37 +36,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_export: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(3);
-}
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* --- kifu as a process ---------------------------------------------------- */
 
@@ -330,7 +302,8 @@ int main(int argc, char **argv)
     printf("  cells: kifu %lld donation rows and %lld ledger rows; baseline %lld and %lld%s\n",
            (long long)kd, (long long)ke, (long long)br.donations, (long long)br.entries,
            kd == br.donations && ke == br.entries ? "" : "  MISMATCH");
-    double km = median(k, runs), bm = median(b, runs), rm = median(ratio, runs);
+    double km = median(k, (size_t)runs), bm = median(b, (size_t)runs),
+           rm = median(ratio, (size_t)runs);
     printf("\nexport_audit_ms=%.0f baseline_ms=%.0f ratio=%.2f ratio_median_of_runs=%.2f "
            "peak_rss_mb=%ld runs=%d target_ratio=1.5 met=%s target_rss_mb=100 rss_met=%s\n",
            km, bm, km / bm, rm, rss / 1024, runs, km / bm <= 1.5 ? "yes" : "no",

@@ -20,6 +20,8 @@
  * Exit codes: 0 ok (targets are reported, not enforced), 2 bad usage,
  * 3 a kifu/SQLite/system call failed.
  */
+#define BENCH_NAME "bench_ledger"
+#include "common.h"
 #include "kifu/common.h"
 #include "kifu/entry.h"
 #include "kifu/keys.h"
@@ -56,85 +58,6 @@ typedef struct {
 static kf_signer admin;
 
 /* --- helpers ------------------------------------------------------------ */
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_ledger: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(3);
-}
-
-static void check(kf_code rc, const kf_err *err, const char *what)
-{
-    if (rc != KF_OK) die("%s failed (code %d): %s", what, (int)rc, err->msg);
-}
-
-static void sql_check(sqlite3 *db, int rc, const char *what)
-{
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        die("sqlite %s failed: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n) (sorts v). */
-static double median(double *v, size_t n)
-{
-    if (n == 0) return 0;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double max_of(const double *v, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (v[i] > m) m = v[i];
-    return m;
-}
-
-/* Removes a SQLite file and its WAL/SHM side files (missing files are fine). */
-static void remove_db(const char *path)
-{
-    char side[PATH_SZ + 8];
-    if (unlink(path) != 0 && errno != ENOENT) die("cannot remove %s: %s", path, strerror(errno));
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
-
-static void mkdir_p(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                die("cannot create %s: %s", buf, strerror(errno));
-            if (!c) break;
-            *p = c;
-        }
-    }
-}
 
 /* "10k", "1m", or the plain number, for metric names. */
 static void count_label(int64_t n, char *out, size_t outsz)
