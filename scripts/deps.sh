@@ -2,8 +2,10 @@
 # Installs what kifu needs to build and test, from Debian's packages only,
 # when it is missing. Safe to run again: it installs nothing that is there.
 set -euo pipefail
+# sqlite3 (the shell), Go and python3 are for tests only: tamper tests, the Go
+# interop test, and reading the workbooks' XML cell by cell.
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libsodium-dev libxlsxwriter-dev check
-      libinih-dev libcsv-dev libssl-dev sqlite3 golang-go golang-golang-x-mod-dev)
+      libinih-dev libcsv-dev libssl-dev sqlite3 golang-go golang-golang-x-mod-dev python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
