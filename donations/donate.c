@@ -269,21 +269,9 @@ kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *
     return KF_OK;
 }
 
-/* "INSERT INTO personal ... VALUES(?,?,?,?)" for rows rows. */
 static sqlite3_stmt *personal_insert(sqlite3 *db, int rows)
 {
-    kf_buf sql = {0};
-    sqlite3_stmt *st = NULL;
-    bool ok = kf_buf_puts(&sql, "INSERT INTO personal(seq, salt, name, address) VALUES");
-    for (int r = 0; ok && r < rows; r++)
-        ok = kf_buf_puts(&sql, r ? ",(?,?,?,?)" : "(?,?,?,?)");
-    if (ok && kf_buf_put(&sql, "", 1) &&
-        sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    kf_buf_free(&sql);
-    return st;
+    return kf_sql_insert_rows(db, "INSERT INTO personal(seq, salt, name, address) VALUES", 4, rows);
 }
 
 static void bind_personal(sqlite3_stmt *st, int col, const don_ctx *c,

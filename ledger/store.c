@@ -589,8 +589,7 @@ static int write_node(void *ctx, int level, uint64_t index, const kf_hash h)
     return 0;
 }
 
-/* "INSERT INTO table(cols) VALUES(?,..),(?,..)..." with rows rows. */
-static sqlite3_stmt *prepare_insert(sqlite3 *db, const char *head, int ncols, int rows)
+sqlite3_stmt *kf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, int rows)
 {
     kf_buf sql = {0};
     sqlite3_stmt *st = NULL;
@@ -647,10 +646,10 @@ static kf_code txn_load(kf_txn *t, kf_err *err)
                        (long long)t->size);
     static const char ins_e[] = "INSERT INTO entries(seq, commit_id, kind, leaf, body) VALUES";
     static const char ins_n[] = "INSERT INTO nodes(idx, hash) VALUES";
-    if (!(t->ins_entry = prepare_insert(l->db, ins_e, 5, 1)) ||
-        !(t->ins_entries = prepare_insert(l->db, ins_e, 5, TXN_BATCH)) ||
-        !(t->ins_node = prepare_insert(l->db, ins_n, 2, 1)) ||
-        !(t->ins_nodes = prepare_insert(l->db, ins_n, 2, TXN_BATCH)))
+    if (!(t->ins_entry = kf_sql_insert_rows(l->db, ins_e, 5, 1)) ||
+        !(t->ins_entries = kf_sql_insert_rows(l->db, ins_e, 5, TXN_BATCH)) ||
+        !(t->ins_node = kf_sql_insert_rows(l->db, ins_n, 2, 1)) ||
+        !(t->ins_nodes = kf_sql_insert_rows(l->db, ins_n, 2, TXN_BATCH)))
         return kf_db_fail(l, err, "preparing a write");
     return KF_OK;
 }

@@ -5,6 +5,7 @@
  * share a pool tracker, so a void or a deregistration that the pool figures
  * do not allow is caught too. Menu g awards from the lead group's pool. */
 #include "kifu/donations.h"
+#include "kifu/report.h"
 #include "kifu/grants.h"
 
 #include <check.h>
@@ -92,38 +93,12 @@ static kf_code donate(const char *amount, const char *to, const char *fee, int64
     return kf_txn_commit(t, NULL, err);
 }
 
-/* Verification as kifu verify runs it (cli/cmd_verify.c). */
-typedef struct {
-    kf_don_verifier *donations;
-    kf_grant_verifier *grants;
-    kf_pool_tracker *pools;
-} rule_checks;
-
-static kf_code check_entry(void *ctx, const kf_row *row, kf_err *err)
-{
-    rule_checks *c = ctx;
-    kf_code rc = kf_don_verify_entry(c->donations, row, err);
-    return rc ? rc : kf_grant_verify_entry(c->grants, row, err);
-}
-
+/* Verification as kifu verify runs it (kf_verify_all). */
 static kf_code verify(kf_err *err)
 {
-    rule_checks c = {.donations = kf_don_verifier_new(l),
-                     .grants = kf_grant_verifier_new(l),
-                     .pools = kf_pool_tracker_new()};
-    ck_assert_ptr_nonnull(c.donations);
-    ck_assert_ptr_nonnull(c.grants);
-    ck_assert_ptr_nonnull(c.pools);
-    kf_don_verifier_pools(c.donations, c.pools);
-    kf_grant_verifier_pools(c.grants, c.pools);
-    kf_verify_opts vo = {.on_entry = check_entry, .ctx = &c};
     kf_verify_report rep;
     memset(err, 0, sizeof *err);
-    kf_code rc = kf_ledger_verify(l, &vo, &rep, err);
-    kf_don_verifier_free(c.donations);
-    kf_grant_verifier_free(c.grants);
-    kf_pool_tracker_free(c.pools);
-    return rc;
+    return kf_verify_all(l, NULL, 0, &rep, err);
 }
 
 static void verify_ok(void)

@@ -72,6 +72,10 @@ typedef struct sqlite3_stmt sqlite3_stmt;
  * and must sqlite3_reset it before asking for the same sql again. NULL on a
  * prepare error (the message from sqlite3_errmsg). */
 sqlite3_stmt *kf_ledger_stmt(kf_ledger *l, const char *sql);
+/* Prepares head followed by rows groups of ncols parameters:
+ * "INSERT INTO t(a, b) VALUES" -> "... VALUES(?,?),(?,?)" for a multi-row
+ * insert (appends go to SQLite in batches). NULL on a prepare error. */
+sqlite3_stmt *kf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, int rows);
 const char *kf_ledger_path(const kf_ledger *l);
 /* Checkpoints the WAL into the main file and truncates it (after erasing
  * personal data, so no copy stays in the WAL). Best effort. */
