@@ -159,7 +159,7 @@ static base_result run_baseline(const char *ledger, int fy, const char *xlsx)
         }
         /* Donations */
         if ((!strcmp(kind, "donation") || !strcmp(kind, "box.collect")) &&
-            field(body, "fy", v, sizeof v) && atoi(v) == fy) {
+            field(body, "fy", v, sizeof v) && strtol(v, NULL, 10) == fy) {
             int y, m, d;
             worksheet_write_number(don, drow, 0, (double)seq, integer);
             if (field(body, "date", v, sizeof v) && sscanf(v, "%d-%d-%d", &y, &m, &d) == 3) {
@@ -223,6 +223,19 @@ static int64_t json_int(const char *s, const char *key)
     return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
 }
 
+/* An integer option in [min, max], or exit 2. */
+static int int_arg(const char *opt, const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) {
+        fprintf(stderr, "bench_export: %s needs an integer from %ld to %ld\n", opt, min, max);
+        exit(2);
+    }
+    return (int)v;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = "/tmp/kifu-bench", *ledger = NULL, *kifu = NULL;
@@ -233,9 +246,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--kifu") && i + 1 < argc)
             kifu = argv[++i];
         else if (!strcmp(argv[i], "--fy") && i + 1 < argc)
-            fy = atoi(argv[++i]);
+            fy = int_arg("--fy", argv[++i], 1900, 9998);
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
-            runs = atoi(argv[++i]);
+            runs = int_arg("--runs", argv[++i], 1, 99);
         else if (argv[i][0] != '-')
             dir = argv[i];
         else {
@@ -244,7 +257,6 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (runs < 1 || runs > 99) runs = 3;
     char lpath[PATH_MAX], kx[PATH_MAX], bx[PATH_MAX], kbin[PATH_MAX];
     if (!ledger) {
         snprintf(lpath, sizeof lpath, "%s/ledger-1m.db", dir);
@@ -256,7 +268,8 @@ int main(int argc, char **argv)
         if (n < 0) die("readlink: %s", strerror(errno));
         kbin[n] = '\0';
         char *slash = strrchr(kbin, '/');
-        strcpy(slash ? slash + 1 : kbin, "kifu");
+        size_t dir_len = slash ? (size_t)(slash + 1 - kbin) : 0;
+        snprintf(kbin + dir_len, sizeof kbin - dir_len, "kifu");
         kifu = kbin;
     }
     struct stat sb;

@@ -145,15 +145,15 @@ typedef struct {
 } kf_audit_opts;
 
 typedef struct {
-    int64_t size;          /* ledger entries covered */
-    char root_hex[65];     /* Merkle root at that size */
-    bool verified;         /* kf_verify_all passed at export time */
-    int64_t donations;     /* donation and box.collect rows of the FY */
-    int64_t voided;        /* of which voided */
-    kf_yen donated;        /* their amounts, less the voided ones */
-    int64_t applications;  /* rows of the Grants sheet */
-    int64_t ledger_rows;   /* rows of the Ledger sheet(s): every entry */
-    int sheets;            /* worksheets written */
+    int64_t size;         /* ledger entries covered */
+    char root_hex[65];    /* Merkle root at that size */
+    bool verified;        /* kf_verify_all passed at export time */
+    int64_t donations;    /* donation and box.collect rows of the FY */
+    int64_t voided;       /* of which voided */
+    kf_yen donated;       /* their amounts, less the voided ones */
+    int64_t applications; /* rows of the Grants sheet */
+    int64_t ledger_rows;  /* rows of the Ledger sheet(s): every entry */
+    int sheets;           /* worksheets written */
 } kf_audit_result;
 
 /* Writes the auditor's workbook for fiscal year o->fy to path (see
