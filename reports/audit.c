@@ -257,6 +257,15 @@ typedef struct {
     char names[MAX_PARTS][64];
 } table;
 
+/* The last row a sheet may use: Excel's, or (tests only) a smaller one from
+ * KIFU_TEST_XLSX_ROWS, so that a few rows exercise the continued sheets. */
+static lxw_row_t max_row(void)
+{
+    const char *s = getenv("KIFU_TEST_XLSX_ROWS");
+    long v = s ? strtol(s, NULL, 10) : 0;
+    return v >= 8 && v < (long)KX_MAX_ROW ? (lxw_row_t)v : KX_MAX_ROW;
+}
+
 static void table_part(table *t)
 {
     char *name = t->names[t->part];
@@ -264,7 +273,7 @@ static void table_part(table *t)
         snprintf(name, sizeof t->names[0], "%s", t->name);
     else
         snprintf(name, sizeof t->names[0], "%s (%d)", t->name, t->part + 1);
-    int64_t left = t->total - t->written, cap = (int64_t)(KX_MAX_ROW - t->reserve);
+    int64_t left = t->total - t->written, cap = (int64_t)(max_row() - t->reserve);
     if (t->part == MAX_PARTS - 1) cap = left; /* the last part takes the rest (Excel may cut) */
     t->rows[t->part] = t->total < 0 ? 0 : (lxw_row_t)(left < cap ? left : cap);
     t->part++;

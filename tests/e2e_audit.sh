@@ -177,6 +177,28 @@ EOF
   has "$core" "<dc:title>監査用ワークブック テスト基金 2026</dc:title>" "title"
   grep -q dataValidation <<<"$(part a.xlsx xl/worksheets/sheet2.xml)" && bad "data validation" || ok
 
+  # Sheets past the last row continue on "寄附 (2)", "台帳 (2)"...: with rows
+  # limited to 8 (a test hook), 6 donations make 4 + 2 rows (4 kept for the
+  # totals), the ledger's entries 8 a sheet; the parts come after 検証, and
+  # the totals sum every part.
+  expect 0 "FY 2026: 6 donations" -- env KIFU_TEST_XLSX_ROWS=8 "$KIFU_BIN" export audit --fy 2026 --out parts.xlsx
+  book=$(part parts.xlsx xl/workbook.xml)
+  nparts=$(( (size + 7) / 8 ))
+  # sheet_no NAME: the position of a sheet (its part is xl/worksheets/sheetN.xml)
+  sheet_no() { grep -o '<sheet name="[^"]*"' <<<"$book" | grep -nF "\"$1\"" | cut -d: -f1; }
+  [ "$(grep -o '<sheet name=' <<<"$book" | wc -l)" = $((6 + 1 + nparts - 1)) ] && ok || bad "sheet count: $book"
+  [ "$(sheet_no 検証)" = 6 ] && [ "$(sheet_no '寄附 (2)')" -gt 6 ] && ok || bad "parts after 検証: $book"
+  dp=$(cells parts.xlsx "$(sheet_no '寄附 (2)')")
+  grep -qP "^H[0-9]+\t637777\tSUM\('寄附'!H2:H5,'寄附 \(2\)'!H2:H3\)$" <<<"$dp" && ok || bad "total across parts: $dp"
+  grep -qP "^H[0-9]+\t630000\tH[0-9]+-H[0-9]+$" <<<"$dp" && ok || bad "net across parts"
+  lrows=0
+  for i in $(seq 1 "$nparts"); do
+    name=台帳
+    [ "$i" = 1 ] || name="台帳 ($i)"
+    lrows=$((lrows + $(cells parts.xlsx "$(sheet_no "$name")" | grep -cP '^A[0-9]+\t[0-9]+\t$')))
+  done
+  [ "$lrows" = "$size" ] && ok || bad "ledger rows across parts: $lrows, want $size"
+
   # English labels; a signed checkpoint with --sign.
   expect 0 "" -- kifu export audit --fy 2026 --out s.xlsx --lang en --sign
   ve=$(cells s.xlsx 6)
