@@ -895,7 +895,12 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
      * a transaction of its own, too). */
     kf_buf note = {0};
     kf_err nerr = {0};
-    if (o->signer && kf_checkpoint(l, o->signer, &note, &nerr) != KF_OK) note.len = 0;
+    if (o->signer && (rc = kf_checkpoint(l, o->signer, &note, &nerr))) {
+        /* Asked to sign and cannot (say, a reviewer's key): nothing written. */
+        kf_buf_free(&note);
+        *err = nerr;
+        return rc;
+    }
     /* Everything else reads one snapshot: the entries up to info.size and
      * the derived tables (pools, grants) as they were then. */
     sqlite3 *db = kf_ledger_db(l);

@@ -19,6 +19,7 @@ export KIFU_DB=L.db KIFU_KEY=admin.key
 
 kifu init --fund テスト基金 --admin admin --key-out admin.key --rules "$SRC/tests/data/rules-grants.ini" >/dev/null
 kifu key add kaikei --role treasurer --key-out t.key >/dev/null
+kifu key add shinsa --role reviewer --key-out rev.key >/dev/null
 kifu group add G5 --name 子ども食堂 --type volunteer --founded 2020-04-01 --members 12 >/dev/null
 kifu member add M1 --name 山田花子 --tier regular --joined 2024-04-01 >/dev/null
 kifu partner add P1 --name 協賛社 --per-click 7 --monthly-cap 20000 --to field:welfare >/dev/null
@@ -263,6 +264,8 @@ mkdir adir
 expect 3 "cannot write adir" -- kifu export audit --fy 2026 --out adir
 ls adir.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
 expect 0 "usage: kifu export audit --fy Y --out FILE.xlsx" -- kifu export audit --help
+expect 1 "may not sign" -- kifu --key rev.key export audit --fy 2026 --out x.xlsx --sign
+[ -e x.xlsx ] && bad "x.xlsx written when signing was refused" || ok
 expect 2 "usage: kifu export group ID" -- kifu export group --fy 2026 --out x.xlsx
 expect 2 "usage: kifu export partner ID" -- kifu export partner P1 --out x.xlsx
 [ -e x.xlsx ] && bad "x.xlsx written on an error" || ok

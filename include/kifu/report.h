@@ -136,8 +136,8 @@ typedef struct {
     int fy;
     kf_statement_lang lang;
     /* Optional: an admin or treasurer key that signs the checkpoint shown on
-     * the Verification sheet; without it the sheet shows the unsigned tree
-     * head. */
+     * the Verification sheet (if it may not sign, the export is refused and
+     * writes nothing); without it the sheet shows the unsigned tree head. */
     const kf_signer *signer;
     /* Optional: called now and then with entries written and the total. */
     void (*on_progress)(void *ctx, int64_t done, int64_t total);
