@@ -244,41 +244,7 @@ EOF
   # must equal the value kifu cached: the formulas are right, and a viewer
   # without recalculation shows the same figures as Excel.
   if command -v soffice >/dev/null 2>&1; then
-    recalc() {
-      python3 - "$@" <<'EOF2'
-import csv, glob, os, re, subprocess, sys, zipfile
-def col(c):
-    n = 0
-    for ch in c:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-bad = 0
-for path in sys.argv[1:]:
-    base = os.path.splitext(os.path.basename(path))[0]
-    subprocess.run(["soffice", "--headless", "--convert-to",
-                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-                    path], capture_output=True, timeout=300)
-    z = zipfile.ZipFile(path)
-    names = re.findall(r'<sheet name="([^"]+)"', z.read("xl/workbook.xml").decode())
-    for i, name in enumerate(names, 1):
-        f = base + "-" + name + ".csv"
-        if not os.path.exists(f):
-            print("%s: LibreOffice wrote no %s" % (path, f)); bad += 1; continue
-        rows = list(csv.reader(open(f, encoding="utf-8")))
-        x = z.read("xl/worksheets/sheet%d.xml" % i).decode()
-        for m in re.finditer(r'<c r="([A-Z]+)([0-9]+)"[^>]*><f>([^<]*)</f><v>([^<]*)</v>', x):
-            c, r, formula, v = m.groups()
-            try:
-                got = rows[int(r) - 1][col(c)]
-            except IndexError:
-                got = "(none)"
-            if got != v:
-                print("%s %s!%s%s =%s: kifu %s, LibreOffice %s" % (path, name, c, r, formula, v, got))
-                bad += 1
-print("mismatches", bad)
-EOF2
-    }
-    out=$(recalc a.xlsx a-en.xlsx parts.xlsx g.xlsx p.xlsx 2>&1)
+    out=$(xlsx_recalc a.xlsx a-en.xlsx parts.xlsx g.xlsx p.xlsx 2>&1)
     grep -q "^mismatches 0$" <<<"$out" && ok || bad "LibreOffice recalculation: $out"
   else
     echo "no LibreOffice (soffice): formulas not recalculated" >&2

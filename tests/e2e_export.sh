@@ -126,6 +126,12 @@ if [ "$have_reader" = 1 ]; then
   grep -q '<f>SUM(C11:C11)</f><v>9999</v>' <<<"$(part m1-27.xlsx xl/worksheets/sheet1.xml)" && ok || bad "FY2027 total"
 fi
 
+# With LibreOffice installed: its recalculation gives the values kifu cached.
+if command -v soffice >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+  out=$(xlsx_recalc m1.xlsx m1-en.xlsx 2>&1)
+  grep -q "^mismatches 0$" <<<"$out" && ok || bad "LibreOffice recalculation: $out"
+fi
+
 # Same ledger, same KIFU_NOW: the same bytes.
 expect 0 "" -- kifu export member M1 --fy 2026 --out again.xlsx
 cmp -s m1.xlsx again.xlsx && ok || bad "export is not reproducible under KIFU_NOW"
