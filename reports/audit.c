@@ -341,17 +341,12 @@ static void sum_parts(const table *t, lxw_col_t col, kf_buf *out)
 /* --- the pass over the entries ------------------------------------------- */
 
 typedef struct {
-    int64_t seq, by;
-} void_pair;
-
-typedef struct {
     kf_ledger *l;
     const kf_audit_opts *o;
     const labels *lb;
     const kf_rules *rules;
     table don, led;
-    void_pair *voids; /* by seq */
-    size_t nvoids, voids_cap;
+    kx_voids voids;
     kf_key_info *keys;
     size_t nkeys;
     kf_yen total[4], voided[4]; /* amount, fee, credit, credit_general */
@@ -363,39 +358,6 @@ typedef struct {
     kf_code rc;
     kf_err *err;
 } audit;
-
-static int collect_void(void *ctx, const kf_row *row)
-{
-    audit *a = ctx;
-    int64_t target;
-    if (row->seq > a->size || !kf_entry_int(row->entry, "void", &target)) return 0;
-    if (a->nvoids == a->voids_cap) {
-        size_t cap = a->voids_cap ? 2 * a->voids_cap : 64;
-        void_pair *p = realloc(a->voids, cap * sizeof *p);
-        if (!p) {
-            a->rc = kf_fail(a->err, KF_SYSTEM, "out of memory");
-            return 1;
-        }
-        a->voids = p;
-        a->voids_cap = cap;
-    }
-    a->voids[a->nvoids++] = (void_pair){target, row->seq};
-    return 0;
-}
-
-static int by_target(const void *x, const void *y)
-{
-    const void_pair *a = x, *b = y;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static int64_t voided_by(const audit *a, int64_t seq)
-{
-    void_pair key = {seq, 0};
-    const void_pair *hit =
-        a->nvoids ? bsearch(&key, a->voids, a->nvoids, sizeof key, by_target) : NULL;
-    return hit ? hit->by : 0;
-}
 
 static const char *actor_name(const audit *a, uint32_t id, char *buf, size_t size)
 {
@@ -445,7 +407,7 @@ static int count_donation(void *ctx, const kf_row *row)
     kf_entry_int(e, "credit", &credit);
     kf_entry_int(e, "credit_general", &general);
     const char *date = kf_entry_str(e, "date"), *source = kf_entry_str(e, "source");
-    int64_t by = voided_by(a, row->seq);
+    int64_t by = kx_voided_by(&a->voids, row->seq);
     const kf_yen v[4] = {amount, fee, credit, general};
     for (int i = 0; i < 4; i++)
         if (!add_to(&a->total[i], v[i], a) || (by && !add_to(&a->voided[i], v[i], a))) return 1;
@@ -473,7 +435,7 @@ static void donation_row(audit *a, const kf_row *row)
     const char *date = kf_entry_str(e, "date"), *source = kf_entry_str(e, "source");
     const char *to = kf_entry_str(e, "to"), *pool = kf_entry_str(e, "credit_pool");
     const char *method = kf_entry_str(e, "method"), *ref = kf_entry_str(e, "ref");
-    int64_t by = voided_by(a, row->seq);
+    int64_t by = kx_voided_by(&a->voids, row->seq);
     lxw_row_t r = table_row(&a->don);
     kx_sheet *s = &a->don.s;
     char text[64];
@@ -923,9 +885,7 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
 
     /* Everything below reads one snapshot, of size info.size. */
     if ((rc = kf_ledger_keys(l, &a.keys, &a.nkeys, err))) goto out_rules;
-    if ((rc = kf_ledger_scan(l, 1, "donation.void", collect_void, &a, err)) || (rc = a.rc))
-        goto out_free;
-    if (a.nvoids > 1) qsort(a.voids, a.nvoids, sizeof *a.voids, by_target);
+    if ((rc = kx_voids_load(l, a.size, &a.voids, err))) goto out_free;
     /* First pass: the FY's donations are counted and summed (the Summary
      * and the totals need them, and constant_memory mode writes forwards). */
     if ((rc = kf_ledger_scan(l, 1, "donation", count_donation, &a, err)) || (rc = a.rc) ||
@@ -986,7 +946,7 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
     }
 out_free:
     free(grows);
-    free(a.voids);
+    kx_voids_free(&a.voids);
     free(a.keys);
     kf_buf_free(&a.text);
 out_rules:

@@ -38,8 +38,7 @@ typedef struct {
 typedef struct {
     line *v;
     size_t n, cap;
-    int64_t *voids; /* (target, by) pairs, sorted by target */
-    size_t nvoids, voids_cap;
+    kx_voids voids;
     int fy;
     const char *pool;   /* group: lines credited to this pool */
     const char *source; /* partner: lines from this source */
@@ -47,32 +46,6 @@ typedef struct {
     kf_code rc;
     kf_err *err;
 } loader;
-
-static int collect_void(void *ctx, const kf_row *row)
-{
-    loader *c = ctx;
-    int64_t target;
-    if (row->seq > c->size || !kf_entry_int(row->entry, "void", &target)) return 0;
-    if (c->nvoids + 2 > c->voids_cap) {
-        size_t cap = c->voids_cap ? 2 * c->voids_cap : 64;
-        int64_t *p = realloc(c->voids, cap * sizeof *p);
-        if (!p) {
-            c->rc = kf_fail(c->err, KF_SYSTEM, "out of memory");
-            return 1;
-        }
-        c->voids = p;
-        c->voids_cap = cap;
-    }
-    c->voids[c->nvoids++] = target;
-    c->voids[c->nvoids++] = row->seq;
-    return 0;
-}
-
-static int by_first(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int collect_line(void *ctx, const kf_row *row)
 {
@@ -104,10 +77,7 @@ static int collect_line(void *ctx, const kf_row *row)
     l->credit = credit;
     snprintf(l->date, sizeof l->date, "%s", date ? date : "");
     snprintf(l->source, sizeof l->source, "%s", source ? source : "");
-    int64_t key[2] = {row->seq, 0};
-    const int64_t *hit =
-        c->nvoids ? bsearch(key, c->voids, c->nvoids / 2, 2 * sizeof *key, by_first) : NULL;
-    if (hit) l->void_by = hit[1];
+    l->void_by = kx_voided_by(&c->voids, row->seq);
     return 0;
 }
 
@@ -118,9 +88,7 @@ static kf_code load_lines(kf_ledger *l, loader *c)
     kf_code rc = kf_ledger_get_info(l, &info, c->err);
     if (rc) return rc;
     c->size = info.size;
-    if ((rc = kf_ledger_scan(l, 1, "donation.void", collect_void, c, c->err)) || (rc = c->rc))
-        return rc;
-    if (c->nvoids > 2) qsort(c->voids, c->nvoids / 2, 2 * sizeof *c->voids, by_first);
+    if ((rc = kx_voids_load(l, c->size, &c->voids, c->err))) return rc;
     if ((rc = kf_ledger_scan(l, 1, "donation", collect_line, c, c->err)) || (rc = c->rc)) return rc;
     if (c->pool && (rc = kf_ledger_scan(l, 1, "box.collect", collect_line, c, c->err))) return rc;
     return c->rc;
@@ -499,7 +467,7 @@ out:
     free(apps);
     free(figs);
     free(c.v);
-    free(c.voids);
+    kx_voids_free(&c.voids);
     return rc;
 }
 
@@ -623,6 +591,6 @@ out:
     if (rc && d.rules) free(d.rules);
     free(months);
     free(c.v);
-    free(c.voids);
+    kx_voids_free(&c.voids);
     return rc;
 }

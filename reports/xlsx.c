@@ -154,3 +154,65 @@ kf_code kx_book_finish(kx_book *b, kf_err *err)
     b->tmp = NULL;
     return rc;
 }
+
+/* --- voids ----------------------------------------------------------------- */
+
+typedef struct {
+    kx_voids *v;
+    int64_t size;
+    kf_code rc;
+    kf_err *err;
+} voids_ctx;
+
+static int add_void(void *ctx, const kf_row *row)
+{
+    voids_ctx *c = ctx;
+    int64_t target;
+    if (row->seq > c->size || !kf_entry_int(row->entry, "void", &target)) return 0;
+    kx_voids *v = c->v;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 64;
+        struct kx_void *p = realloc(v->v, cap * sizeof *p);
+        if (!p) {
+            c->rc = kf_fail(c->err, KF_SYSTEM, "out of memory");
+            return 1;
+        }
+        v->v = p;
+        v->cap = cap;
+    }
+    v->v[v->n++] = (struct kx_void){target, row->seq};
+    return 0;
+}
+
+static int by_seq(const void *x, const void *y)
+{
+    const struct kx_void *a = x, *b = y;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+kf_code kx_voids_load(kf_ledger *l, int64_t size, kx_voids *out, kf_err *err)
+{
+    voids_ctx c = {.v = out, .size = size, .err = err};
+    memset(out, 0, sizeof *out);
+    kf_code rc = kf_ledger_scan(l, 1, "donation.void", add_void, &c, err);
+    if (!rc) rc = c.rc;
+    if (rc) {
+        kx_voids_free(out);
+        return rc;
+    }
+    if (out->n > 1) qsort(out->v, out->n, sizeof *out->v, by_seq);
+    return KF_OK;
+}
+
+int64_t kx_voided_by(const kx_voids *v, int64_t seq)
+{
+    struct kx_void key = {seq, 0};
+    const struct kx_void *hit = v->n ? bsearch(&key, v->v, v->n, sizeof key, by_seq) : NULL;
+    return hit ? hit->by : 0;
+}
+
+void kx_voids_free(kx_voids *v)
+{
+    free(v->v);
+    memset(v, 0, sizeof *v);
+}

@@ -12,6 +12,7 @@
 #define KIFU_REPORTS_XLSX_H
 
 #include "kifu/common.h"
+#include "kifu/ledger.h"
 
 #include <stdbool.h>
 #include <time.h>
@@ -63,5 +64,19 @@ kf_code kx_book_open(kx_book *b, const char *path, bool constant_memory, kf_err 
 /* Closes the workbook and moves it into place; on any error (also an
  * earlier write error) removes it and returns KF_SYSTEM. */
 kf_code kx_book_finish(kx_book *b, kf_err *err);
+
+/* Which donations were voided, and by which seq: the donation.void entries
+ * up to a ledger size, sorted by the seq they void. */
+typedef struct {
+    struct kx_void {
+        int64_t seq, by;
+    } * v;
+    size_t n, cap;
+} kx_voids;
+
+kf_code kx_voids_load(kf_ledger *l, int64_t size, kx_voids *out, kf_err *err);
+/* The seq of the void of donation seq, or 0. */
+int64_t kx_voided_by(const kx_voids *v, int64_t seq);
+void kx_voids_free(kx_voids *v);
 
 #endif
