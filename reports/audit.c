@@ -829,7 +829,7 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
                                             14, 14, 14, 14, 14, 12, 18};
     static const double pwidths[P_NCOLS + 1] = {8, 22, 26, 14, 14, 14, 14, 14, 14};
     kf_err verr = {0};
-    char exported[40], root[65], why[sizeof verr.msg] = "", title[512], subject[1024];
+    char exported[40], root[65], why[sizeof verr.msg] = "", title[512];
     kf_ledger_info info;
     kf_verify_report rep;
     kf_rules *rules = NULL;
@@ -926,16 +926,15 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
     if (o->on_progress) o->on_progress(o->ctx, a.size, a.size);
 
     snprintf(title, sizeof title, "%s %s %d", lb->title, info.fund, o->fy);
-    snprintf(subject, sizeof subject, "%s; FY %d; ledger size %lld; root %s", info.fund, o->fy,
-             (long long)info.size, root);
-    lxw_doc_properties props = {.title = title,
-                                .subject = subject,
-                                .author = info.fund,
-                                .category = "kifu audit workbook",
-                                .keywords = "kifu, 監査, audit",
-                                .comments = "kifu export audit"};
-    kx_rfc3339_time(exported, &props.created); /* so KIFU_NOW makes the file reproducible */
-    if (b.error == LXW_NO_ERROR) b.error = workbook_set_properties(b.wb, &props);
+    kx_book_props(&b, &(kx_props){.title = title,
+                                  .fund = info.fund,
+                                  .root_hex = root,
+                                  .category = "kifu audit workbook",
+                                  .keywords = "kifu, 監査, audit",
+                                  .comments = "kifu export audit",
+                                  .issued = exported,
+                                  .fy = o->fy,
+                                  .size = info.size});
     if (a.rc) {
         /* Close to free the workbook, but keep no file. */
         b.error = b.error ? b.error : LXW_ERROR_PARAMETER_VALIDATION;

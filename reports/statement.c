@@ -390,7 +390,7 @@ kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lan
                                  const char *path, kf_err *err)
 {
     const labels *lb = lang == KF_STATEMENT_EN ? &LABELS_EN : &LABELS_JA;
-    char issued[40], title[512], subject[1024];
+    char issued[40], title[512];
     kx_book b;
     kx_formats f;
     kf_code rc;
@@ -402,15 +402,14 @@ kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lan
     if (s.ws) write_sheet(&s, st, lb, issued);
 
     snprintf(title, sizeof title, "%s %s %d", lb->title, st->member.id, st->fy);
-    snprintf(subject, sizeof subject, "%s; FY %d; ledger size %lld; root %s", st->fund, st->fy,
-             (long long)st->size, st->root_hex);
-    lxw_doc_properties props = {.title = title,
-                                .subject = subject,
-                                .author = (char *)st->fund,
-                                .category = "kifu member statement",
-                                .keywords = "kifu, 年間寄附明細, supporters' club",
-                                .comments = "kifu export member"};
-    kx_rfc3339_time(issued, &props.created); /* so KIFU_NOW makes the file reproducible */
-    kx_note(&s, workbook_set_properties(b.wb, &props));
+    kx_book_props(&b, &(kx_props){.title = title,
+                                  .fund = st->fund,
+                                  .root_hex = st->root_hex,
+                                  .category = "kifu member statement",
+                                  .keywords = "kifu, 年間寄附明細, supporters' club",
+                                  .comments = "kifu export member",
+                                  .issued = issued,
+                                  .fy = st->fy,
+                                  .size = st->size});
     return kx_book_finish(&b, err);
 }

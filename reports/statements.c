@@ -322,17 +322,15 @@ static kf_code doc_open(doc *d, kf_ledger *l, kf_statement_lang lang, const char
 
 static kf_code doc_close(doc *d, const char *title, int fy, const char *category, kf_err *err)
 {
-    char subject[1024];
-    snprintf(subject, sizeof subject, "%s; FY %d; ledger size %lld; root %s", d->info.fund, fy,
-             (long long)d->info.size, d->root);
-    lxw_doc_properties props = {.title = (char *)title,
-                                .subject = subject,
-                                .author = d->info.fund,
-                                .category = (char *)category,
-                                .keywords = "kifu",
-                                .comments = (char *)category};
-    kx_rfc3339_time(d->issued, &props.created);
-    if (d->book.error == LXW_NO_ERROR) d->book.error = workbook_set_properties(d->book.wb, &props);
+    kx_book_props(&d->book, &(kx_props){.title = title,
+                                        .fund = d->info.fund,
+                                        .root_hex = d->root,
+                                        .category = category,
+                                        .keywords = "kifu",
+                                        .comments = category,
+                                        .issued = d->issued,
+                                        .fy = fy,
+                                        .size = d->info.size});
     free(d->rules);
     d->rules = NULL;
     return kx_book_finish(&d->book, err);

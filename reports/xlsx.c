@@ -129,6 +129,22 @@ kf_code kx_book_open(kx_book *b, const char *path, bool constant_memory, kf_err 
     return KF_OK;
 }
 
+void kx_book_props(kx_book *b, const kx_props *p)
+{
+    char subject[1024];
+    snprintf(subject, sizeof subject, "%s; FY %d; ledger size %lld; root %s", p->fund, p->fy,
+             (long long)p->size, p->root_hex);
+    lxw_doc_properties props = {.title = (char *)p->title,
+                                .subject = subject,
+                                .author = (char *)p->fund,
+                                .category = (char *)p->category,
+                                .keywords = (char *)p->keywords,
+                                .comments = (char *)p->comments};
+    kx_rfc3339_time(p->issued, &props.created);
+    lxw_error e = workbook_set_properties(b->wb, &props);
+    if (b->error == LXW_NO_ERROR) b->error = e;
+}
+
 kf_code kx_book_finish(kx_book *b, kf_err *err)
 {
     kf_code rc = KF_OK;

@@ -61,6 +61,16 @@ typedef struct {
 /* Starts the workbook (constant_memory: rows are written in order, one row
  * in memory per sheet). KF_SYSTEM on failure. */
 kf_code kx_book_open(kx_book *b, const char *path, bool constant_memory, kf_err *err);
+/* Sets the workbook's properties: title, the fund as author, and a subject
+ * naming the fund, FY, ledger size and root; created = issued (an RFC 3339
+ * time, so that KIFU_NOW makes the file reproducible). */
+typedef struct {
+    const char *title, *fund, *root_hex, *category, *keywords, *comments, *issued;
+    int fy;
+    int64_t size;
+} kx_props;
+void kx_book_props(kx_book *b, const kx_props *p);
+
 /* Closes the workbook and moves it into place; on any error (also an
  * earlier write error) removes it and returns KF_SYSTEM. */
 kf_code kx_book_finish(kx_book *b, kf_err *err);
