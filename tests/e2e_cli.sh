@@ -70,7 +70,9 @@ expect 0 "cosigned by a1" -- kifu --db L.db --key a1.key cosign cp1
 [ "$(grep -c '^— ' cp1)" = 2 ] && ok || bad "cosign did not add a signature line"
 expect 1 "already cosigned" -- kifu --db L.db --key a1.key cosign cp1
 expect 0 "extends the trusted checkpoint" -- kifu --db L.db verify --trust cp1
-sed '3s/^./X/' cp1 > bad.cp
+# flip the root's first base64 character to a different one (X unless it is already X)
+sed '3{s/^X/Y/;t;s/^./X/}' cp1 > bad.cp
+if cmp -s cp1 bad.cp; then bad "bad.cp equals cp1"; else ok; fi
 expect 1 "does not extend the trusted checkpoint: its root at size 5 differs" -- kifu --db L.db verify --trust bad.cp
 sed '3s/^./!/' cp1 > malformed.cp
 expect 2 "line 3 is not a base64 root" -- kifu --db L.db verify --trust malformed.cp
