@@ -4,6 +4,7 @@
  * Verification runs as kifu verify does: the donations and grants verifiers
  * share a pool tracker, so a void or a deregistration that the pool figures
  * do not allow is caught too. Menu g awards from the lead group's pool. */
+#include "check_common.h"
 #include "kifu/donations.h"
 #include "kifu/report.h"
 #include "kifu/grants.h"
@@ -112,12 +113,8 @@ static void verify_ok(void)
 static void verify_refuses(int64_t seq, const char *kind, const char *what)
 {
     kf_err err;
-    char want[256];
     kf_code rc = verify(&err);
-    ck_assert_msg(rc == KF_REFUSED, "verify passed (%d) a forged %s at seq %lld", rc, kind,
-                  (long long)seq);
-    snprintf(want, sizeof want, "seq %lld: %s %s", (long long)seq, kind, what);
-    ck_assert_msg(strstr(err.msg, want) != NULL, "verify said '%s', want '%s'", err.msg, want);
+    tu_assert_refuses(rc, &err, seq, kind, what);
 }
 
 START_TEST(split_and_rounding)
@@ -461,12 +458,9 @@ END_TEST
 
 int main(void)
 {
-    if (sodium_init() < 0) return EXIT_FAILURE;
-    setenv("KIFU_KDF_COST", "min", 1);
+    if (tu_init()) return EXIT_FAILURE;
     Suite *s = suite_create("donations");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = tu_core(s, setup, teardown);
     tcase_add_test(tc, split_and_rounding);
     tcase_add_test(tc, parse_errors);
     tcase_add_test(tc, verify_catches_wrong_split);
@@ -480,10 +474,5 @@ int main(void)
     tcase_add_test(tc, deregister_moves_more);
     tcase_add_test(tc, deregister_to_other_pool);
     tcase_add_test(tc, deregister_while_committed);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

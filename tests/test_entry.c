@@ -1,4 +1,5 @@
 /* Unit tests: canonical entry encoding, checked helpers. */
+#include "check_common.h"
 #include "kifu/common.h"
 #include "kifu/entry.h"
 
@@ -179,18 +180,12 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("entry");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
+    TCase *tc = tu_core(s, NULL, NULL);
     tcase_add_test(tc, encodes_sorted_and_escaped);
     tcase_add_test(tc, decode_roundtrip);
     tcase_add_test(tc, decode_rejects_noncanonical);
     tcase_add_test(tc, rejects_bad_keys_and_values);
     tcase_add_test(tc, checked_helpers);
     tcase_add_test(tc, json_fields);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -11,6 +11,7 @@
  *   G003 npo          founded 2015-01-01, 25 members, registered  (age 11)
  *   G004 other        founded 2025-10-01,  6 members, registered  (age 0)
  */
+#include "check_common.h"
 #include "kifu/common.h"
 #include "kifu/entry.h"
 #include "kifu/grants.h"
@@ -1566,9 +1567,7 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("grant_eval");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = tu_core(s, setup, teardown);
     tcase_add_test(tc, designated_ceiling);
     tcase_add_test(tc, field_ceiling);
     tcase_add_test(tc, field_tier_boundary);
@@ -1593,10 +1592,5 @@ int main(void)
     tcase_add_loop_test(tc, parse_error_cases, 0, (int)(sizeof err_cases / sizeof err_cases[0]));
     tcase_add_test(tc, entry_round_trip);
     tcase_add_loop_test(tc, entry_malformed, 0, (int)(sizeof bad_entries / sizeof bad_entries[0]));
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

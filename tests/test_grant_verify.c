@@ -12,6 +12,7 @@
  * donations and grants verifiers, so pool checks run too: an award's pool is
  * the one its menu names, no approval leaves a pool's available money
  * negative, and grant entries state the fiscal year of their date. */
+#include "check_common.h"
 #include "kifu/donations.h"
 #include "kifu/grants.h"
 
@@ -410,12 +411,8 @@ static void verify_ok(void)
 static void verify_refuses(int64_t seq, const char *kind, const char *what)
 {
     kf_err err;
-    char want[256];
     kf_code rc = verify(&err);
-    ck_assert_msg(rc == KF_REFUSED, "verify passed (%d) a forged %s at seq %lld", rc, kind,
-                  (long long)seq);
-    snprintf(want, sizeof want, "seq %lld: %s %s", (long long)seq, kind, what);
-    ck_assert_msg(strstr(err.msg, want) != NULL, "verify said '%s', want '%s'", err.msg, want);
+    tu_assert_refuses(rc, &err, seq, kind, what);
 }
 
 /* Verification passes, and the balance and committed money it re-derived for
@@ -942,12 +939,9 @@ END_TEST
 
 int main(void)
 {
-    if (sodium_init() < 0) return EXIT_FAILURE;
-    setenv("KIFU_KDF_COST", "min", 1);
+    if (tu_init()) return EXIT_FAILURE;
     Suite *s = suite_create("grant_verify");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = tu_core(s, setup, teardown);
     tcase_add_test(tc, clean_lifecycle_verifies);
     tcase_add_test(tc, decide_with_false_ceiling);
     tcase_add_test(tc, decide_ineligible_duplicate);
@@ -974,10 +968,5 @@ int main(void)
     tcase_add_test(tc, pay_wrong_fy);
     tcase_add_test(tc, settle_wrong_fy);
     tcase_add_test(tc, refund_wrong_fy);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -1,5 +1,6 @@
 /* Unit tests: the CSV reader of the donation import (quoting, line ends,
  * BOM, CP932, start lines, malformed input) and kf_import_* on a ledger. */
+#include "check_common.h"
 #include "kifu/donations.h"
 #include "kifu/grants.h"
 #include "kifu/import.h"
@@ -483,7 +484,6 @@ static Suite *suite(void)
     tc = tcase_create("import");
     tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, header_problems);
     tcase_add_test(tc, all_or_nothing);
     tcase_add_test(tc, many_batches);
@@ -493,9 +493,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(suite());
 }

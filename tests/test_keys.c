@@ -1,4 +1,5 @@
 /* Unit tests: key ids, verifier keys, key files. */
+#include "check_common.h"
 #include "kifu/keys.h"
 
 #include <check.h>
@@ -136,17 +137,10 @@ int main(void)
 {
     if (sodium_init() < 0) return EXIT_FAILURE;
     Suite *s = suite_create("keys");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = tu_core(s, setup, teardown);
     tcase_add_test(tc, key_id_and_vkey);
     tcase_add_test(tc, names);
     tcase_add_test(tc, keyfile_roundtrip_and_errors);
     tcase_add_test(tc, signatures);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -1,5 +1,6 @@
 /* Unit tests: the ledger API (create, append, roles, proofs, verify) and the
  * test vectors of docs/FORMAT.md §9. */
+#include "check_common.h"
 #include "kifu/ledger.h"
 
 #include <check.h>
@@ -497,12 +498,9 @@ END_TEST
 
 int main(void)
 {
-    if (sodium_init() < 0) return EXIT_FAILURE;
-    setenv("KIFU_KDF_COST", "min", 1);
+    if (tu_init()) return EXIT_FAILURE;
     Suite *s = suite_create("ledger");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = tu_core(s, setup, teardown);
     tcase_add_test(tc, vectors);
     tcase_add_test(tc, genesis_bytes);
     tcase_add_test(tc, reproducible_root);
@@ -513,10 +511,5 @@ int main(void)
     tcase_add_test(tc, index_catch_up_and_rebuild);
     tcase_add_test(tc, checkpoint_and_cosign);
     tcase_add_test(tc, open_errors);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -8,6 +8,7 @@
  * definitions (MTH, PATH, SUBPROOF) over the array of leaf hashes, written
  * here with its own hashing code.
  */
+#include "check_common.h"
 #include "kifu/merkle.h"
 
 #include <check.h>
@@ -865,8 +866,7 @@ END_TEST
 static Suite *merkle_suite(void)
 {
     Suite *su = suite_create("merkle");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
+    TCase *tc = tu_core(su, NULL, NULL);
 
     tcase_add_test(tc, test_known_answers);
     tcase_add_test(tc, test_roots_small);
@@ -878,19 +878,11 @@ static Suite *merkle_suite(void)
     tcase_add_test(tc, test_reject_inclusion);
     tcase_add_test(tc, test_reject_consistency);
     tcase_add_test(tc, test_errors);
-    suite_add_tcase(su, tc);
     return su;
 }
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    if (sodium_init() < 0) return 1;
-    sr = srunner_create(merkle_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    if (sodium_init() < 0) return EXIT_FAILURE;
+    return tu_run(merkle_suite());
 }

@@ -1,5 +1,6 @@
 /* Unit tests: donor receipts (reports/receipt.c, docs/FORMAT.md "Receipts"):
  * making, verifying with no database, tampering, voids, erasure. */
+#include "check_common.h"
 #include "kifu/donations.h"
 #include "kifu/grants.h"
 #include "kifu/report.h"
@@ -452,22 +453,14 @@ END_TEST
 
 int main(void)
 {
-    if (sodium_init() < 0) return EXIT_FAILURE;
-    setenv("KIFU_KDF_COST", "min", 1);
+    if (tu_init()) return EXIT_FAILURE;
     Suite *s = suite_create("receipt");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = tu_core(s, setup, teardown);
     tcase_add_test(tc, make_and_verify);
     tcase_add_test(tc, plain_box_and_treasurer);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, tampering);
     tcase_add_test(tc, erasure);
     tcase_add_test(tc, escaped_values);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -1,4 +1,5 @@
 /* Unit tests: the rules file (SPEC §6.2): parsing, defaults, errors, FY, JSON. */
+#include "check_common.h"
 #include "kifu/common.h"
 #include "kifu/rules.h"
 
@@ -1027,9 +1028,7 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("rules");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60); /* generous under ASan on a busy 2-core CI */
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = tu_core(s, setup, teardown);
     tcase_add_test(tc, fixture_fund_fields_themes_tiers);
     tcase_add_test(tc, fixture_menu_designated_and_field);
     tcase_add_test(tc, fixture_menu_small_collab_theme);
@@ -1048,10 +1047,5 @@ int main(void)
     tcase_add_test(tc, fiscal_years_other_starts);
     tcase_add_test(tc, json_minimal_exact);
     tcase_add_test(tc, json_fixture);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }
