@@ -70,6 +70,15 @@ kf_code cli_read_file(const char *path, kf_buf *out, size_t max, kf_err *err);
 
 /* Prints a recorded result: "{"seq":N,...}" with --json, else the text. */
 void cli_print_json(const kf_buf *b);
+
+/* A list command's output, gathered in b and printed as one document: under
+ * --json, cli_list_begin opens `head` (e.g. {"boxes":[), cli_list_item puts
+ * the comma before each object but the first, cli_list_end closes "]}";
+ * otherwise the items are text lines. cli_list_end prints b, frees it and
+ * returns 0. */
+void cli_list_begin(const kf_cli *cli, kf_buf *b, const char *head);
+void cli_list_item(const kf_cli *cli, kf_buf *b, size_t i);
+int cli_list_end(const kf_cli *cli, kf_buf *b);
 /* Prints what a command recorded: {"seq":N,"id":ID} with --json, else
  * "seq N: WHAT". Returns 0. */
 int cli_print_recorded(const kf_cli *cli, int64_t seq, const char *id, const char *what);

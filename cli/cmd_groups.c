@@ -229,7 +229,7 @@ int cmd_group_list(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     }
     kf_buf b = {0};
-    if (cli->json) kf_buf_puts(&b, "{\"groups\":[");
+    cli_list_begin(cli, &b, "{\"groups\":[");
     for (size_t i = 0; i < n; i++) {
         char pool[KF_POOL_MAX];
         kf_pool_figures pf;
@@ -240,8 +240,9 @@ int cmd_group_list(kf_cli *cli, int argc, char **argv)
             kf_buf_free(&b);
             return cli_error(&err);
         }
+        cli_list_item(cli, &b, i);
         if (cli->json) {
-            kf_buf_puts(&b, i ? ",{\"id\":" : "{\"id\":");
+            kf_buf_puts(&b, "{\"id\":");
             kf_buf_json_str(&b, g[i].id);
             kf_buf_puts(&b, ",\"name\":");
             kf_buf_json_str(&b, g[i].name);
@@ -263,13 +264,6 @@ int cmd_group_list(kf_cli *cli, int argc, char **argv)
         }
     }
     kf_ledger_close(l);
-    if (cli->json) {
-        kf_buf_puts(&b, "]}");
-        cli_print_json(&b);
-    } else if (b.len) {
-        fwrite(b.data, 1, b.len, stdout);
-    }
-    kf_buf_free(&b);
     free(g);
-    return 0;
+    return cli_list_end(cli, &b);
 }

@@ -155,12 +155,13 @@ int cmd_key_list(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     }
     kf_buf b = {0};
-    if (cli->json) kf_buf_puts(&b, "{\"keys\":[");
+    cli_list_begin(cli, &b, "{\"keys\":[");
     for (size_t i = 0; i < n; i++) {
         char vkey[KF_VKEY_MAX];
         kf_key_vkey(keys[i].name, keys[i].pub, vkey);
+        cli_list_item(cli, &b, i);
         if (cli->json) {
-            kf_buf_printf(&b, "%s{\"id\":\"%08x\",\"name\":", i ? "," : "", keys[i].id);
+            kf_buf_printf(&b, "{\"id\":\"%08x\",\"name\":", keys[i].id);
             kf_buf_json_str(&b, keys[i].name);
             kf_buf_printf(&b,
                           ",\"role\":\"%s\",\"revoked\":%s,\"vkey\":", kf_role_name(keys[i].role),
@@ -177,14 +178,7 @@ int cmd_key_list(kf_cli *cli, int argc, char **argv)
                           *keys[i].affiliation ? "  affiliation=" : "", keys[i].affiliation);
         }
     }
-    if (cli->json) {
-        kf_buf_puts(&b, "]}");
-        cli_print_json(&b);
-    } else {
-        fwrite(b.data, 1, b.len, stdout);
-    }
-    kf_buf_free(&b);
     free(keys);
     kf_ledger_close(l);
-    return 0;
+    return cli_list_end(cli, &b);
 }

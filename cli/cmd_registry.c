@@ -66,10 +66,14 @@ int cmd_member_list(kf_cli *cli, int argc, char **argv)
     }
     kf_ledger_close(l);
     kf_buf b = {0};
-    if (cli->json) kf_buf_printf(&b, "{\"fy\":%d,\"members\":[", fy);
+    char head[40];
+    snprintf(head, sizeof head, "{\"fy\":%d,\"members\":[", fy);
+    cli_list_begin(cli, &b, head);
+    if (!cli->json) printf("FY %d\n", fy);
     for (size_t i = 0; i < n; i++) {
+        cli_list_item(cli, &b, i);
         if (cli->json) {
-            kf_buf_puts(&b, i ? ",{\"id\":" : "{\"id\":");
+            kf_buf_puts(&b, "{\"id\":");
             kf_buf_json_str(&b, m[i].id);
             kf_buf_puts(&b, ",\"name\":");
             kf_buf_json_str(&b, m[i].name);
@@ -86,16 +90,8 @@ int cmd_member_list(kf_cli *cli, int argc, char **argv)
                           (long long)m[i].tier_min, m[i].joined, m[i].name);
         }
     }
-    if (cli->json) {
-        kf_buf_puts(&b, "]}");
-        cli_print_json(&b);
-    } else {
-        printf("FY %d\n", fy);
-        if (b.len) fwrite(b.data, 1, b.len, stdout);
-    }
-    kf_buf_free(&b);
     free(m);
-    return 0;
+    return cli_list_end(cli, &b);
 }
 
 /* --- partner ------------------------------------------------------------ */
@@ -147,10 +143,11 @@ int cmd_partner_list(kf_cli *cli, int argc, char **argv)
     }
     kf_ledger_close(l);
     kf_buf b = {0};
-    if (cli->json) kf_buf_puts(&b, "{\"partners\":[");
+    cli_list_begin(cli, &b, "{\"partners\":[");
     for (size_t i = 0; i < n; i++) {
+        cli_list_item(cli, &b, i);
         if (cli->json) {
-            kf_buf_puts(&b, i ? ",{\"id\":" : "{\"id\":");
+            kf_buf_puts(&b, "{\"id\":");
             kf_buf_json_str(&b, p[i].id);
             kf_buf_puts(&b, ",\"name\":");
             kf_buf_json_str(&b, p[i].name);
@@ -166,15 +163,8 @@ int cmd_partner_list(kf_cli *cli, int argc, char **argv)
                           (long long)p[i].pledged, (long long)p[i].paid, p[i].to, p[i].name);
         }
     }
-    if (cli->json) {
-        kf_buf_puts(&b, "]}");
-        cli_print_json(&b);
-    } else if (b.len) {
-        fwrite(b.data, 1, b.len, stdout);
-    }
-    kf_buf_free(&b);
     free(p);
-    return 0;
+    return cli_list_end(cli, &b);
 }
 
 int cmd_partner_show(kf_cli *cli, int argc, char **argv)
@@ -344,10 +334,11 @@ int cmd_box_list(kf_cli *cli, int argc, char **argv)
     }
     kf_ledger_close(l);
     kf_buf b = {0};
-    if (cli->json) kf_buf_puts(&b, "{\"boxes\":[");
+    cli_list_begin(cli, &b, "{\"boxes\":[");
     for (size_t i = 0; i < n; i++) {
+        cli_list_item(cli, &b, i);
         if (cli->json) {
-            kf_buf_puts(&b, i ? ",{\"id\":" : "{\"id\":");
+            kf_buf_puts(&b, "{\"id\":");
             kf_buf_json_str(&b, bx[i].id);
             kf_buf_puts(&b, ",\"location\":");
             kf_buf_json_str(&b, bx[i].location);
@@ -361,15 +352,8 @@ int cmd_box_list(kf_cli *cli, int argc, char **argv)
                           bx[i].location, bx[i].host);
         }
     }
-    if (cli->json) {
-        kf_buf_puts(&b, "]}");
-        cli_print_json(&b);
-    } else if (b.len) {
-        fwrite(b.data, 1, b.len, stdout);
-    }
-    kf_buf_free(&b);
     free(bx);
-    return 0;
+    return cli_list_end(cli, &b);
 }
 
 typedef struct {

@@ -268,6 +268,28 @@ void cli_print_json(const kf_buf *b)
     fputc('\n', stdout);
 }
 
+void cli_list_begin(const kf_cli *cli, kf_buf *b, const char *head)
+{
+    if (cli->json) kf_buf_puts(b, head);
+}
+
+void cli_list_item(const kf_cli *cli, kf_buf *b, size_t i)
+{
+    if (cli->json && i) kf_buf_puts(b, ",");
+}
+
+int cli_list_end(const kf_cli *cli, kf_buf *b)
+{
+    if (cli->json) {
+        kf_buf_puts(b, "]}");
+        cli_print_json(b);
+    } else if (b->len) {
+        fwrite(b->data, 1, b->len, stdout);
+    }
+    kf_buf_free(b);
+    return 0;
+}
+
 #define BAR_WIDTH 40
 
 void cli_bar_init(cli_bar *b, const char *label, uint64_t total, bool worth)
