@@ -55,6 +55,16 @@ expect 0 '"status":"lapsed"' -- kifu member list --fy 2027 --json
 got=$(kifu partner show P1 --json)
 [ "$got" = '{"partner":"P1","months":[{"month":"2026-06","clicks":2000,"pledged":14000,"paid":14000,"outstanding":0},{"month":"2026-07","clicks":5000,"pledged":20000,"paid":11000,"outstanding":9000}],"pledged":34000,"paid":25000,"outstanding":9000}' ] && ok || bad "partner show: $got"
 expect 0 '"collections":2,"collected":12950' -- kifu box list --json
+# every list, text and JSON, with the figures above
+got=$(kifu partner list --json)
+[ "$got" = '{"partners":[{"id":"P1","name":"協賛社","to":"field:welfare","per_click":7,"monthly_cap":20000,"pledged":34000,"paid":25000,"outstanding":9000}]}' ] && ok || bad "partner list: $got"
+expect 0 '^P1 +7/click cap 20000 +pledged 34000 +paid 25000 +field:welfare  協賛社$' -- kifu partner list
+expect 0 '^B1 +2 collections +12950 yen  group:G002  区役所 \(市民課\)$' -- kifu box list
+got=$(kifu group list --json | sed 's/"age":[0-9]*,//g')
+[ "$got" = '{"groups":[{"id":"G001","name":"子ども食堂","type":"volunteer","founded":"2020-04-01","members":12,"fields":"","status":"registered","seq":4,"balance":19700,"available":19700},{"id":"G002","name":"見守り隊","type":"neighborhood","founded":"2025-01-01","members":30,"fields":"","status":"provisional","seq":5,"balance":11600,"available":11600},{"id":"G003","name":"解散予定","type":"other","founded":"2010-01-01","members":3,"fields":"","status":"registered","seq":6,"balance":0,"available":0}]}' ] && ok || bad "group list: $got"
+expect 0 '^G002 +provisional +neighborhood 2025-01-01 +30 members +11600 yen  見守り隊$' -- kifu group list
+got=$(kifu member list --fy 2026)
+[ "$got" = "$(printf 'FY 2026\nM1           regular  active        3000 / 3000     2024-04-01  会員一\nM2           gold     lapsed        9000 / 10000    2025-04-01  会員二')" ] && ok || bad "member list: $got"
 
 before=$(fingerprint L.db)
 # Refusals: exit 1, nothing written
