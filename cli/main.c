@@ -125,6 +125,12 @@ static void print_help(FILE *out)
 
 static const command *current;
 
+/* "kifu grant pay APP --amount YEN [--date D]" and a newline. */
+static void print_usage(FILE *out, const command *c)
+{
+    fprintf(out, "kifu %s%s%s\n", c->name, *c->usage ? " " : "", c->usage);
+}
+
 int cli_usage(const kf_cli *cli, bool to_stderr)
 {
     FILE *out = to_stderr ? stderr : stdout;
@@ -133,7 +139,9 @@ int cli_usage(const kf_cli *cli, bool to_stderr)
         print_help(out);
         return 0;
     }
-    fprintf(out, "usage: kifu %s %s\n  %s\n", current->name, current->usage, current->about);
+    fputs("usage: ", out);
+    print_usage(out, current);
+    fprintf(out, "  %s\n", current->about);
     return 0;
 }
 
@@ -157,12 +165,57 @@ static const command *lookup(int argc, char **argv, int *words)
     return best;
 }
 
-static bool is_group(const char *word)
+/* Whether commands[i] is a subcommand of word ("grant pay" of "grant"). */
+static bool in_group(size_t i, const char *word)
 {
     size_t len = strlen(word);
+    return strncmp(commands[i].name, word, len) == 0 && commands[i].name[len] == ' ';
+}
+
+static bool is_group(const char *word)
+{
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strncmp(commands[i].name, word, len) == 0 && commands[i].name[len] == ' ') return true;
+        if (in_group(i, word)) return true;
     return false;
+}
+
+/* The usage of every subcommand of word; with about, the help of `kifu word
+ * --help`, else the short list that follows an error. */
+static void print_group(FILE *out, const char *word, bool about)
+{
+    if (about) fprintf(out, "usage: kifu %s <subcommand> [options]\n\nsubcommands:\n", word);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (!in_group(i, word)) continue;
+        fputs("  ", out);
+        print_usage(out, &commands[i]);
+        if (about) fprintf(out, "      %s\n", commands[i].about);
+    }
+    if (about) fprintf(out, "\nsee kifu %s <subcommand> --help for details\n", word);
+}
+
+/* Whether argv asks for help (--help or -h before any "--"). */
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    return false;
+}
+
+/* `kifu word ...` where word has subcommands but argv names none of them:
+ * the group's help for --help, else an error listing the subcommands. */
+static int group_usage(const char *word, int argc, char **argv)
+{
+    if (argc == 0 || argv[0][0] == '-') {
+        if (wants_help(argc, argv)) {
+            print_group(stdout, word, true);
+            return 0;
+        }
+        cli_errorf(KF_BAD_INPUT, "'kifu %s' needs a subcommand, one of:", word);
+    } else {
+        cli_errorf(KF_BAD_INPUT, "'kifu %s' has no subcommand '%s', only:", word, argv[0]);
+    }
+    print_group(stderr, word, false);
+    return KF_BAD_INPUT;
 }
 
 int main(int argc, char **argv)
@@ -201,17 +254,22 @@ int main(int argc, char **argv)
         int words = 0;
         if (i + 1 < argc && (current = lookup(argc - i - 1, argv + i + 1, &words)))
             return cli_usage(&cli, false);
-        if (i + 1 < argc && !is_group(argv[i + 1]))
+        if (i + 1 >= argc) {
+            print_help(stdout);
+            return 0;
+        }
+        if (!is_group(argv[i + 1]))
             return cli_errorf(KF_BAD_INPUT, "unknown command '%s' (see kifu help)", argv[i + 1]);
-        print_help(stdout);
+        if (i + 2 < argc && argv[i + 2][0] != '-')
+            return cli_errorf(KF_BAD_INPUT, "unknown command '%s %s' (see kifu help %s)",
+                              argv[i + 1], argv[i + 2], argv[i + 1]);
+        print_group(stdout, argv[i + 1], true);
         return 0;
     }
     int words = 0;
     current = lookup(argc - i, argv + i, &words);
     if (!current) {
-        if (is_group(argv[i]))
-            return cli_errorf(KF_BAD_INPUT, "'kifu %s' needs a subcommand (see kifu help)",
-                              argv[i]);
+        if (is_group(argv[i])) return group_usage(argv[i], argc - i - 1, argv + i + 1);
         return cli_errorf(KF_BAD_INPUT, "unknown command '%s' (see kifu help)", argv[i]);
     }
     cli.cmd = current->name;

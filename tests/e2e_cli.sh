@@ -19,12 +19,29 @@ expect 0 '"from":2,"size":3' -- kifu --db L.db prove --from 2 --size 3 --json
 expect 0 'usage: kifu key add' -- kifu key add --help
 expect 0 'kifu verify' -- kifu help
 expect 0 'usage: kifu prove' -- kifu help prove
+# a command with subcommands: --help, -h and `kifu help CMD` list their usage on stdout
+expect 0 'kifu grant pay APP --amount YEN' -- kifu grant --help
+out=$(kifu grant --help 2>/dev/null)
+grep -q '^  kifu grant settle APP' <<<"$out" && grep -q 'kifu grant <subcommand> --help' <<<"$out" &&
+  ok || bad "kifu grant --help on stdout: $out"
+out=$(kifu help key 2>/dev/null) && code=0 || code=$?
+[ "$code" = 0 ] && grep -q 'kifu key revoke KEYID' <<<"$out" && ! grep -q 'kifu donate' <<<"$out" &&
+  ok || bad "kifu help key -> exit $code: $out"
+expect 0 'kifu member list \[--fy Y\]' -- kifu member -h
+expect 0 'kifu export audit --fy Y' -- kifu help export
+out=$(kifu help grant pay 2>&1) && code=0 || code=$?
+[ "$code" = 0 ] && grep -q '^usage: kifu grant pay APP' <<<"$out" && ! grep -q 'kifu grant refund' <<<"$out" &&
+  ok || bad "kifu help grant pay -> exit $code: $out"
 
 before=$(fingerprint L.db)
 # bad usage: exit 2, nothing changed
 expect 2 "unknown option '--bogus'" -- kifu --db L.db verify --bogus
 expect 2 "unknown command 'frobnicate'" -- kifu frobnicate
 expect 2 "needs a subcommand" -- kifu key
+expect 2 'kifu grant pay APP' -- kifu grant
+[ -z "$(kifu grant 2>/dev/null)" ] && ok || bad "kifu grant printed on stdout"
+expect 2 "unknown command 'nosuch'" -- kifu help nosuch
+expect 2 "unknown command 'grant nosuch'" -- kifu help grant nosuch
 expect 2 "needs a value" -- kifu --db L.db log --since
 expect 2 "--since must be a whole number" -- kifu --db L.db log --since abc
 expect 2 "unknown role 'boss'" -- kifu --db L.db --key admin.key key add x --role boss --key-out x.key
