@@ -395,21 +395,23 @@ kf_code kf_don_donate(kf_txn *t, const kf_donation *d, int64_t *seq, kf_err *err
     return rc;
 }
 
-/* Refuses if any of the pools is left with negative available money. */
-static kf_code check_available(kf_ledger *l, const char *pool1, const char *pool2, int64_t seq,
-                               kf_err *err)
+/* Refuses if any of the pools is left with negative available money at the
+ * end of the void's FY or of any later FY. */
+static kf_code check_available(kf_ledger *l, const char *pool1, const char *pool2, int fy,
+                               int64_t seq, kf_err *err)
 {
     const char *pools[2] = {pool1, pool2};
     for (int i = 0; i < 2; i++) {
-        kf_pool_figures f;
+        kf_yen least;
+        int at;
         if (!pools[i]) continue;
-        kf_code rc = kf_pool_get(l, pools[i], &f, err);
+        kf_code rc = kf_pool_available_from(l, pools[i], fy, &least, &at, err);
         if (rc) return rc;
-        if (f.available < 0)
+        if (least < 0)
             return kf_fail(err, KF_REFUSED,
-                           "voiding seq %lld would leave pool %s with %lld yen available (money "
-                           "already committed or paid out)",
-                           (long long)seq, pools[i], (long long)f.available);
+                           "voiding seq %lld would leave pool %s with %lld yen available at the "
+                           "end of FY %d (money already committed or paid out)",
+                           (long long)seq, pools[i], (long long)least, at);
     }
     return KF_OK;
 }
@@ -451,6 +453,14 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
         rc = kf_fail(err, KF_REFUSED, "seq %lld: donation lacks its amounts", (long long)seq);
         goto out;
     }
+    const char *odate = kf_entry_str(orig, "date");
+    if (odate && strcmp(date, odate) < 0) {
+        rc = kf_fail(err, KF_REFUSED,
+                     "a void dated %s would precede the donation it reverses (seq %lld, dated %s)",
+                     date, (long long)seq, odate);
+        goto out;
+    }
+    int void_fy = kf_rules_fy(r, date);
     if (!(e = kf_entry_new("donation.void"))) {
         rc = kf_fail(err, KF_SYSTEM, "out of memory");
         goto out;
@@ -458,7 +468,7 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
     if ((rc = kf_entry_set_int(e, "void", seq, err)) ||
         (rc = kf_entry_set_str(e, "reason", reason, err)) ||
         (rc = kf_entry_set_str(e, "date", date, err)) ||
-        (rc = kf_entry_set_int(e, "fy", kf_rules_fy(r, date), err)) ||
+        (rc = kf_entry_set_int(e, "fy", void_fy, err)) ||
         (rc = kf_entry_set_int(e, "void_fy", orig_fy, err)) ||
         (rc = kf_entry_set_int(e, "amount", amount, err)) ||
         (rc = kf_entry_set_str(e, "source", source, err)) ||
@@ -468,7 +478,7 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
         (rc = kf_txn_append(t, e, err)))
         goto out;
     *void_seq = e->seq;
-    rc = check_available(l, credit ? pool : NULL, general ? "general" : NULL, seq, err);
+    rc = check_available(l, credit ? pool : NULL, general ? "general" : NULL, void_fy, seq, err);
 out:
     kf_entry_free(orig);
     kf_entry_free(e);

@@ -158,6 +158,11 @@ static kf_code check_void(kf_don_verifier *v, const kf_row *row, kf_err *err)
         rc = bad(err, row->seq, e->kind, "does not match the donation's pool or fiscal year");
         goto out;
     }
+    const char *odate = kf_entry_str(orig, "date");
+    if (!odate || strcmp(date, odate) < 0) {
+        rc = bad(err, row->seq, e->kind, "is dated before the donation it voids");
+        goto out;
+    }
     if (v->nvoided == v->voided_cap) {
         size_t cap = v->voided_cap ? v->voided_cap * 2 : 16;
         int64_t *grown = realloc(v->voided, cap * sizeof *grown);

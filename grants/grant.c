@@ -3,7 +3,8 @@
  * settle, refund — each a ledger entry — and the derived state they leave:
  *
  *   grp_apps(id, seq, menu, round, grp, fy, status, approved, paid, settled,
- *            final, refunded, pool, rate_num, rate_den, round_down)
+ *            final, refunded, pool, rate_num, rate_den, round_down, decided_fy,
+ *            decided, settled_on)   the decision's and the settlement's dates
  *   grp_reviews(app, reviewer, score, seq)        one score per reviewer
  *   pool_fy rows of origin "grants"               committed, out, in
  *
@@ -35,7 +36,9 @@ kf_code grant_index_reset(kf_ledger *l, kf_err *err)
                      " settled INTEGER NOT NULL DEFAULT 0, final INTEGER NOT NULL DEFAULT 0,"
                      " refunded INTEGER NOT NULL DEFAULT 0, pool TEXT NOT NULL DEFAULT '',"
                      " rate_num INTEGER NOT NULL DEFAULT 0, rate_den INTEGER NOT NULL DEFAULT 1,"
-                     " round_down INTEGER NOT NULL DEFAULT 1, decided_fy INTEGER) STRICT;"
+                     " round_down INTEGER NOT NULL DEFAULT 1, decided_fy INTEGER,"
+                     " decided TEXT NOT NULL DEFAULT '', settled_on TEXT NOT NULL DEFAULT '')"
+                     " STRICT;"
                      "CREATE INDEX grp_apps_round ON grp_apps(menu, round, seq);"
                      "CREATE TABLE grp_reviews(app TEXT NOT NULL, reviewer TEXT NOT NULL,"
                      " score INTEGER NOT NULL, seq INTEGER NOT NULL,"
@@ -85,6 +88,7 @@ typedef struct {
     char pool[KF_POOL_MAX];
     kf_ratio rate;
     kf_yen round_down;
+    char decided[11], settled_on[11]; /* dates of the decision and settlement */
 } app_state;
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -95,7 +99,7 @@ static const char *col(sqlite3_stmt *st, int i)
 
 #define APP_COLS                                                                                   \
     "id, seq, menu, round, grp, fy, status, approved, paid, settled, final, refunded, pool, "      \
-    "rate_num, rate_den, round_down"
+    "rate_num, rate_den, round_down, decided, settled_on"
 
 static void read_state(sqlite3_stmt *st, app_state *a)
 {
@@ -116,6 +120,8 @@ static void read_state(sqlite3_stmt *st, app_state *a)
     a->rate.num = sqlite3_column_int64(st, 13);
     a->rate.den = sqlite3_column_int64(st, 14);
     a->round_down = sqlite3_column_int64(st, 15);
+    snprintf(a->decided, sizeof a->decided, "%s", col(st, 16));
+    snprintf(a->settled_on, sizeof a->settled_on, "%s", col(st, 17));
 }
 
 static kf_code get_state(kf_ledger *l, const char *id, app_state *a, bool *found, kf_err *err)
@@ -190,8 +196,9 @@ kf_code grant_index_apply(kf_ledger *l, const kf_row *row, kf_err *err)
         if (decision && strcmp(decision, "reject") == 0)
             return run(l, err, "UPDATE grp_apps SET status='rejected' WHERE id=?", "s", id);
         const char *pool = kf_entry_str(e, "pool"), *rate = kf_entry_str(e, "rate");
+        const char *date = kf_entry_str(e, "date");
         int64_t round_down, num, den;
-        if (!pool || !rate ||
+        if (!pool || !rate || !date ||
             sscanf(rate, "%lld/%lld", (long long *)&num, (long long *)&den) != 2 || den <= 0 ||
             !ent_int(e, "amount", &amount) || !ent_int(e, "fy", &fy) ||
             !ent_int(e, "round_down", &round_down))
@@ -201,8 +208,8 @@ kf_code grant_index_apply(kf_ledger *l, const kf_row *row, kf_err *err)
                            (long long)row->seq);
         if ((rc = run(l, err,
                       "UPDATE grp_apps SET status='approved', approved=?, pool=?, rate_num=?,"
-                      " rate_den=?, round_down=?, decided_fy=? WHERE id=?",
-                      "isiiiis", amount, pool, num, den, round_down, fy, id)))
+                      " rate_den=?, round_down=?, decided_fy=?, decided=? WHERE id=?",
+                      "isiiiiss", amount, pool, num, den, round_down, fy, date, id)))
             return rc;
         return kf_pools_move(l, ORIGIN, pool, (int)fy, 0, 0, amount, err);
     }
@@ -224,8 +231,9 @@ kf_code grant_index_apply(kf_ledger *l, const kf_row *row, kf_err *err)
                            (long long)row->seq);
         a.settled = true;
         a.final = final;
-        if ((rc =
-                 run(l, err, "UPDATE grp_apps SET settled=1, final=? WHERE id=?", "is", final, id)))
+        const char *date = kf_entry_str(e, "date");
+        if ((rc = run(l, err, "UPDATE grp_apps SET settled=1, final=?, settled_on=? WHERE id=?",
+                      "iss", final, date ? date : "", id)))
             return rc;
         return kf_pools_move(l, ORIGIN, a.pool, (int)fy, 0, 0, committed_of(&a) - before, err);
     }
@@ -625,14 +633,16 @@ kf_code kf_grant_decide(kf_txn *t, const char *id, bool approve, kf_yen amount, 
                      (long long)amount, (long long)v.ev.c.ceiling);
         goto out;
     }
-    kf_pool_figures pf;
-    kf_yen left;
-    if ((rc = kf_pool_get(l, v.pool, &pf, err)) ||
+    kf_yen left, avail;
+    int at_fy, fy = kf_rules_fy(v.rules, date);
+    if ((rc = kf_pool_available_from(l, v.pool, fy, &avail, &at_fy, err)) ||
         (rc = round_left(l, v.menu, v.app->round, &left, err)))
         goto out;
-    if (amount > pf.available) {
-        rc = kf_fail(err, KF_REFUSED, "%s: %lld yen is more than pool %s has available (%lld yen)",
-                     id, (long long)amount, v.pool, (long long)pf.available);
+    if (amount > avail) {
+        rc = kf_fail(err, KF_REFUSED,
+                     "%s: %lld yen is more than pool %s has available (%lld yen at the end of FY "
+                     "%d)",
+                     id, (long long)amount, v.pool, (long long)avail, at_fy);
         goto out;
     }
     if (amount > left) {
@@ -652,7 +662,7 @@ kf_code kf_grant_decide(kf_txn *t, const char *id, bool approve, kf_yen amount, 
         (rc = kf_entry_set_int(e, "round_down", v.menu->round_down, err)) ||
         (rc = kf_entry_set_str(e, "pool", v.pool, err)) ||
         (rc = kf_entry_set_str(e, "date", date, err)) ||
-        (rc = kf_entry_set_int(e, "fy", kf_rules_fy(v.rules, date), err)) ||
+        (rc = kf_entry_set_int(e, "fy", fy, err)) ||
         (rc = kf_entry_set_int(e, "rules", version, err)) || (rc = kf_txn_append(t, e, err)))
         goto out;
     *seq = e->seq;
@@ -662,17 +672,23 @@ out:
     return rc;
 }
 
-/* Appends a money entry (grant.pay / settle / refund) with app, date, fy. */
+/* Starts a money entry (grant.pay / settle / refund) with app, date, fy.
+ * It may not be dated before `after` (the decision's or the settlement's
+ * date, named by `step`): money does not move before it is decided. */
 static kf_code money_entry(kf_txn *t, const char *kind, const char *id, const char *date,
-                           kf_entry **out, kf_err *err)
+                           const char *after, const char *step, kf_entry **out, kf_err *err)
 {
-    kf_rules *r = malloc(sizeof *r);
+    kf_rules *r;
     kf_code rc;
-    if (!r) return kf_fail(err, KF_SYSTEM, "out of memory");
-    if (!kf_parse_date(date, NULL, NULL, NULL)) {
-        free(r);
+    if (!kf_parse_date(date, NULL, NULL, NULL))
         return kf_fail(err, KF_BAD_INPUT, "--date '%s' is not a real date", date);
-    }
+    if (strcmp(date, after) < 0)
+        return kf_fail(err, KF_REFUSED, "%s: a %s dated %s would precede its %s (%s)", id,
+                       !strcmp(kind, "grant.pay")      ? "payment"
+                       : !strcmp(kind, "grant.settle") ? "settlement"
+                                                       : "refund",
+                       date, step, after);
+    if (!(r = malloc(sizeof *r))) return kf_fail(err, KF_SYSTEM, "out of memory");
     if ((rc = kf_rules_current(kf_txn_ledger(t), r, NULL, err))) {
         free(r);
         return rc;
@@ -716,7 +732,7 @@ kf_code kf_grant_pay(kf_txn *t, const char *id, kf_yen amount, const char *date,
                        "%s: paying %lld yen would exceed the %s of %lld yen (%lld paid)", id,
                        (long long)amount, st.settled ? "settled amount" : "award", (long long)limit,
                        (long long)st.paid);
-    if ((rc = money_entry(t, "grant.pay", id, date, &e, err))) return rc;
+    if ((rc = money_entry(t, "grant.pay", id, date, st.decided, "decision", &e, err))) return rc;
     if (!(rc = kf_entry_set_int(e, "amount", amount, err)) &&
         !(rc = kf_entry_set_str(e, "pool", st.pool, err)) && !(rc = kf_txn_append(t, e, err)))
         *seq = e->seq;
@@ -748,7 +764,7 @@ kf_code kf_grant_settle(kf_txn *t, const char *id, kf_yen spent, kf_yen income, 
     out->final = kf_grant_final(st.approved, spent, income, st.rate, st.round_down);
     out->refund_due = st.paid > out->final ? st.paid - out->final : 0;
     out->payable = out->final > st.paid ? out->final - st.paid : 0;
-    if ((rc = money_entry(t, "grant.settle", id, date, &e, err))) return rc;
+    if ((rc = money_entry(t, "grant.settle", id, date, st.decided, "decision", &e, err))) return rc;
     if (!(rc = kf_entry_set_int(e, "spent", spent, err)) &&
         !(rc = kf_entry_set_int(e, "income", income, err)) &&
         !(rc = kf_entry_set_int(e, "final", out->final, err)) &&
@@ -774,7 +790,8 @@ kf_code kf_grant_refund(kf_txn *t, const char *id, kf_yen amount, const char *da
         return kf_fail(err, KF_REFUSED,
                        "%s: a refund of %lld yen is more than the %lld yen still due back", id,
                        (long long)amount, (long long)(due - st.refunded));
-    if ((rc = money_entry(t, "grant.refund", id, date, &e, err))) return rc;
+    if ((rc = money_entry(t, "grant.refund", id, date, st.settled_on, "settlement", &e, err)))
+        return rc;
     if (!(rc = kf_entry_set_int(e, "amount", amount, err)) &&
         !(rc = kf_entry_set_str(e, "pool", st.pool, err)) && !(rc = kf_txn_append(t, e, err)))
         *seq = e->seq;

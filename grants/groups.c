@@ -115,7 +115,7 @@ static kf_code grants_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *
 
 kf_code kf_grants_attach(kf_ledger *l, kf_err *err)
 {
-    kf_index ix = {"grants", 2, grants_reset, grants_apply, NULL, NULL, NULL};
+    kf_index ix = {"grants", 3, grants_reset, grants_apply, NULL, NULL, NULL};
     return kf_ledger_add_index(l, &ix, err);
 }
 
@@ -329,5 +329,14 @@ kf_code kf_group_deregister(kf_txn *t, const char *id, const char *reason, const
         *moved = pf.balance;
     }
     kf_entry_free(e);
+    /* The whole balance leaves in FY fy: money dated in a later FY would
+     * leave the pool negative at the end of this one. */
+    kf_yen least;
+    int at;
+    if (!rc && !(rc = kf_pool_available_from(l, pool, fy, &least, &at, err)) && least < 0)
+        rc = kf_fail(err, KF_REFUSED,
+                     "group %s has money dated in a fiscal year after %s: deregistered on "
+                     "that date, pool %s would have %lld yen at the end of FY %d",
+                     id, date, pool, (long long)least, at);
     return rc;
 }

@@ -23,6 +23,7 @@ typedef struct {
     kf_yen approved, paid, final, refunded;
     kf_ratio rate;
     kf_yen round_down;
+    char decided[11], settled_on[11]; /* dates of the decision and settlement */
     char pool[KF_POOL_MAX];
     char menu[KF_CODE_MAX + 1], round[KF_CODE_MAX + 1];
     int64_t fy; /* the application's FY */
@@ -357,6 +358,7 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
     }
     p->state = 1;
     p->approved = amount;
+    snprintf(p->decided, sizeof p->decided, "%s", kf_entry_str(e, "date"));
     p->rate = c.rate;
     p->round_down = m->round_down;
     return track(v, row, p->pool, 0, 0, amount, err);
@@ -373,6 +375,13 @@ static kf_code on_money(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_err
     if (!fy_ok(v, e)) return bad(err, row->seq, k, "states a fiscal year its date is not in%s", "");
     if (pool && strcmp(pool, p->pool) != 0)
         return bad(err, row->seq, k, "names a pool other than the award's for %s", p->id);
+    /* money moves on or after the decision; a refund on or after the
+     * settlement (fy_ok has checked the date is there) */
+    const char *date = kf_entry_str(e, "date");
+    bool refund = strcmp(k, "grant.refund") == 0;
+    if (strcmp(date, p->decided) < 0 || (refund && strcmp(date, p->settled_on) < 0))
+        return bad(err, row->seq, k, "is dated before the %s of its grant",
+                   refund && strcmp(date, p->settled_on) < 0 ? "settlement" : "decision");
     if (strcmp(k, "grant.pay") == 0) {
         kf_yen limit = p->settled ? p->final : p->approved;
         if (!kf_entry_int(e, "amount", &amount) || amount <= 0 || amount > limit - p->paid)
@@ -393,6 +402,7 @@ static kf_code on_money(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_err
                        p->id);
         p->settled = true;
         p->final = final;
+        snprintf(p->settled_on, sizeof p->settled_on, "%s", date);
         return track(v, row, p->pool, 0, 0, committed_of(p) - before, err);
     }
     if (strcmp(k, "grant.refund") == 0) {

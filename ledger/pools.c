@@ -10,6 +10,7 @@
 #include "kifu/pools.h"
 #include "ledger_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,45 @@ kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err
             rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
     }
     if (!rc && !finish(out)) rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow", pool);
+    return rc;
+}
+
+kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *least, int *at_fy,
+                               kf_err *err)
+{
+    kf_code rc = kf_pools_flush(l, err);
+    if (rc) return rc;
+    sqlite3_stmt *st =
+        kf_ledger_stmt(l, "SELECT fy, in_, out_, committed FROM pool_fy WHERE pool=? ORDER BY fy");
+    if (!st) return kf_db_fail(l, err, "reading pool_fy");
+    sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+    /* avail: the pool's available money once the rows of FY last are in
+     * (0 before any); it holds at the end of FY last and of every FY up to
+     * the next row's. */
+    kf_yen avail = 0;
+    int last = INT_MIN, s;
+    *least = INT64_MAX;
+    *at_fy = fy;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int row_fy = sqlite3_column_int(st, 0);
+        if (row_fy != last && row_fy - 1 >= fy && avail < *least) {
+            *least = avail;
+            *at_fy = last > fy ? last : fy;
+        }
+        last = row_fy;
+        kf_yen flow;
+        if (!kf_sub(sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), &flow) ||
+            !kf_add(avail, flow, &avail) || !kf_sub(avail, sqlite3_column_int64(st, 3), &avail)) {
+            rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
+            break;
+        }
+    }
+    if (!rc && s != SQLITE_DONE) rc = kf_db_fail(l, err, "reading pool_fy");
+    sqlite3_reset(st);
+    if (!rc && avail < *least) {
+        *least = avail;
+        *at_fy = last > fy ? last : fy;
+    }
     return rc;
 }
 

@@ -411,7 +411,7 @@ newledger pools
 P=$(apply "$FIX/designated-ok.ini")
 alloc_is designated 2026-early "$P" status='"no_funds"' award=0 pool='"group:G003"'
 before=$(fingerprint "$KIFU_DB")
-expect 1 "more than pool group:G003 has available \(0 yen\)" -- kifu grant decide "$P" --approve 123000 --date 2026-06-01
+expect 1 "more than pool group:G003 has available \(0 yen at the end of FY 2026\)" -- kifu grant decide "$P" --approve 123000 --date 2026-06-01
 [ "$(fingerprint "$KIFU_DB")" = "$before" ] && ok || bad "a refused decision changed the ledger"
 kifu donate --amount 150000 --to group:G003 --date 2026-05-01 >/dev/null
 kifu donate --amount 50000 --date 2026-05-01 >/dev/null # general: not the designated menu's pool

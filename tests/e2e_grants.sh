@@ -16,7 +16,7 @@ kifu key add rec --role reviewer --affiliation G9,G3 --key-out rec.key >/dev/nul
 for g in 1 2 3 4 5 6 7 8 9; do
   kifu group add G$g --name グループ$g --type volunteer --founded 2020-04-01 --members 12 >/dev/null
 done
-kifu --key t.key donate --amount 1000000 --date 2026-05-01 >/dev/null      # general 1,000,000
+GEN=$(kifu --key t.key donate --amount 1000000 --date 2026-05-01 | sed -n 's/^seq \([0-9]*\):.*/\1/p')  # general 1,000,000
 kifu --key t.key donate --amount 600000 --to field:welfare --date 2026-05-01 >/dev/null
 
 id_of() { sed -n 's/^seq [0-9]*: \(A-[0-9]*-[0-9]*\) recorded$/\1/p'; }
@@ -72,10 +72,12 @@ expect 1 "role treasurer, which may not write grant.decide" -- kifu --key t.key 
 expect 1 "is not approved" -- kifu --key t.key grant pay "$F1" --amount 1000
 [ "$(fingerprint L.db)" = "$before" ] && ok || bad "refused decisions changed the ledger"
 expect 0 "approved" -- kifu grant decide "$F1" --approve 480000 --date 2026-06-01
-bal() { kifu balance --json | grep -o "\"pool\":\"$1\"[^}]*"; }
+bal() { kifu balance ${2:+--fy $2} --json | grep -o "\"pool\":\"$1\"[^}]*"; }
 [ "$(bal field:welfare)" = '"pool":"field:welfare","in":600000,"out":0,"balance":600000,"committed":480000,"available":120000' ] && ok || bad "after approval: $(bal field:welfare)"
-expect 1 "more than pool field:welfare has available \(120000 yen\)" -- kifu grant decide "$F2" --approve 130000
+expect 1 "more than pool field:welfare has available \(120000 yen at the end of FY 2026\)" -- kifu grant decide "$F2" --approve 130000
 expect 1 "already decided" -- kifu grant decide "$F1" --approve 1000
+expect 1 "a payment dated 2026-04-30 would precede its decision \(2026-06-01\)" -- kifu --key t.key grant pay "$F1" --amount 1000 --date 2026-04-30
+expect 1 "a settlement dated 2026-04-30 would precede its decision" -- kifu grant settle "$F1" --spent 1 --date 2026-04-30
 expect 0 "payment recorded" -- kifu --key t.key grant pay "$F1" --amount 200000 --date 2026-06-10
 expect 0 "payment recorded" -- kifu --key t.key grant pay "$F1" --amount 200000 --date 2026-09-10
 [ "$(bal field:welfare)" = '"pool":"field:welfare","in":600000,"out":400000,"balance":200000,"committed":80000,"available":120000' ] && ok || bad "after payments: $(bal field:welfare)"
@@ -87,6 +89,7 @@ expect 1 "is not settled" -- kifu --key t.key grant refund "$F1" --amount 1
 expect 0 "final 360000, refund_due 40000, payable 0" -- kifu grant settle "$F1" --spent 500000 --income 50000 --date 2027-02-15
 [ "$(bal field:welfare)" = '"pool":"field:welfare","in":600000,"out":400000,"balance":200000,"committed":0,"available":200000' ] && ok || bad "after settlement: $(bal field:welfare)"
 expect 1 "already settled" -- kifu grant settle "$F1" --spent 1 --date 2027-02-16
+expect 1 "a refund dated 2027-02-14 would precede its settlement \(2027-02-15\)" -- kifu --key t.key grant refund "$F1" --amount 1000 --date 2027-02-14
 expect 1 "more than the 40000 yen still due back" -- kifu --key t.key grant refund "$F1" --amount 40001
 expect 1 "would exceed the settled amount of 360000" -- kifu --key t.key grant pay "$F1" --amount 1
 expect 0 "refund recorded" -- kifu --key t.key grant refund "$F1" --amount 30000 --date 2027-03-01
@@ -116,4 +119,25 @@ expect 0 "^ok: " -- kifu verify
 b1=$(kifu balance --json); l1=$(kifu grant list --json)
 expect 0 "rebuilt" -- kifu reindex
 [ "$(kifu balance --json)" = "$b1" ] && [ "$(kifu grant list --json)" = "$l1" ] && ok || bad "reindex changed grant state"
+
+# Business dates: money is looked at FY by FY, as `kifu balance --fy` shows it.
+# general: FY 2026 ends with 1,000,000 in, 700,000 committed, 300,000 available.
+# A donation dated in FY 2027 does not make money available at the end of FY 2026.
+expect 0 "" -- kifu --key t.key donate --amount 1000000 --date 2027-05-01
+before=$(fingerprint L.db)
+# A1 (ceiling 400,000) decided in FY 2026: only 300,000 is available then
+expect 1 "400000 yen is more than pool general has available \(300000 yen at the end of FY 2026\)" -- kifu grant decide "${ID[A1]}" --approve 400000 --date 2026-06-01
+# voiding the FY 2026 million in FY 2026 would leave FY 2026 at -700,000
+expect 1 "voiding seq $GEN would leave pool general with -700000 yen available at the end of FY 2026" -- kifu --key t.key void "$GEN" --reason 誤入金 --date 2026-06-01
+expect 1 "a void dated 2026-04-01 would precede the donation it reverses" -- kifu --key t.key void "$GEN" --reason 誤入金 --date 2026-04-01
+[ "$(fingerprint L.db)" = "$before" ] && ok || bad "refused decisions or voids changed the ledger"
+# voided in FY 2027, FY 2026 keeps its figures and FY 2027 nets to 0
+expect 0 "voided seq $GEN" -- kifu --key t.key void "$GEN" --reason 誤入金 --date 2027-05-01
+[ "$(bal general 2026)" = '"pool":"general","opening":0,"in":1000000,"out":0,"balance":1000000,"committed":700000,"available":300000' ] && ok || bad "FY 2026 after the void: $(bal general 2026)"
+[ "$(bal general 2027)" = '"pool":"general","opening":1000000,"in":1000000,"out":1000000,"balance":1000000,"committed":700000,"available":300000' ] && ok || bad "FY 2027 after the void: $(bal general 2027)"
+# a group cannot be deregistered on a date before money it received
+kifu --key t.key donate --amount 10000 --to group:G9 --date 2028-04-10 >/dev/null
+expect 1 "group G9 has money dated in a fiscal year after 2027-05-01: deregistered on that date, pool group:G9 would have -10000 yen at the end of FY 2027" -- kifu group deregister G9 --reason 解散 --date 2027-05-01
+expect 0 "10000 yen moved" -- kifu group deregister G9 --reason 解散 --date 2028-04-11
+expect 0 "^ok: " -- kifu verify
 finish

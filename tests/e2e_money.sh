@@ -95,7 +95,8 @@ expect 2 "unknown option '--colour'" -- kifu $T1 donate --amount 100 --colour re
 s5=$(d --amount 6000 --to group:G003 --date 2027-04-05)                   # G003 5400, general 600
 expect 0 "5400 yen moved" -- kifu group deregister G003 --reason 解散 --date 2027-04-15
 before=$(fingerprint L.db)
-expect 1 "leave pool group:G003 with -5400 yen available" -- kifu $T1 void "$s5" --reason x
+expect 1 "leave pool group:G003 with -5400 yen available at the end of FY 2027" -- kifu $T1 void "$s5" --reason x --date 2027-04-20
+expect 1 "a void dated 2026-05-01 would precede the donation it reverses \(seq $s5, dated 2027-04-05\)" -- kifu $T1 void "$s5" --reason x
 expect 1 "group G003 is deregistered" -- kifu $T1 donate --amount 100 --to group:G003
 [ "$(fingerprint L.db)" = "$before" ] && ok || bad "a refused void changed the ledger"
 got=$(kifu balance --fy 2027 --json)

@@ -287,6 +287,67 @@ static kf_entry *forged_void(int64_t seq)
     return e;
 }
 
+/* The least available money from a FY on, FY by FY (kf_pool_available_from):
+ * moves of pool P: FY 2025 in 100; FY 2026 out 150; FY 2028 in 100, so the
+ * FY ends are 2025: 100, 2026: -50, 2027: -50, 2028 on: 50. */
+START_TEST(available_by_fy)
+{
+    kf_err err;
+    kf_txn *t;
+    kf_yen least;
+    int at;
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_pool_available_from(l, "P", 2026, &least, &at, &err), KF_OK);
+    ck_assert(least == 0 && at == 2026); /* a pool that never moved */
+    ck_assert_int_eq(kf_pools_move(l, "test", "P", 2028, 100, 0, 0, &err), KF_OK);
+    ck_assert_int_eq(kf_pool_available_from(l, "P", 2025, &least, &at, &err), KF_OK);
+    ck_assert_msg(least == 0 && at == 2025, "only FY 2028 money: %lld at %d", (long long)least,
+                  at); /* nothing yet at the end of FY 2025 */
+    ck_assert_int_eq(kf_pools_move(l, "test", "P", 2025, 100, 0, 0, &err), KF_OK);
+    ck_assert_int_eq(kf_pools_move(l, "test", "P", 2026, 0, 150, 0, &err), KF_OK);
+    static const struct {
+        int from;
+        kf_yen least;
+        int at;
+    } want[] = {{2020, -50, 2026}, {2025, -50, 2026}, {2026, -50, 2026},
+                {2027, -50, 2027}, {2028, 50, 2028},  {2030, 50, 2030}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        ck_assert_int_eq(kf_pool_available_from(l, "P", want[i].from, &least, &at, &err), KF_OK);
+        ck_assert_msg(least == want[i].least && at == want[i].at,
+                      "from FY %d: %lld at FY %d, want %lld at FY %d", want[i].from,
+                      (long long)least, at, (long long)want[i].least, want[i].at);
+    }
+    /* committed money counts against what is available */
+    ck_assert_int_eq(kf_pools_move(l, "test", "P", 2028, 0, 0, 30, &err), KF_OK);
+    ck_assert_int_eq(kf_pool_available_from(l, "P", 2028, &least, &at, &err), KF_OK);
+    ck_assert_int_eq(least, 20);
+    kf_txn_abort(t);
+}
+END_TEST
+
+/* A void may not be dated before the donation it reverses: the writer
+ * refuses it, and verification refuses a forged one. */
+START_TEST(void_dated_before_its_donation)
+{
+    kf_err err;
+    int64_t seq, vseq;
+    kf_txn *t;
+    ck_assert_int_eq(donate("5000", "group:G1", NULL, &seq, &err), KF_OK); /* 2026-06-01 */
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_don_void(t, seq, "r", "2026-05-31", &vseq, &err), KF_REFUSED);
+    ck_assert_msg(strstr(err.msg, "a void dated 2026-05-31 would precede the donation it "
+                                  "reverses") != NULL,
+                  "%s", err.msg);
+    ck_assert_int_eq(kf_don_void(t, seq, "r", "2026-06-01", &vseq, &err), KF_OK);
+    kf_txn_abort(t);
+    verify_ok();
+    kf_entry *e = forged_void(seq);
+    kf_entry_set_str(e, "date", "2026-05-31", NULL);
+    vseq = forge_entry(e);
+    verify_refuses(vseq, "donation.void entry", "is dated before the donation it voids");
+}
+END_TEST
+
 static kf_entry *forged_deregister(kf_yen moved, const char *to)
 {
     kf_entry *e = kf_entry_new("group.deregister");
@@ -467,6 +528,8 @@ int main(void)
     tcase_add_test(tc, verify_catches_wrong_fy);
     tcase_add_test(tc, verify_catches_bad_void);
     tcase_add_test(tc, void_twice_and_available);
+    tcase_add_test(tc, available_by_fy);
+    tcase_add_test(tc, void_dated_before_its_donation);
     tcase_add_test(tc, void_and_deregistration_verify);
     tcase_add_test(tc, void_after_deregistration);
     tcase_add_test(tc, void_of_committed_money);

@@ -325,7 +325,7 @@ static kf_entry *forged_money(const char *kind, const char *id, kf_yen amount)
     kf_entry_set_str(e, "app", id, NULL);
     kf_entry_set_int(e, "amount", amount, NULL);
     kf_entry_set_str(e, "pool", "general", NULL);
-    kf_entry_set_str(e, "date", "2026-12-01", NULL);
+    kf_entry_set_str(e, "date", "2027-03-20", NULL); /* after settle()'s 2027-03-01 */
     kf_entry_set_int(e, "fy", 2026, NULL);
     return e;
 }
@@ -642,6 +642,54 @@ START_TEST(refund_beyond_due)
 }
 END_TEST
 
+/* Money moves on or after its decision, a refund on or after the settlement:
+ * kifu refuses earlier dates, and verification refuses forged ones. */
+START_TEST(money_dated_before_its_step)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    int64_t seq;
+    kf_grant_settlement s;
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK); /* 2026-06-01 */
+    kf_txn *t = begin(&admin);
+    ck_assert_int_eq(kf_grant_pay(t, a, 1000, "2026-05-31", &seq, &err), KF_REFUSED);
+    ck_assert_msg(strstr(err.msg, "a payment dated 2026-05-31 would precede its decision "
+                                  "(2026-06-01)") != NULL,
+                  "%s", err.msg);
+    ck_assert_int_eq(kf_grant_settle(t, a, 1, 0, "2026-05-31", &seq, &s, &err), KF_REFUSED);
+    kf_txn_abort(t);
+    kf_entry *e = forged_money("grant.pay", a, 1000);
+    kf_entry_set_str(e, "date", "2026-05-31", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    seq = forge(e, &admin);
+    verify_refuses(seq, "grant.pay", "is dated before the decision of its grant");
+}
+END_TEST
+
+START_TEST(refund_dated_before_settlement)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    int64_t seq;
+    kf_grant_settlement s;
+    apply("R1", a);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(pay(a, 300000, &err), KF_OK);
+    ck_assert_int_eq(settle(a, 300000, 0, &s, &err), KF_OK); /* 2027-03-01, 60,000 due back */
+    kf_txn *t = begin(&admin);
+    ck_assert_int_eq(kf_grant_refund(t, a, 1000, "2027-02-28", &seq, &err), KF_REFUSED);
+    ck_assert_msg(strstr(err.msg, "would precede its settlement (2027-03-01)") != NULL, "%s",
+                  err.msg);
+    kf_txn_abort(t);
+    verify_ok();
+    kf_entry *e = forged_money("grant.refund", a, 1000);
+    kf_entry_set_str(e, "date", "2027-02-28", NULL);
+    seq = forge(e, &admin);
+    verify_refuses(seq, "grant.refund", "is dated before the settlement of its grant");
+}
+END_TEST
+
 START_TEST(refund_before_settlement)
 {
     kf_err err;
@@ -817,7 +865,8 @@ START_TEST(decide_beyond_available)
     ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
     ck_assert_int_eq(decide(b, 400000, &err), KF_OK);
     ck_assert_int_eq(decide(c, 400000, &err), KF_REFUSED);
-    ck_assert_ptr_nonnull(strstr(err.msg, "more than pool general has available (200000 yen)"));
+    ck_assert_ptr_nonnull(
+        strstr(err.msg, "more than pool general has available (200000 yen at the end of FY 2026)"));
     verify_ok();
     int64_t seq = forge(forged_decide(c, 400000, 400000), &admin);
     verify_refuses(seq, "grant.decide", "leaves pool general with negative available money");
@@ -955,6 +1004,8 @@ int main(void)
     tcase_add_test(tc, settle_wrong_refund_due);
     tcase_add_test(tc, refund_beyond_due);
     tcase_add_test(tc, refund_before_settlement);
+    tcase_add_test(tc, money_dated_before_its_step);
+    tcase_add_test(tc, refund_dated_before_settlement);
     tcase_add_test(tc, review_by_lead_affiliate);
     tcase_add_test(tc, review_by_partner_affiliate);
     tcase_add_test(tc, review_of_decided);

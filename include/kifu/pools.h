@@ -46,6 +46,14 @@ kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n
 /* One pool's whole-ledger figures (zeros if it never moved). */
 kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err *err);
 
+/* The least money a pool has available at the end of FY fy or of any later
+ * FY (its figures by business date, as `kifu balance --fy` shows them), and
+ * the FY where that least is (*at_fy). Money taken out in FY fy is missing
+ * from every later FY's end too, so a command that takes money out in FY fy
+ * may take at most this much. */
+kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *least, int *at_fy,
+                               kf_err *err);
+
 /* An in-memory account of pool figures for verification: the verifiers of
  * each module feed it the movements entries assert, in seq order, and check
  * that no entry leaves a pool's available money negative. */
