@@ -4,9 +4,38 @@
 #include "cli.h"
 #include "kifu/report.h"
 
-#include <stdlib.h>
+#include <errno.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Fails fast when the workbook cannot be written, before the ledger is
+ * opened, a key unlocked or anything read: out must not be a directory, and
+ * a file must be creatable next to it (where the workbook's temporary file
+ * will be; kx_book_open creates that one again when the workbook starts).
+ * Prints "kifu: cannot write OUT: reason" and returns 3, or returns 0. */
+static int check_out(const char *out)
+{
+    struct stat st;
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        return cli_errorf(KF_SYSTEM, "cannot write %s: %s", out, strerror(EISDIR));
+    size_t n = strlen(out) + 16;
+    char *probe = malloc(n);
+    if (!probe) return cli_errorf(KF_SYSTEM, "out of memory");
+    snprintf(probe, n, "%s.tmpXXXXXX", out);
+    int fd = mkstemp(probe);
+    if (fd < 0) {
+        int e = errno;
+        free(probe);
+        return cli_errorf(KF_SYSTEM, "cannot write %s: %s", out, strerror(e));
+    }
+    close(fd);
+    unlink(probe);
+    free(probe);
+    return 0;
+}
 
 int cmd_export_member(kf_cli *cli, int argc, char **argv)
 {
@@ -27,6 +56,8 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
     if (lang_s && !kf_statement_lang_parse(lang_s, &lang))
         return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
     if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
+    int bad = check_out(out);
+    if (bad) return bad;
     if (cli_open(cli, &l, &err) || kf_member_statement_load(l, pos[0], fy, &st, &err)) {
         kf_ledger_close(l);
         return cli_error(&err);
@@ -90,6 +121,8 @@ int cmd_export_audit(kf_cli *cli, int argc, char **argv)
         return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
     if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
     ao.fy = fy;
+    int bad = check_out(out);
+    if (bad) return bad;
     memset(&signer, 0, sizeof signer);
     kf_code rc = cli_open(cli, &l, &err);
     if (!rc && sign && !(rc = cli_signer(cli, &signer, &err))) ao.signer = &signer;
@@ -159,6 +192,8 @@ static int export_party(kf_cli *cli, int argc, char **argv, bool group)
     if (lang_s && !kf_statement_lang_parse(lang_s, &lang))
         return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
     if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
+    int bad = check_out(out);
+    if (bad) return bad;
     kf_code rc = cli_open(cli, &l, &err);
     if (!rc)
         rc = group ? kf_group_statement_xlsx(l, pos[0], fy, lang, out, &res, &err)

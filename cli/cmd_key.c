@@ -113,7 +113,7 @@ int cmd_key_revoke(kf_cli *cli, int argc, char **argv)
         if (keys[i].role == KF_ROLE_ADMIN && !keys[i].revoked_seq) active_admins++;
     }
     if (!target) {
-        kf_fail(&err, KF_BAD_INPUT, "no key %08x in the ledger", id);
+        kf_fail(&err, KF_REFUSED, "no key %08x in the ledger", id);
         goto out_err;
     }
     if (target->revoked_seq) {

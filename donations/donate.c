@@ -428,7 +428,7 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
     if (!kf_parse_date(date, NULL, NULL, NULL))
         return kf_fail(err, KF_BAD_INPUT, "date '%s' is not a real date YYYY-MM-DD", date);
     if (seq < 1 || seq > kf_txn_size(t))
-        return kf_fail(err, KF_BAD_INPUT, "no entry with seq %lld", (long long)seq);
+        return kf_fail(err, KF_REFUSED, "no entry with seq %lld", (long long)seq);
     if ((rc = kf_ledger_entry(l, seq, &orig, err))) return rc;
     if (strcmp(orig->kind, "donation") != 0 && strcmp(orig->kind, "box.collect") != 0) {
         rc = kf_fail(err, KF_REFUSED, "seq %lld is a %s, not a donation", (long long)seq,
@@ -518,7 +518,7 @@ kf_code kf_don_erase(kf_txn *t, int64_t seq, const char *ref, int64_t *erase_seq
         if ((rc =
                  don_query(l, err, &found, "SELECT seq FROM don_refs WHERE ref=?", "s", ref, &seq)))
             return rc;
-        if (!found) return kf_fail(err, KF_BAD_INPUT, "no donation with ref '%s'", ref);
+        if (!found) return kf_fail(err, KF_REFUSED, "no donation with ref '%s'", ref);
     }
     kf_personal p;
     if ((rc = kf_don_personal(l, seq, &p, err))) return rc;

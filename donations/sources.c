@@ -71,7 +71,7 @@ kf_code kf_don_member_add(kf_txn *t, const char *id, const char *name, const cha
         (rc = check_text("--name", name, err)) || (rc = don_rules(l, &r, err)))
         return rc;
     if (!tier || !kf_rules_tier(r, tier))
-        return kf_fail(err, KF_BAD_INPUT, "unknown tier '%s' (the rules' [tiers] section)",
+        return kf_fail(err, KF_REFUSED, "unknown tier '%s' (the rules' [tiers] section)",
                        tier ? tier : "");
     if (!joined || !kf_parse_date(joined, NULL, NULL, NULL))
         return kf_fail(err, KF_BAD_INPUT, "--joined '%s' is not a date YYYY-MM-DD",
@@ -365,7 +365,7 @@ kf_code kf_don_partner_months(kf_ledger *l, const char *id, kf_partner_month **o
     kf_code rc =
         don_query(l, err, &found, "SELECT paid FROM don_partners WHERE id=?", "s", id, &paid);
     if (rc) return rc;
-    if (!found) return kf_fail(err, KF_BAD_INPUT, "unknown partner %s", id);
+    if (!found) return kf_fail(err, KF_REFUSED, "unknown partner %s", id);
     return read_rows(l,
                      "SELECT month, clicks, pledge FROM don_partner_months "
                      "WHERE partner=? ORDER BY month",

@@ -344,7 +344,7 @@ static kf_code load_app(kf_ledger *l, const char *id, app_state *st, kf_applicat
     kf_entry *e;
     kf_code rc = get_state(l, id, st, &found, err);
     if (rc) return rc;
-    if (!found) return kf_fail(err, KF_BAD_INPUT, "no application %s (see kifu grant list)", id);
+    if (!found) return kf_fail(err, KF_REFUSED, "no application %s (see kifu grant list)", id);
     if ((rc = kf_ledger_entry(l, st->seq, &e, err))) return rc;
     rc = kf_application_from_entry(e, a, err);
     kf_entry_free(e);
@@ -712,7 +712,7 @@ static kf_code decided_state(kf_ledger *l, const char *id, app_state *st, kf_err
     bool found;
     kf_code rc = get_state(l, id, st, &found, err);
     if (rc) return rc;
-    if (!found) return kf_fail(err, KF_BAD_INPUT, "no application %s (see kifu grant list)", id);
+    if (!found) return kf_fail(err, KF_REFUSED, "no application %s (see kifu grant list)", id);
     if (strcmp(st->status, "approved") != 0)
         return kf_fail(err, KF_REFUSED, "%s is not approved (%s)", id, st->status);
     return KF_OK;
@@ -835,7 +835,7 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, boo
     if ((rc = kf_rules_current(l, r, NULL, err))) goto out_rules;
     const kf_menu *m = kf_rules_menu(r, menu);
     if (!m) {
-        rc = kf_fail(err, KF_BAD_INPUT, "unknown menu '%s' (see kifu rules show)", menu);
+        rc = kf_fail(err, KF_REFUSED, "unknown menu '%s' (see kifu rules show)", menu);
         goto out_rules;
     }
     if (sqlite3_prepare_v2(kf_ledger_db(l),

@@ -478,7 +478,7 @@ kf_code kf_ledger_key(kf_ledger *l, uint32_t id, kf_key_info *out, kf_err *err)
     size_t n;
     kf_code rc = kf_ledger_keys(l, &keys, &n, err);
     if (rc) return rc;
-    rc = kf_fail(err, KF_BAD_INPUT, "no key %08x in the ledger", id);
+    rc = kf_fail(err, KF_REFUSED, "no key %08x in the ledger", id);
     for (size_t i = 0; i < n; i++)
         if (keys[i].id == id) {
             *out = keys[i];
@@ -1081,7 +1081,7 @@ kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err)
             rc = kf_fail(err, KF_REFUSED, "seq %lld: entry is corrupt (run kifu verify)",
                          (long long)seq);
     } else if (s == SQLITE_DONE) {
-        rc = kf_fail(err, KF_BAD_INPUT, "no entry with seq %lld", (long long)seq);
+        rc = kf_fail(err, KF_REFUSED, "no entry with seq %lld", (long long)seq);
     } else {
         rc = kf_db_fail(l, err, "reading an entry");
     }
@@ -1126,7 +1126,7 @@ kf_code kf_ledger_root(kf_ledger *l, int64_t size, kf_hash root, kf_err *err)
 kf_code kf_ledger_leaf(kf_ledger *l, int64_t seq, kf_hash leaf, kf_err *err)
 {
     if (seq < 1 || kf_ledger_node_reader(l, 0, (uint64_t)seq - 1, leaf) != 0)
-        return kf_fail(err, KF_BAD_INPUT, "no entry with seq %lld", (long long)seq);
+        return kf_fail(err, KF_REFUSED, "no entry with seq %lld", (long long)seq);
     return KF_OK;
 }
 

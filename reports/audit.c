@@ -291,7 +291,7 @@ static void table_part(table *t)
                 worksheet_set_column(t->s.ws, (lxw_col_t)c, (lxw_col_t)c, t->widths[c], NULL));
     }
     worksheet_freeze_panes(t->s.ws, 1, 0);
-    if (t->total < 0) return; /* rows not counted: no filter */
+    if (t->total < 0) return; /* rows not counted: the caller sets the filter */
     lxw_row_t last = t->rows[t->part - 1] ? t->rows[t->part - 1] : 1;
     kx_note(&t->s, worksheet_autofilter(t->s.ws, 0, 0, last, (lxw_col_t)(t->ncols - 1)));
 }
@@ -520,8 +520,11 @@ static void pool_label(audit *a, const char *pool, char *out, size_t size)
 }
 
 /* The pools' rows of FY fy from row r, then a total row; returns the row
- * after it. fycol 1: a first column holds the FY (the Pools sheet). */
-static lxw_row_t pool_table(audit *a, kx_sheet *s, lxw_row_t r, int fy, int fycol)
+ * after it. fycol 1: a first column holds the FY (the Pools sheet; the
+ * total row holds it too, so that filtering on the FY keeps its total).
+ * filter: an autofilter over the header (row r - 1) and the pool rows, set
+ * before the total row (constant_memory mode cannot go back). */
+static lxw_row_t pool_table(audit *a, kx_sheet *s, lxw_row_t r, int fy, int fycol, bool filter)
 {
     kf_pool_figures *rows = NULL, total;
     size_t n = 0;
@@ -550,7 +553,9 @@ static lxw_row_t pool_table(audit *a, kx_sheet *s, lxw_row_t r, int fy, int fyco
         kx_formula(s, r, c0 + P_AVAILABLE, f, p->available, s->f->yen);
     }
     if (!n) kx_str(s, r++, c0 + P_POOL, a->lb->none, NULL);
-    if (fycol) kx_str(s, r, 0, "", s->f->total_label);
+    if (filter && first > 0)
+        kx_note(s, worksheet_autofilter(s->ws, first - 1, 0, r - 1, c0 + P_AVAILABLE));
+    if (fycol) kx_num(s, r, 0, fy, s->f->total_label);
     kx_str(s, r, c0 + P_POOL, a->lb->total, s->f->total_label);
     kx_str(s, r, c0 + P_LABEL, "", s->f->total_label);
     const kf_yen tv[6] = {total.opening, total.in,        total.out,
@@ -595,12 +600,14 @@ static void write_summary(audit *a, kx_sheet *s, const kf_ledger_info *info, con
     snprintf(text, sizeof text, "%s%s%s", verified ? lb->ok : lb->failed, verified ? "" : ": ",
              verified ? "" : why);
     kx_str(s, 5, 1, text, verified ? NULL : s->f->label);
+    /* The title and these facts stay in view; the tables scroll. */
+    worksheet_freeze_panes(s->ws, 6, 0);
 
     lxw_row_t r = 7;
     kx_str(s, r++, 0, lb->pools_title, s->f->label);
     for (int c = 0; c < P_NCOLS; c++)
         kx_str(s, r, (lxw_col_t)c, lb->pcols[c], s->f->header);
-    r = pool_table(a, s, r + 1, a->o->fy, 0);
+    r = pool_table(a, s, r + 1, a->o->fy, 0, true);
 
     r += 1;
     kx_str(s, r++, 0, lb->months_title, s->f->label);
@@ -741,7 +748,11 @@ static void write_pools(audit *a, table *t)
     int from = a->first_fy && a->first_fy < a->o->fy ? a->first_fy : a->o->fy;
     lxw_row_t r = 1;
     for (int fy = from; fy <= a->o->fy && !a->rc; fy++)
-        r = pool_table(a, &t->s, r, fy, 1) + 1;
+        r = pool_table(a, &t->s, r, fy, 1, false) + 1;
+    /* One filter over every FY's rows, up to the last total row (the row
+     * written last: constant_memory mode allows it now). */
+    if (!a->rc && r >= 3)
+        kx_note(&t->s, worksheet_autofilter(t->s.ws, 0, 0, r - 2, (lxw_col_t)P_NCOLS));
 }
 
 static void write_verification(audit *a, kx_sheet *sp, const kf_code vrc,
@@ -761,6 +772,8 @@ static void write_verification(audit *a, kx_sheet *sp, const kf_code vrc,
         kx_str(&s, r, 0, lb->error, fm->label);
         kx_str(&s, r++, 1, why, NULL);
     }
+    /* The title and the result (and its error) stay in view. */
+    worksheet_freeze_panes(s.ws, r, 0);
     const char *names[4] = {lb->entries, lb->commits, lb->nodes, lb->keys};
     const int64_t values[4] = {rep->entries, rep->commits, rep->nodes, rep->keys};
     for (int i = 0; i < 4; i++, r++) {
@@ -798,6 +811,8 @@ static void write_verification(audit *a, kx_sheet *sp, const kf_code vrc,
     kx_str(&s, r++, 0, lb->keys_title, fm->label);
     for (int c = 0; c < 7; c++)
         kx_str(&s, r, (lxw_col_t)c, lb->kcols[c], fm->header);
+    /* The keys are the sheet's table: the filter covers them. */
+    kx_note(&s, worksheet_autofilter(s.ws, r, 0, r + (a->nkeys ? (lxw_row_t)a->nkeys : 1), 6));
     r++;
     for (size_t i = 0; i < a->nkeys; i++, r++) {
         const kf_key_info *k = &a->keys[i];

@@ -178,14 +178,14 @@ kf_code kf_receipt_make(kf_ledger *l, const kf_signer *signer, int64_t seq, kf_b
         (rc = kf_note_parse(cp.data, cp.len, &note, err)))
         goto out;
     if (seq > note.size) {
-        rc = kf_fail(err, KF_BAD_INPUT, "no entry with seq %lld (the ledger has %lld)",
+        rc = kf_fail(err, KF_REFUSED, "no entry with seq %lld (the ledger has %lld)",
                      (long long)seq, (long long)note.size);
         goto out;
     }
     if ((rc = kf_ledger_entry(l, seq, &e, err))) goto out;
     if (!is_money_kind(e->kind)) {
         rc =
-            kf_fail(err, KF_BAD_INPUT, "seq %lld is a %s, not a donation", (long long)seq, e->kind);
+            kf_fail(err, KF_REFUSED, "seq %lld is a %s, not a donation", (long long)seq, e->kind);
         goto out;
     }
     void_find vf = {.seq = seq};

@@ -164,7 +164,7 @@ static kf_code find_member(kf_ledger *l, const char *id, int fy, kf_member *out,
             found = true;
         }
     free(members);
-    return found ? KF_OK : kf_fail(err, KF_BAD_INPUT, "no member %s", id);
+    return found ? KF_OK : kf_fail(err, KF_REFUSED, "no member %s", id);
 }
 
 kf_code kf_member_statement_load(kf_ledger *l, const char *id, int fy, kf_member_statement *out,
@@ -176,7 +176,7 @@ kf_code kf_member_statement_load(kf_ledger *l, const char *id, int fy, kf_member
     kf_code rc;
     memset(out, 0, sizeof *out);
     out->fy = fy;
-    if (!kf_id_valid(id)) return kf_fail(err, KF_BAD_INPUT, "no member %s", id);
+    if (!kf_id_valid(id)) return kf_fail(err, KF_BAD_INPUT, "'%s' is not a member id", id);
     if ((rc = find_member(l, id, fy, &out->member, err))) return rc;
     if ((rc = kf_ledger_get_info(l, &info, err)) || (rc = kf_ledger_root(l, info.size, root, err)))
         return rc;

@@ -16,9 +16,10 @@
  *
  * Layout: title, label/value pairs, then the tables one below the other,
  * each with a header row and SUM formulas carrying their values; the first
- * table has the autofilter. Written in constant_memory mode (rows in order),
- * so a group with a quarter of a million donations needs little memory; the
- * lines themselves are read into memory first (about 100 bytes each).
+ * table has the autofilter, and the rows down to its header are frozen.
+ * Written in constant_memory mode (rows in order), so a group with a
+ * quarter of a million donations needs little memory; the lines themselves
+ * are read into memory first (about 100 bytes each).
  */
 #include "kifu/grants.h"
 #include "kifu/report.h"
@@ -347,7 +348,7 @@ kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_stateme
     kf_code rc;
     memset(res, 0, sizeof *res);
     if ((rc = kf_group_get(l, id, &g, &found, err))) return rc;
-    if (!found) return kf_fail(err, KF_BAD_INPUT, "no group %s", id);
+    if (!found) return kf_fail(err, KF_REFUSED, "no group %s", id);
     snprintf(pool, sizeof pool, "group:%s", id);
     loader c = {.fy = fy, .pool = pool, .err = err};
     kf_pool_figures *figs = NULL, total, mine = {0};
@@ -392,6 +393,7 @@ kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_stateme
         kx_str(p.s, p.row++, 0, lb->donations_title, p.s->f->label);
         lxw_row_t hdr = p.row;
         kx_note(p.s, worksheet_autofilter(p.s->ws, hdr, 0, hdr + (c.n ? (lxw_row_t)c.n : 1), 6));
+        worksheet_freeze_panes(p.s->ws, hdr + 1, 0);
         header(&p, lb->dcols, 7);
         lxw_row_t first = p.row;
         kf_yen sum[2] = {0}, voided[2] = {0};
@@ -488,7 +490,7 @@ kf_code kf_partner_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_state
             found = true;
         }
     free(parts);
-    if (!found) return kf_fail(err, KF_BAD_INPUT, "no partner %s", id);
+    if (!found) return kf_fail(err, KF_REFUSED, "no partner %s", id);
     snprintf(source, sizeof source, "partner:%s", id);
     loader c = {.fy = fy, .source = source, .err = err};
     doc d = {0};
@@ -519,6 +521,7 @@ kf_code kf_partner_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_state
             if (strcmp(months[i].month, from) >= 0 && strcmp(months[i].month, to) <= 0) nfy++;
         kx_note(p.s,
                 worksheet_autofilter(p.s->ws, p.row, 0, p.row + (nfy ? (lxw_row_t)nfy : 1), 4));
+        worksheet_freeze_panes(p.s->ws, p.row + 1, 0);
         header(&p, lb->mcols, 5);
         lxw_row_t first = p.row;
         kf_yen msum[4] = {0};

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void kx_formats_add(lxw_workbook *wb, kx_formats *f, const char *date_fmt, const char *yen_fmt)
@@ -115,13 +116,39 @@ bool kx_rfc3339_time(const char *s, time_t *out)
 
 kf_code kx_book_open(kx_book *b, const char *path, bool constant_memory, kf_err *err)
 {
+    struct stat st;
     memset(b, 0, sizeof *b);
     b->path = path;
-    size_t n = strlen(path) + 24;
+    /* The workbook is renamed onto path at the end: a directory there would
+     * fail only then. */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, strerror(EISDIR));
+    size_t n = strlen(path) + 40;
     if (!(b->tmp = malloc(n))) return kf_fail(err, KF_SYSTEM, "out of memory");
-    snprintf(b->tmp, n, "%s.tmp%d.xlsx", path, (int)getpid());
+    /* The temporary file is created now, so that a path that cannot be
+     * written fails here with kifu's message, not when the workbook is
+     * closed (where libxlsxwriter prints its own); libxlsxwriter then
+     * overwrites it. A stale file of the same name (a pid reused) is left
+     * alone. (kifu export checks its --out before any work, too.) */
+    int fd = -1;
+    for (int i = 0; i < 100 && fd < 0; i++) {
+        if (i)
+            snprintf(b->tmp, n, "%s.tmp%d-%d.xlsx", path, (int)getpid(), i);
+        else
+            snprintf(b->tmp, n, "%s.tmp%d.xlsx", path, (int)getpid());
+        fd = open(b->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        kf_code rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, strerror(errno));
+        free(b->tmp);
+        b->tmp = NULL;
+        return rc;
+    }
+    close(fd);
     lxw_workbook_options o = {.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE};
     if (!(b->wb = workbook_new_opt(b->tmp, &o))) {
+        unlink(b->tmp);
         free(b->tmp);
         b->tmp = NULL;
         return kf_fail(err, KF_SYSTEM, "cannot start the workbook %s", path);

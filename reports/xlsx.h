@@ -59,7 +59,11 @@ typedef struct {
 } kx_book;
 
 /* Starts the workbook (constant_memory: rows are written in order, one row
- * in memory per sheet). KF_SYSTEM on failure. */
+ * in memory per sheet). Its temporary file is created first (libxlsxwriter
+ * overwrites it when the workbook is closed), so a path that cannot be
+ * written, or that is a directory, fails here with "cannot write PATH:
+ * reason" (KF_SYSTEM) and libxlsxwriter prints nothing. KF_SYSTEM on any
+ * failure, with nothing left behind. */
 kf_code kx_book_open(kx_book *b, const char *path, bool constant_memory, kf_err *err);
 /* Sets the workbook's properties: title, the fund as author, and a subject
  * naming the fund, FY, ledger size and root; created = issued (an RFC 3339

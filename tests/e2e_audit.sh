@@ -80,6 +80,12 @@ EOF
   }
   part() { python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode("utf-8"))' "$1" "$2"; }
   has() { grep -qF -- "$2" <<<"$1" && ok || bad "$3: no '$2'"; }
+  # frozen_filter WHAT CELLS N REF: rows 1..N of the sheet are frozen, and
+  # its autofilter covers REF (a table's header and data rows).
+  frozen_filter() {
+    has "$2" "<pane ySplit=\"$3\" topLeftCell=\"A$(($3 + 1))\" activePane=\"bottomLeft\" state=\"frozen\"/>" "$1: frozen rows 1-$3"
+    has "$2" "<autoFilter ref=\"$4\"/>" "$1: autofilter"
+  }
 
   book=$(part a.xlsx xl/workbook.xml)
   [[ "$book" == *'<sheet name="概要"'*'<sheet name="寄附"'*'<sheet name="助成"'*'<sheet name="財源"'*'<sheet name="台帳"'*'<sheet name="検証"'* ]] &&
@@ -109,8 +115,7 @@ EOF
   has "$don" "I8	200	SUM(I2:I7)" "fee total"
   has "$don" 'H9	7777	SUMIF(N2:N7,"&gt;0",H2:H7)' "voided total"
   has "$don" "H10	630000	H8-H9" "net"
-  has "$don" '<autoFilter ref="A1:N7"/>' "donations filter"
-  has "$don" 'state="frozen"' "frozen header"
+  frozen_filter donations "$don" 1 A1:N7
 
   # Summary (sheet 1): the pool rows agree with kifu balance --fy 2026.
   sum=$(cells a.xlsx 1)
@@ -139,6 +144,12 @@ EOF
   grep -qP "^F$jr\t0\t" <<<"$sum" && ok || bad "June: the voided gift is not counted"
   grep -qP "^F[0-9]+\t630000\tSUM\(F" <<<"$sum" && ok || bad "months grand total 630000"
   [ -n "$(part a.xlsx xl/charts/chart1.xml)" ] && ok || bad "no chart"
+  # the title and the facts (rows 1-6) stay in view; the pools table (header
+  # on row 9, its total row left out) has the filter
+  pt=$(grep -P "^A[0-9]+\t合計\t" <<<"$sum" | head -1 | cut -f1 | tr -d A)
+  [ "${pt:-0}" -gt 12 ] && ok || bad "summary pools total row '$pt'"
+  has "$sum" "A9	財源	" "summary pools header on row 9"
+  frozen_filter summary "$sum" 6 "A9:H$((pt - 1))"
 
   # Grants (sheet 3)
   gr=$(cells a.xlsx 3)
@@ -149,10 +160,16 @@ EOF
   has "$gr" "I2	200000	" "paid"
   has "$gr" "M2	280000	" "committed"
   has "$gr" "H3	480000	SUM(H2:H2)" "approved total"
+  frozen_filter grants "$gr" 1 A1:O2
 
   # Pools (sheet 4): the FY's figures again, with the FY column.
   po=$(cells a.xlsx 4)
   grep -qP "^A[0-9]+\t2026\t" <<<"$po" && ok || bad "pools FY column"
+  # one filter over every FY's rows down to the last total row, which holds
+  # its FY (a filter on the FY keeps the FY's total)
+  lt=$(grep -P "^B[0-9]+\t合計\t" <<<"$po" | tail -1 | cut -f1 | tr -d B)
+  grep -qP "^A$lt\t2026\t" <<<"$po" && ok || bad "pools total row $lt lacks its FY"
+  frozen_filter pools "$po" 1 "A1:I$lt"
 
   # Ledger (sheet 5): every entry, with its leaf hash.
   led=$(cells a.xlsx 5)
@@ -162,6 +179,7 @@ EOF
   has "$led" "D$((v + 1))	donation.void	" "the void entry"
   has "$led" "E$((d1 + 1))	kaikei (" "actor"
   grep -P "^G$((d3 + 1))\t" <<<"$led" | grep -q "佐藤" && bad "personal data in the ledger sheet" || ok
+  frozen_filter ledger "$led" 1 "A1:G$((size + 1))"
 
   # Verification (sheet 6): result, counts, keys.
   ve=$(cells a.xlsx 6)
@@ -171,6 +189,11 @@ EOF
   admin_vkey=$(kifu key list --json | grep -o '"vkey":"admin+[^"]*"' | head -1 | cut -d'"' -f4)
   [ -n "$admin_vkey" ] && has "$ve" "$admin_vkey" "admin's verifier key" || bad "no admin vkey"
   has "$ve" "	treasurer	" "treasurer role"
+  # the title and the result stay in view; the keys table has the filter
+  kh=$(grep -P "^A[0-9]+\tID\t" <<<"$ve" | cut -f1 | tr -d A)
+  nkeys=$(kifu key list --json | grep -o '"vkey"' | wc -l)
+  [ "$nkeys" = 3 ] && ok || bad "keys: $nkeys"
+  frozen_filter verification "$ve" 2 "A$kh:G$((kh + nkeys))"
 
   # Properties: title, subject with FY and root.
   core=$(part a.xlsx docProps/core.xml)
@@ -199,6 +222,15 @@ EOF
     lrows=$((lrows + $(cells parts.xlsx "$(sheet_no "$name")" | grep -cP '^A[0-9]+\t[0-9]+\t$')))
   done
   [ "$lrows" = "$size" ] && ok || bad "ledger rows across parts: $lrows, want $size"
+  # every part keeps its frozen header and its filter over its own rows
+  frozen_filter "寄附" "$(cells parts.xlsx "$(sheet_no 寄附)")" 1 A1:N5
+  frozen_filter "寄附 (2)" "$dp" 1 A1:N3
+  for i in $(seq 1 "$nparts"); do
+    name=台帳
+    [ "$i" = 1 ] || name="台帳 ($i)"
+    n=$((i < nparts ? 8 : size - 8 * (nparts - 1)))
+    frozen_filter "$name" "$(cells parts.xlsx "$(sheet_no "$name")")" 1 "A1:G$((n + 1))"
+  done
 
   # English labels; a signed checkpoint with --sign.
   expect 0 "" -- kifu export audit --fy 2026 --out s.xlsx --lang en --sign
@@ -224,7 +256,10 @@ EOF
   grep -qP "^E[0-9]+\t12800\tSUM\(E" <<<"$gs" && ok || bad "credited total 12800"
   grep -qP "^E[0-9]+\t4800\t" <<<"$gs" && ok || bad "d3 credited net of its fee"
   grep -qP "^A[0-9]+\t$app\t" <<<"$gs" && grep -qP "^F[0-9]+\t480000\tSUM\(F" <<<"$gs" && ok || bad "group's grant"
-  expect 2 "no group G9" -- kifu export group G9 --fy 2026 --out x.xlsx
+  # frozen down to the donations' header; their filter over the two lines
+  gh=$(grep -P "^A[0-9]+\t日付\t" <<<"$gs" | head -1 | cut -f1 | tr -d A)
+  frozen_filter "group statement" "$gs" "$gh" "A$gh:G$((gh + 2))"
+  expect 1 "no group G9" -- kifu export group G9 --fy 2026 --out x.xlsx
   # The partner's statement: June's clicks and pledge, paid by the July payment.
   expect 0 '^\{"partner":"P1","fy":2026,"payments":1,"voided":0,"total":14000,"pledged":14000,"outstanding":0,"file":"p.xlsx"\}$' -- \
     kifu --json export partner P1 --fy 2026 --out p.xlsx
@@ -235,9 +270,12 @@ EOF
   grep -qP "^E$mr\t0\tC$mr-D$mr$" <<<"$ps" && ok || bad "outstanding formula"
   grep -qP "^E[0-9]+\t$d6\t" <<<"$ps" && ok || bad "payment seq $d6"
   grep -qP "^A[0-9]+\tクリック募金明細\t" <<<"$ps" && ok || bad "partner title"
+  # frozen down to the months' header; their filter over the one month
+  ph=$(grep -P "^A[0-9]+\t月\t" <<<"$ps" | head -1 | cut -f1 | tr -d A)
+  frozen_filter "partner statement" "$ps" "$ph" "A$ph:E$((ph + 1))"
   expect 0 "" -- kifu export partner P1 --fy 2026 --out p-en.xlsx --lang en
   grep -qP "^A[0-9]+\tClick-fund partner statement\t" <<<"$(cells p-en.xlsx 1)" && ok || bad "en partner title"
-  expect 2 "no partner P9" -- kifu export partner P9 --fy 2026 --out x.xlsx
+  expect 1 "no partner P9" -- kifu export partner P9 --fy 2026 --out x.xlsx
 
   # With LibreOffice installed (it is not in scripts/deps.sh: too big for CI),
   # every workbook is opened and recalculated by it, and each formula's value
@@ -261,6 +299,8 @@ expect 1 "verification failed" -- kifu --db T.db export audit --fy 2026 --out t.
 is_xlsx t.xlsx && ok || bad "no workbook for the tampered ledger"
 if command -v python3 >/dev/null 2>&1; then
   grep -qP "^B2\t失敗\t" <<<"$(cells t.xlsx 6)" && ok || bad "tamper not shown"
+  # the title, the result and its error stay in view
+  has "$(cells t.xlsx 6)" '<pane ySplit="3" topLeftCell="A4"' "tampered verification: frozen rows 1-3"
 fi
 
 # Errors
@@ -270,9 +310,29 @@ expect 2 "--fy 'x' is not a fiscal year" -- kifu export audit --fy x --out x.xls
 expect 2 "--lang 'fr' must be ja or en" -- kifu export audit --fy 2026 --out x.xlsx --lang fr
 expect 2 "unknown option '--bogus'" -- kifu export audit --fy 2026 --out x.xlsx --bogus
 [ -e x.xlsx ] && bad "x.xlsx written on a usage error" || ok
-expect 3 "cannot write $T/nodir/x.xlsx" -- kifu export audit --fy 2026 --out "$T/nodir/x.xlsx"
+# only_error CODE LINE -- cmd...: exits CODE with nothing on stdout and
+# exactly LINE on stderr (kifu's message, none of libxlsxwriter's).
+only_error() {
+  local want=$1 line=$2 code=0
+  shift 3
+  "$@" >oe.out 2>oe.err || code=$?
+  if [ "$code" = "$want" ] && [ ! -s oe.out ] && [ "$(wc -l <oe.err)" = 1 ] && [ "$(cat oe.err)" = "$line" ]; then
+    ok
+  else
+    bad "$* -> exit $code, want $want; stdout '$(cat oe.out)'; stderr '$(cat oe.err)', want '$line'"
+  fi
+}
+nodir="kifu: cannot write $T/nodir/x.xlsx: No such file or directory"
+only_error 3 "$nodir" -- kifu export audit --fy 2026 --out "$T/nodir/x.xlsx"
+only_error 3 "$nodir" -- kifu export group G5 --fy 2026 --out "$T/nodir/x.xlsx"
+only_error 3 "$nodir" -- kifu export partner P1 --fy 2026 --out "$T/nodir/x.xlsx"
+# checked first: before the ledger is opened (here, one that does not exist)
+# or a key unlocked
+only_error 3 "$nodir" -- kifu --db missing.db export audit --fy 2026 --out "$T/nodir/x.xlsx" --sign
+only_error 3 "$nodir" -- kifu --db missing.db export group G5 --fy 2026 --out "$T/nodir/x.xlsx"
 mkdir adir
-expect 3 "cannot write adir" -- kifu export audit --fy 2026 --out adir
+only_error 3 "kifu: cannot write adir: Is a directory" -- kifu export audit --fy 2026 --out adir
+only_error 3 "kifu: cannot write adir: Is a directory" -- kifu --db missing.db export partner P1 --fy 2026 --out adir
 ls adir.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
 expect 0 "usage: kifu export audit --fy Y --out FILE.xlsx" -- kifu export audit --help
 expect 1 "may not sign" -- kifu --key rev.key export audit --fy 2026 --out x.xlsx --sign
@@ -280,5 +340,8 @@ expect 1 "may not sign" -- kifu --key rev.key export audit --fy 2026 --out x.xls
 expect 2 "usage: kifu export group ID" -- kifu export group --fy 2026 --out x.xlsx
 expect 2 "usage: kifu export partner ID" -- kifu export partner P1 --out x.xlsx
 [ -e x.xlsx ] && bad "x.xlsx written on an error" || ok
+expect 1 "no group G9" -- kifu export group G9 --fy 2026 --out y.xlsx
+tmps=$(ls -d ./*.tmp* 2>/dev/null)
+[ -z "$tmps" ] && ok || bad "temporary files left behind: $tmps"
 
 finish

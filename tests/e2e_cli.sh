@@ -49,7 +49,7 @@ expect 2 "needs a signing key" -- kifu --db L.db key add x --role reviewer --key
 expect 2 "already exists" -- kifu --db L.db --key admin.key key add x --role reviewer --key-out t1.key
 expect 2 "no ledger at missing.db" -- kifu --db missing.db verify
 expect 2 "already exists" -- kifu init --db L.db --fund F --admin b --key-out b.key
-expect 2 "no key 0badf00d" -- kifu --db L.db --key admin.key key revoke 0badf00d
+expect 1 "no key 0badf00d" -- kifu --db L.db --key admin.key key revoke 0badf00d
 expect 2 "seq 99 is not in a tree|outside the ledger" -- kifu --db L.db prove 99
 KIFU_PASSPHRASE=wrong expect 2 "wrong passphrase for key file admin.key" -- kifu --db L.db --key admin.key key add x --role reviewer --key-out x.key
 [ ! -e x.key ] && ok || bad "x.key was written although the command failed"

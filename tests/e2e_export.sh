@@ -140,8 +140,8 @@ expect 0 "" -- kifu export member M1 --fy 2026 --out again.xlsx
 is_xlsx again.xlsx && ok || bad "overwrite"
 
 # Errors
-expect 2 "no member M9" -- kifu export member M9 --fy 2026 --out x.xlsx
-expect 2 "no member" -- kifu export member 'bad id' --fy 2026 --out x.xlsx
+expect 1 "no member M9" -- kifu export member M9 --fy 2026 --out x.xlsx
+expect 2 "'bad id' is not a member id" -- kifu export member 'bad id' --fy 2026 --out x.xlsx
 expect 2 "--fy 'abc' is not a fiscal year" -- kifu export member M1 --fy abc --out x.xlsx
 expect 2 "--fy '20260' is not a fiscal year" -- kifu export member M1 --fy 20260 --out x.xlsx
 expect 2 "usage: kifu export member" -- kifu export member M1 --out x.xlsx
@@ -150,9 +150,23 @@ expect 2 "usage: kifu export member" -- kifu export member --fy 2026 --out x.xls
 expect 2 "--lang 'fr' must be ja or en" -- kifu export member M1 --fy 2026 --out x.xlsx --lang fr
 expect 2 "unknown option '--bogus'" -- kifu export member M1 --fy 2026 --out x.xlsx --bogus
 [ -e x.xlsx ] && bad "x.xlsx written on a usage error" || ok
-expect 3 "cannot write $T/nodir/x.xlsx" -- kifu export member M1 --fy 2026 --out "$T/nodir/x.xlsx"
+# only_error CODE LINE -- cmd...: exits CODE with nothing on stdout and
+# exactly LINE on stderr (kifu's message, none of libxlsxwriter's).
+only_error() {
+  local want=$1 line=$2 code=0
+  shift 3
+  "$@" >oe.out 2>oe.err || code=$?
+  if [ "$code" = "$want" ] && [ ! -s oe.out ] && [ "$(wc -l <oe.err)" = 1 ] && [ "$(cat oe.err)" = "$line" ]; then
+    ok
+  else
+    bad "$* -> exit $code, want $want; stdout '$(cat oe.out)'; stderr '$(cat oe.err)', want '$line'"
+  fi
+}
+only_error 3 "kifu: cannot write $T/nodir/x.xlsx: No such file or directory" -- kifu export member M1 --fy 2026 --out "$T/nodir/x.xlsx"
+# checked before the ledger is opened and the statement read
+only_error 3 "kifu: cannot write $T/nodir/x.xlsx: No such file or directory" -- kifu --db missing.db export member M1 --fy 2026 --out "$T/nodir/x.xlsx"
 mkdir adir
-expect 3 "cannot write adir" -- kifu export member M1 --fy 2026 --out adir
+only_error 3 "kifu: cannot write adir: Is a directory" -- kifu export member M1 --fy 2026 --out adir
 ls adir.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
 if [ "$(id -u)" != 0 ]; then
   mkdir ro && chmod 555 ro
@@ -162,5 +176,7 @@ fi
 expect 2 "" -- kifu --db missing.db export member M1 --fy 2026 --out x.xlsx
 expect 0 "usage: kifu export member ID --fy Y --out FILE.xlsx" -- kifu export member --help
 expect 0 "export member" -- kifu help
+tmps=$(ls -d ./*.tmp* 2>/dev/null)
+[ -z "$tmps" ] && ok || bad "temporary files left behind: $tmps"
 
 finish

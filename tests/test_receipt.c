@@ -243,11 +243,11 @@ START_TEST(refusals)
 {
     kf_buf b = {0};
     kf_err err = {0};
-    ck_assert_int_eq(kf_receipt_make(L, &admin, 1, &b, &err), KF_BAD_INPUT);
+    ck_assert_int_eq(kf_receipt_make(L, &admin, 1, &b, &err), KF_REFUSED);
     ck_assert_str_eq(err.msg, "seq 1 is a genesis, not a donation");
-    ck_assert_int_eq(kf_receipt_make(L, &admin, s_rules, &b, &err), KF_BAD_INPUT);
+    ck_assert_int_eq(kf_receipt_make(L, &admin, s_rules, &b, &err), KF_REFUSED);
     ck_assert_ptr_nonnull(strstr(err.msg, "is a rules.load, not a donation"));
-    ck_assert_int_eq(kf_receipt_make(L, &admin, 999, &b, &err), KF_BAD_INPUT);
+    ck_assert_int_eq(kf_receipt_make(L, &admin, 999, &b, &err), KF_REFUSED);
     ck_assert_ptr_nonnull(strstr(err.msg, "no entry with seq 999"));
     ck_assert_int_eq(kf_receipt_make(L, &admin, 0, &b, &err), KF_BAD_INPUT);
     /* Only admin and treasurer keys sign checkpoints. */
@@ -265,7 +265,7 @@ START_TEST(refusals)
     snprintf(want, sizeof want, "seq %lld was voided by seq %lld", (long long)s_plain,
              (long long)vseq);
     ck_assert_str_eq(err.msg, want);
-    ck_assert_int_eq(kf_receipt_make(L, &admin, vseq, &b, &err), KF_BAD_INPUT);
+    ck_assert_int_eq(kf_receipt_make(L, &admin, vseq, &b, &err), KF_REFUSED);
     ck_assert_ptr_nonnull(strstr(err.msg, "is a donation.void, not a donation"));
     ck_assert_uint_eq(b.len, 0);
     kf_buf_free(&b);
