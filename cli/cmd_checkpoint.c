@@ -4,6 +4,39 @@
 #include "cli.h"
 
 #include <sodium.h>
+#include <string.h>
+
+/* --json: the checkpoint's origin, size and root (its first three lines)
+ * and the whole signed note. */
+static void print_checkpoint_json(const kf_buf *note, const char *out)
+{
+    char origin[256] = "", root[64] = "";
+    long long size = -1;
+    kf_buf b = {0}, text = {0};
+    kf_buf_put(&text, note->data, note->len);
+    kf_buf_put(&text, "", 1);
+    const char *s = (const char *)text.data, *nl1 = strchr(s, '\n');
+    const char *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
+    if (nl1 && nl2) {
+        snprintf(origin, sizeof origin, "%.*s", (int)(nl1 - s), s);
+        sscanf(nl1 + 1, "%lld", &size);
+        snprintf(root, sizeof root, "%.*s", (int)strcspn(nl2 + 1, "\n"), nl2 + 1);
+    }
+    kf_buf_puts(&b, "{\"origin\":");
+    kf_buf_json_str(&b, origin);
+    kf_buf_printf(&b, ",\"size\":%lld,\"root\":", size);
+    kf_buf_json_str(&b, root);
+    kf_buf_puts(&b, ",\"note\":");
+    kf_buf_json_str(&b, s);
+    if (out) {
+        kf_buf_puts(&b, ",\"file\":");
+        kf_buf_json_str(&b, out);
+    }
+    kf_buf_puts(&b, "}");
+    cli_print_json(&b);
+    kf_buf_free(&b);
+    kf_buf_free(&text);
+}
 
 int cmd_checkpoint(kf_cli *cli, int argc, char **argv)
 {
@@ -16,8 +49,11 @@ int cmd_checkpoint(kf_cli *cli, int argc, char **argv)
     const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {NULL, 0, NULL}};
     CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
     if (cli_open(cli, &l, &err) || cli_signer(cli, &signer, &err) ||
-        kf_checkpoint(l, &signer, &note, &err) || cli_write_out(out, &note, &err))
+        kf_checkpoint(l, &signer, &note, &err) ||
+        ((out || !cli->json) && cli_write_out(out, &note, &err)))
         code = cli_error(&err);
+    else if (cli->json)
+        print_checkpoint_json(&note, out);
     else if (out)
         fprintf(stderr, "checkpoint written to %s\n", out);
     sodium_memzero(&signer, sizeof signer);

@@ -200,11 +200,16 @@ int cmd_reindex(kf_cli *cli, int argc, char **argv)
     kf_err err = {0};
     kf_ledger *l = NULL;
     CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
-    if (cli_open(cli, &l, &err) || kf_ledger_reindex(l, &err)) {
+    kf_ledger_info info;
+    if (cli_open(cli, &l, &err) || kf_ledger_reindex(l, &err) ||
+        kf_ledger_get_info(l, &info, &err)) {
         kf_ledger_close(l);
         return cli_error(&err);
     }
     kf_ledger_close(l);
-    if (!cli->json) printf("derived tables rebuilt from the entries\n");
+    if (cli->json)
+        printf("{\"rebuilt\":true,\"entries\":%lld}\n", (long long)info.size);
+    else
+        printf("derived tables rebuilt from the entries (%lld entries)\n", (long long)info.size);
     return 0;
 }

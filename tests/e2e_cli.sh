@@ -83,6 +83,10 @@ expect 0 '^ok: 5 entries' -- kifu --db L.db verify
 # checkpoint, cosign, trust
 kifu --db L.db --key admin.key checkpoint --out cp1 2>/dev/null
 grep -q '^example.org/kifu$' cp1 && grep -q '^5$' cp1 && grep -q '^— admin ' cp1 && ok || bad "checkpoint format: $(cat cp1)"
+# --json: origin, size and root of the same checkpoint, and the note itself
+got=$(kifu --db L.db --key admin.key checkpoint --json)
+[[ "$got" == "{\"origin\":\"example.org/kifu\",\"size\":5,\"root\":\"$(sed -n 3p cp1)\",\"note\":\"example.org/kifu\\n5\\n$(sed -n 3p cp1)\\n\\n— admin "* ]] && ok || bad "checkpoint --json: $got"
+expect 0 '^\{"rebuilt":true,"entries":5\}$' -- kifu --db L.db reindex --json
 expect 0 "cosigned by a1" -- kifu --db L.db --key a1.key cosign cp1
 [ "$(grep -c '^— ' cp1)" = 2 ] && ok || bad "cosign did not add a signature line"
 expect 1 "already cosigned" -- kifu --db L.db --key a1.key cosign cp1
