@@ -52,22 +52,28 @@ static kf_code track(kf_don_verifier *v, const kf_row *row, const char *pool, kf
                      kf_yen general, int sign, kf_err *err)
 {
     if (!v->pools) return KF_OK;
-    bool ok = (!credit || kf_pool_tracker_move(v->pools, pool, sign > 0 ? credit : 0,
+    int64_t fy64 = 0;
+    kf_entry_int(row->entry, "fy", &fy64); /* checked by the caller */
+    int fy = (int)fy64;
+    bool ok = (!credit || kf_pool_tracker_move(v->pools, pool, fy, sign > 0 ? credit : 0,
                                                sign > 0 ? 0 : credit, 0)) &&
-              (!general || kf_pool_tracker_move(v->pools, "general", sign > 0 ? general : 0,
+              (!general || kf_pool_tracker_move(v->pools, "general", fy, sign > 0 ? general : 0,
                                                 sign > 0 ? 0 : general, 0));
     if (!ok)
         return kf_fail(err, KF_REFUSED, "seq %lld: pool figures overflow", (long long)row->seq);
     if (sign > 0) return KF_OK;
+    /* money out in FY fy: every FY end from fy on must stay at 0 or more */
     const char *pools[2] = {credit ? pool : NULL, general ? "general" : NULL};
     for (int i = 0; i < 2; i++) {
-        kf_yen balance, committed;
+        kf_yen least;
+        int at;
         if (!pools[i]) continue;
-        kf_pool_tracker_get(v->pools, pools[i], &balance, &committed);
-        if (balance - committed < 0)
+        kf_pool_tracker_least(v->pools, pools[i], fy, &least, &at);
+        if (least < 0)
             return kf_fail(err, KF_REFUSED,
-                           "seq %lld: %s leaves pool %s with negative available money",
-                           (long long)row->seq, row->entry->kind, pools[i]);
+                           "seq %lld: %s leaves pool %s with negative available money at the "
+                           "end of FY %d",
+                           (long long)row->seq, row->entry->kind, pools[i], at);
     }
     return KF_OK;
 }

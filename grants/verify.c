@@ -73,14 +73,21 @@ void kf_grant_verifier_pools(kf_grant_verifier *v, kf_pool_tracker *pools)
 static kf_code track(kf_grant_verifier *v, const kf_row *row, const char *pool, kf_yen in,
                      kf_yen out, kf_yen committed, kf_err *err)
 {
-    kf_yen balance, com;
+    kf_yen least;
+    int64_t fy64 = 0;
+    int at;
     if (!v->pools) return KF_OK;
-    if (!kf_pool_tracker_move(v->pools, pool, in, out, committed))
+    kf_entry_int(row->entry, "fy", &fy64); /* checked by the caller (fy_ok) */
+    if (!kf_pool_tracker_move(v->pools, pool, (int)fy64, in, out, committed))
         return kf_fail(err, KF_REFUSED, "seq %lld: pool figures overflow", (long long)row->seq);
-    kf_pool_tracker_get(v->pools, pool, &balance, &com);
-    if ((committed > 0 || out > 0) && balance - com < 0)
-        return kf_fail(err, KF_REFUSED, "seq %lld: %s leaves pool %s with negative available money",
-                       (long long)row->seq, row->entry->kind, pool);
+    /* money out in FY fy: every FY end from fy on must stay at 0 or more */
+    if (committed <= 0 && out <= 0) return KF_OK;
+    kf_pool_tracker_least(v->pools, pool, (int)fy64, &least, &at);
+    if (least < 0)
+        return kf_fail(err, KF_REFUSED,
+                       "seq %lld: %s leaves pool %s with negative available money at the end of "
+                       "FY %d",
+                       (long long)row->seq, row->entry->kind, pool, at);
     return KF_OK;
 }
 

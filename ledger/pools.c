@@ -279,6 +279,47 @@ kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err
     return rc;
 }
 
+/* The least available money at the end of FY `from` or any later FY, fed a
+ * pool's movements in FY order (several per FY allowed). avail is the money
+ * available once the movements of FY last are in (0 before any); it holds at
+ * the end of FY last and of every FY up to the next movement's. */
+typedef struct {
+    int from, last, at;
+    kf_yen avail, least;
+} least_acc;
+
+static void least_start(least_acc *a, int from)
+{
+    a->from = from;
+    a->last = INT_MIN;
+    a->at = from;
+    a->avail = 0;
+    a->least = INT64_MAX;
+}
+
+static void least_note(least_acc *a)
+{
+    if (a->avail < a->least) {
+        a->least = a->avail;
+        a->at = a->last > a->from ? a->last : a->from;
+    }
+}
+
+/* false on overflow */
+static bool least_add(least_acc *a, int fy, kf_yen flow, kf_yen committed)
+{
+    if (fy != a->last && fy - 1 >= a->from) least_note(a);
+    a->last = fy;
+    return kf_add(a->avail, flow, &a->avail) && kf_sub(a->avail, committed, &a->avail);
+}
+
+static void least_end(least_acc *a, kf_yen *least, int *at)
+{
+    least_note(a);
+    *least = a->least;
+    *at = a->at;
+}
+
 kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *least, int *at_fy,
                                kf_err *err)
 {
@@ -288,42 +329,36 @@ kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *l
         kf_ledger_stmt(l, "SELECT fy, in_, out_, committed FROM pool_fy WHERE pool=? ORDER BY fy");
     if (!st) return kf_db_fail(l, err, "reading pool_fy");
     sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
-    /* avail: the pool's available money once the rows of FY last are in
-     * (0 before any); it holds at the end of FY last and of every FY up to
-     * the next row's. */
-    kf_yen avail = 0;
-    int last = INT_MIN, s;
-    *least = INT64_MAX;
-    *at_fy = fy;
+    least_acc a;
+    least_start(&a, fy);
+    int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        int row_fy = sqlite3_column_int(st, 0);
-        if (row_fy != last && row_fy - 1 >= fy && avail < *least) {
-            *least = avail;
-            *at_fy = last > fy ? last : fy;
-        }
-        last = row_fy;
         kf_yen flow;
         if (!kf_sub(sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), &flow) ||
-            !kf_add(avail, flow, &avail) || !kf_sub(avail, sqlite3_column_int64(st, 3), &avail)) {
+            !least_add(&a, sqlite3_column_int(st, 0), flow, sqlite3_column_int64(st, 3))) {
             rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
             break;
         }
     }
     if (!rc && s != SQLITE_DONE) rc = kf_db_fail(l, err, "reading pool_fy");
     sqlite3_reset(st);
-    if (!rc && avail < *least) {
-        *least = avail;
-        *at_fy = last > fy ? last : fy;
-    }
+    least_end(&a, least, at_fy);
     return rc;
 }
 
 /* --- verification's own account ---------------------------------------- */
 
+struct tracker_fy {
+    int fy;
+    kf_yen flow, committed;
+};
+
 struct kf_pool_tracker {
     struct {
         char pool[KF_POOL_MAX];
         kf_yen balance, committed;
+        struct tracker_fy *fys; /* by FY, ascending */
+        size_t nfy, fy_cap;
     } * rows;
     size_t n, cap;
 };
@@ -336,6 +371,8 @@ kf_pool_tracker *kf_pool_tracker_new(void)
 void kf_pool_tracker_free(kf_pool_tracker *t)
 {
     if (!t) return;
+    for (size_t i = 0; i < t->n; i++)
+        free(t->rows[i].fys);
     free(t->rows);
     free(t);
 }
@@ -347,7 +384,29 @@ static size_t tracker_find(const kf_pool_tracker *t, const char *pool)
     return t->n;
 }
 
-bool kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, kf_yen in, kf_yen out,
+/* The FY row of pool row i, inserted in order if new; NULL if out of memory. */
+static struct tracker_fy *tracker_fy(kf_pool_tracker *t, size_t i, int fy)
+{
+    size_t k = t->rows[i].nfy;
+    while (k > 0 && t->rows[i].fys[k - 1].fy > fy)
+        k--;
+    if (k > 0 && t->rows[i].fys[k - 1].fy == fy) return &t->rows[i].fys[k - 1];
+    if (t->rows[i].nfy == t->rows[i].fy_cap) {
+        size_t cap = t->rows[i].fy_cap ? t->rows[i].fy_cap * 2 : 4;
+        struct tracker_fy *grown = realloc(t->rows[i].fys, cap * sizeof *grown);
+        if (!grown) return NULL;
+        t->rows[i].fys = grown;
+        t->rows[i].fy_cap = cap;
+    }
+    struct tracker_fy *f = &t->rows[i].fys[k];
+    memmove(f + 1, f, (t->rows[i].nfy - k) * sizeof *f);
+    t->rows[i].nfy++;
+    f->fy = fy;
+    f->flow = f->committed = 0;
+    return f;
+}
+
+bool kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, int fy, kf_yen in, kf_yen out,
                           kf_yen committed)
 {
     size_t i = tracker_find(t, pool);
@@ -365,8 +424,10 @@ bool kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, kf_yen in, kf_ye
         t->n++;
     }
     kf_yen flow;
-    return kf_sub(in, out, &flow) && kf_add(t->rows[i].balance, flow, &t->rows[i].balance) &&
-           kf_add(t->rows[i].committed, committed, &t->rows[i].committed);
+    struct tracker_fy *f = tracker_fy(t, i, fy);
+    return f && kf_sub(in, out, &flow) && kf_add(t->rows[i].balance, flow, &t->rows[i].balance) &&
+           kf_add(t->rows[i].committed, committed, &t->rows[i].committed) &&
+           kf_add(f->flow, flow, &f->flow) && kf_add(f->committed, committed, &f->committed);
 }
 
 void kf_pool_tracker_get(const kf_pool_tracker *t, const char *pool, kf_yen *balance,
@@ -375,4 +436,20 @@ void kf_pool_tracker_get(const kf_pool_tracker *t, const char *pool, kf_yen *bal
     size_t i = tracker_find(t, pool);
     *balance = i < t->n ? t->rows[i].balance : 0;
     *committed = i < t->n ? t->rows[i].committed : 0;
+}
+
+void kf_pool_tracker_least(const kf_pool_tracker *t, const char *pool, int fy, kf_yen *least,
+                           int *at_fy)
+{
+    size_t i = tracker_find(t, pool);
+    least_acc a;
+    least_start(&a, fy);
+    for (size_t k = 0; i < t->n && k < t->rows[i].nfy; k++)
+        if (!least_add(&a, t->rows[i].fys[k].fy, t->rows[i].fys[k].flow,
+                       t->rows[i].fys[k].committed)) {
+            *least = INT64_MIN; /* a running sum overflows: as good as negative */
+            *at_fy = t->rows[i].fys[k].fy;
+            return;
+        }
+    least_end(&a, least, at_fy);
 }

@@ -194,20 +194,24 @@ static void apply(const char *round, char id[KF_APP_ID_MAX])
     apply_in("m", round, id);
 }
 
-/* A donation of `amount` to `to` (NULL: general) on 2026-05-01. */
-static int64_t donate(const char *amount, const char *to)
+/* A donation of `amount` to `to` (NULL: general) on `date`. */
+static int64_t donate_on(const char *amount, const char *to, const char *date)
 {
     kf_err err;
     kf_donation d;
     int64_t seq;
-    kf_code rc =
-        kf_donation_parse(&d, amount, "2026-05-01", NULL, to, NULL, NULL, NULL, NULL, NULL, &err);
+    kf_code rc = kf_donation_parse(&d, amount, date, NULL, to, NULL, NULL, NULL, NULL, NULL, &err);
     ck_assert_msg(rc == KF_OK, "donation: %s", err.msg);
     kf_txn *t = begin(&admin);
     rc = kf_don_donate(t, &d, &seq, &err);
     ck_assert_msg(rc == KF_OK, "donate: %s", err.msg);
     commit(t);
     return seq;
+}
+
+static int64_t donate(const char *amount, const char *to)
+{
+    return donate_on(amount, to, "2026-05-01");
 }
 
 static kf_code decide(const char *id, kf_yen amount, kf_err *err)
@@ -873,6 +877,51 @@ START_TEST(decide_beyond_available)
 }
 END_TEST
 
+/* (b') money dated in FY 2027 does not pay for an approval dated in FY 2026:
+ * the writer refuses it, verification refuses a forged one, and the same
+ * approval dated in FY 2027 is taken and verifies. */
+START_TEST(decide_from_later_fy_money)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX], c[KF_APP_ID_MAX];
+    int64_t seq;
+    donate_on("600000", NULL, "2027-05-01");
+    apply("R1", a);
+    apply("R2", b);
+    apply("R3", c);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(decide(b, 400000, &err), KF_OK);
+    ck_assert_int_eq(decide(c, 400000, &err), KF_REFUSED); /* 800,000 in all, 200,000 in FY 2026 */
+    ck_assert_msg(
+        strstr(err.msg, "more than pool general has available (200000 yen at the end of FY 2026)"),
+        "%s", err.msg);
+    verify_ok();
+    kf_entry *e = forged_decide(c, 400000, 400000);
+    seq = forge(e, &admin);
+    verify_refuses(seq, "grant.decide",
+                   "leaves pool general with negative available money at the end of FY 2026");
+}
+END_TEST
+
+START_TEST(decide_in_later_fy)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX], c[KF_APP_ID_MAX];
+    int64_t seq;
+    donate_on("600000", NULL, "2027-05-01");
+    apply("R1", a);
+    apply("R2", b);
+    apply("R3", c);
+    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
+    ck_assert_int_eq(decide(b, 400000, &err), KF_OK);
+    kf_txn *t = begin(&admin);
+    kf_code rc = kf_grant_decide(t, c, true, 400000, NULL, "2027-05-02", &seq, &err);
+    ck_assert_msg(rc == KF_OK, "decide in FY 2027: %s", err.msg);
+    commit(t);
+    verify_ok();
+}
+END_TEST
+
 /* (c) the same with exactly the available money approved: it verifies. */
 START_TEST(decide_of_exactly_available)
 {
@@ -1013,6 +1062,8 @@ int main(void)
     tcase_add_test(tc, decide_from_group_pool_for_general_menu);
     tcase_add_test(tc, decide_from_partner_pool_for_group_menu);
     tcase_add_test(tc, decide_beyond_available);
+    tcase_add_test(tc, decide_from_later_fy_money);
+    tcase_add_test(tc, decide_in_later_fy);
     tcase_add_test(tc, decide_of_exactly_available);
     tcase_add_test(tc, decide_beyond_group_pool);
     tcase_add_test(tc, decide_wrong_fy);
