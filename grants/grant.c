@@ -882,6 +882,14 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, boo
     if (n > 1) qsort(p, n, sizeof *p, by_score);
     kf_yen budget_left;
     if ((rc = round_left(l, m, round, &budget_left, err))) goto out;
+    /* Money as a decision dated today (decide's default) would find it: what
+     * is available at the end of today's FY and of every later FY. */
+    char today[11];
+    if (!kf_today(today, err)) {
+        rc = err->code;
+        goto out;
+    }
+    int fy = kf_rules_fy(r, today);
     typedef struct {
         char pool[KF_POOL_MAX];
         kf_yen proposed;
@@ -902,9 +910,10 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, boo
             u = &uses[nuses++];
             snprintf(u->pool, sizeof u->pool, "%s", q->v.pool);
         }
-        kf_pool_figures pf;
-        if ((rc = kf_pool_get(l, q->v.pool, &pf, err))) break;
-        kf_yen avail = pf.available - u->proposed;
+        kf_yen avail;
+        int at;
+        if ((rc = kf_pool_available_from(l, q->v.pool, fy, &avail, &at, err))) break;
+        avail -= u->proposed;
         kf_yen take = q->v.ev.c.ceiling;
         if (avail < take) take = avail;
         if (budget_left < take) take = budget_left;

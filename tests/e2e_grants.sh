@@ -124,6 +124,12 @@ expect 0 "rebuilt" -- kifu reindex
 # general: FY 2026 ends with 1,000,000 in, 700,000 committed, 300,000 available.
 # A donation dated in FY 2027 does not make money available at the end of FY 2026.
 expect 0 "" -- kifu --key t.key donate --amount 1000000 --date 2027-05-01
+# allocation proposes what a decision dated today could take: in FY 2026 the
+# 300,000 left then; on a day of FY 2027 the FY 2027 money too
+got=$(kifu grant allocate --menu collab --round R1 --json)
+[[ "$got" == *'"id":"A-2026-0001"'*'"status":"funded","award":300000,"partial":true'*'"id":"A-2026-0002"'*'"status":"no_funds","award":0'* ]] && ok || bad "allocation in FY 2026: $got"
+got=$(KIFU_NOW=2027-05-02T09:00:00+09:00 kifu grant allocate --menu collab --round R1 --json)
+[[ "$got" == *'"id":"A-2026-0001"'*'"award":400000,"partial":false'*'"id":"A-2026-0002"'*'"award":240000,"partial":false'*'"id":"A-2026-0007"'*'"status":"funded","award":100000'* ]] && ok || bad "allocation in FY 2027: $got"
 before=$(fingerprint L.db)
 # A1 (ceiling 400,000) decided in FY 2026: only 300,000 is available then
 expect 1 "400000 yen is more than pool general has available \(300000 yen at the end of FY 2026\)" -- kifu grant decide "${ID[A1]}" --approve 400000 --date 2026-06-01
