@@ -880,18 +880,28 @@ END_TEST
 /* (b') money dated in FY 2027 does not pay for an approval dated in FY 2026:
  * the writer refuses it, verification refuses a forged one, and the same
  * approval dated in FY 2027 is taken and verifies. */
-START_TEST(decide_from_later_fy_money)
+/* 600,000 more for general dated in FY 2027, three applications, two of
+ * them approved for 400,000 in FY 2026: c is left, with 800,000 available in
+ * all but 200,000 at the end of FY 2026. */
+static void later_money_and_two_awards(char c[KF_APP_ID_MAX])
 {
     kf_err err;
-    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX], c[KF_APP_ID_MAX];
-    int64_t seq;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
     donate_on("600000", NULL, "2027-05-01");
     apply("R1", a);
     apply("R2", b);
     apply("R3", c);
     ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
     ck_assert_int_eq(decide(b, 400000, &err), KF_OK);
-    ck_assert_int_eq(decide(c, 400000, &err), KF_REFUSED); /* 800,000 in all, 200,000 in FY 2026 */
+}
+
+START_TEST(decide_from_later_fy_money)
+{
+    kf_err err;
+    char c[KF_APP_ID_MAX];
+    int64_t seq;
+    later_money_and_two_awards(c);
+    ck_assert_int_eq(decide(c, 400000, &err), KF_REFUSED);
     ck_assert_msg(
         strstr(err.msg, "more than pool general has available (200000 yen at the end of FY 2026)"),
         "%s", err.msg);
@@ -906,14 +916,9 @@ END_TEST
 START_TEST(decide_in_later_fy)
 {
     kf_err err;
-    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX], c[KF_APP_ID_MAX];
+    char c[KF_APP_ID_MAX];
     int64_t seq;
-    donate_on("600000", NULL, "2027-05-01");
-    apply("R1", a);
-    apply("R2", b);
-    apply("R3", c);
-    ck_assert_int_eq(decide(a, 400000, &err), KF_OK);
-    ck_assert_int_eq(decide(b, 400000, &err), KF_OK);
+    later_money_and_two_awards(c);
     kf_txn *t = begin(&admin);
     kf_code rc = kf_grant_decide(t, c, true, 400000, NULL, "2027-05-02", &seq, &err);
     ck_assert_msg(rc == KF_OK, "decide in FY 2027: %s", err.msg);
