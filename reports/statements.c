@@ -14,9 +14,34 @@
  * applied to the months in order, as `kifu partner show`), and its payments
  * of the FY, with the seq of any void.
  *
- * Layout: title, label/value pairs, then the tables one below the other,
- * each with a header row and SUM formulas carrying their values; the first
- * table has the autofilter, and the rows down to its header are frozen.
+ * Layout: the title on row 1, then the label/value pairs two to a row, as
+ * the member statement lays them out (label, value, label, value: the
+ * left pair in columns A-B, with a name in C, the right pair in E-F for a
+ * group, D-E for a partner), then the tables one below the other, each
+ * with a header row and SUM formulas carrying their values. The first
+ * table's title row is taller instead of a blank row above it; that table
+ * has the autofilter, and the rows down to its header are frozen (11 for a
+ * group, 9 for a partner, so a laptop screen keeps room to scroll):
+ *
+ *   group      row  left pair               right pair
+ *               2   fund                    issued
+ *               3   group (ID, name)        status
+ *               4   FY                      first day
+ *               5   pool                    last day
+ *               6   opening                 committed
+ *               7   in                      available
+ *               8   out                     ledger entries
+ *               9   closing                 ledger root
+ *              10   donations' title, 11 their header
+ *
+ *   partner     2   fund                    issued
+ *               3   partner (ID, name)      (none: room for the name)
+ *               4   per click               monthly cap
+ *               5   FY                      first day
+ *               6   designation             last day
+ *               7   ledger entries          ledger root
+ *               8   months' title, 9 their header
+ *
  * Written in constant_memory mode (rows in order), so a group with a
  * quarter of a million donations needs little memory; the lines themselves
  * are read into memory first (about 100 bytes each).
@@ -197,19 +222,47 @@ static const labels EN = {
 typedef struct {
     kx_sheet *s;
     lxw_row_t row;
-    int fy;
 } pen;
 
-static void pair_str(pen *p, const char *label, const char *value)
+/* A label/value pair of the block above the first table. */
+enum { P_NONE, P_TEXT, P_DATE, P_YEN, P_INT };
+typedef struct {
+    int kind;
+    const char *label, *text; /* text: P_TEXT, or a P_DATE's YYYY-MM-DD */
+    int64_t n;                /* P_YEN, P_INT */
+    const char *name;         /* a second text in the next column, or NULL */
+} pair;
+
+static void put_pair(kx_sheet *s, lxw_row_t row, lxw_col_t col, const pair *x)
 {
-    kx_str(p->s, p->row, 0, label, p->s->f->label);
-    kx_str(p->s, p->row++, 1, value, NULL);
+    if (x->kind == P_NONE) return;
+    kx_str(s, row, col, x->label, s->f->label);
+    if (x->kind == P_TEXT)
+        kx_str(s, row, col + 1, x->text, NULL);
+    else if (x->kind == P_DATE)
+        kx_date(s, row, col + 1, x->text);
+    else
+        kx_num(s, row, col + 1, x->n, x->kind == P_YEN ? s->f->yen : s->f->integer);
+    if (x->name) kx_str(s, row, col + 2, x->name, NULL);
 }
 
-static void pair_yen(pen *p, const char *label, kf_yen v)
+/* The title on row 0, then n rows of two pairs: rows[i][0] in columns A-B
+ * (and C for a name), rows[i][1] from column right. */
+static void head(pen *p, const char *title, const pair (*rows)[2], size_t n, lxw_col_t right)
 {
-    kx_str(p->s, p->row, 0, label, p->s->f->label);
-    kx_num(p->s, p->row++, 1, v, p->s->f->yen);
+    kx_str(p->s, p->row++, 0, title, p->s->f->title);
+    for (size_t i = 0; i < n; i++, p->row++) {
+        put_pair(p->s, p->row, 0, &rows[i][0]);
+        put_pair(p->s, p->row, right, &rows[i][1]);
+    }
+}
+
+/* The first table's title, right under the pairs: a taller row sets it off
+ * from them, in place of a blank row. */
+static void first_title(pen *p, const char *title)
+{
+    kx_note(p->s, worksheet_set_row(p->s->ws, p->row, 24, NULL));
+    kx_str(p->s, p->row++, 0, title, p->s->f->label);
 }
 
 static void header(pen *p, const char *const *cols, int n)
@@ -260,30 +313,12 @@ static void set_widths(kx_sheet *s, const double *w, int n)
         kx_note(s, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, w[c], NULL));
 }
 
-/* Common head: title, fund, FY and its days; then the caller's pairs. */
-static void head(pen *p, const labels *lb, const char *title, const kf_ledger_info *info,
-                 const kf_rules *r)
-{
-    char text[64], first[11], last[11];
-    kx_str(p->s, p->row++, 0, title, p->s->f->title);
-    pair_str(p, lb->fund, info->fund);
-    snprintf(text, sizeof text, lb->fy_fmt, p->fy);
-    pair_str(p, lb->fy, text);
-    kf_rules_fy_bounds(r, p->fy, first, last);
-    kx_str(p->s, p->row, 0, lb->first, p->s->f->label);
-    kx_date(p->s, p->row++, 1, first);
-    kx_str(p->s, p->row, 0, lb->last, p->s->f->label);
-    kx_date(p->s, p->row++, 1, last);
-}
-
-static void tail_pairs(pen *p, const labels *lb, const kf_ledger_info *info, const char *root,
-                       const char *issued)
-{
-    kx_str(p->s, p->row, 0, lb->size, p->s->f->label);
-    kx_num(p->s, p->row++, 1, info->size, p->s->f->integer);
-    pair_str(p, lb->root, root);
-    pair_str(p, lb->issued, issued);
-}
+/* The pairs both statements show: fund, FY and its days, the ledger's
+ * size and root, the issue time. */
+typedef struct {
+    pair fund, fy, first, last, size, root, issued;
+    char fy_text[64], first_day[11], last_day[11];
+} facts;
 
 typedef struct {
     const labels *lb;
@@ -337,6 +372,20 @@ static kf_code doc_close(doc *d, const char *title, int fy, const char *category
     return kx_book_finish(&d->book, err);
 }
 
+static void facts_init(facts *c, const doc *d, int fy)
+{
+    const labels *lb = d->lb;
+    snprintf(c->fy_text, sizeof c->fy_text, lb->fy_fmt, fy);
+    kf_rules_fy_bounds(d->rules, fy, c->first_day, c->last_day);
+    c->fund = (pair){P_TEXT, lb->fund, d->info.fund, 0, NULL};
+    c->fy = (pair){P_TEXT, lb->fy, c->fy_text, 0, NULL};
+    c->first = (pair){P_DATE, lb->first, c->first_day, 0, NULL};
+    c->last = (pair){P_DATE, lb->last, c->last_day, 0, NULL};
+    c->size = (pair){P_INT, lb->size, NULL, d->info.size, NULL};
+    c->root = (pair){P_TEXT, lb->root, d->root, 0, NULL};
+    c->issued = (pair){P_TEXT, lb->issued, d->issued, 0, NULL};
+}
+
 /* --- the group statement ---------------------------------------------------- */
 
 kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_statement_lang lang,
@@ -370,27 +419,27 @@ kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_stateme
     doc d;
     if ((rc = doc_open(&d, l, lang, path, err))) goto out;
     const labels *lb = d.lb;
-    pen p = {.s = &d.s, .fy = fy};
+    pen p = {.s = &d.s};
     snprintf(title, sizeof title, "%s %s %d", lb->group_title, id, fy);
     if (d.s.ws) {
-        head(&p, lb, lb->group_title, &d.info, d.rules);
-        snprintf(text, sizeof text, "%s", id);
-        kx_str(p.s, p.row, 0, lb->group, p.s->f->label);
-        kx_str(p.s, p.row, 1, text, NULL);
-        kx_str(p.s, p.row++, 2, g.name, NULL);
-        pair_str(&p, lb->status,
-                 lb->statuses[g.status == KF_ST_DEREGISTERED ? 2 : g.status == KF_ST_PROVISIONAL]);
-        pair_str(&p, lb->pool, pool);
-        pair_yen(&p, lb->opening, mine.opening);
-        pair_yen(&p, lb->in, mine.in);
-        pair_yen(&p, lb->out, mine.out);
-        pair_yen(&p, lb->closing, mine.balance);
-        pair_yen(&p, lb->committed, mine.committed);
-        pair_yen(&p, lb->available, mine.available);
-        tail_pairs(&p, lb, &d.info, d.root, d.issued);
-
-        p.row++;
-        kx_str(p.s, p.row++, 0, lb->donations_title, p.s->f->label);
+        facts fx;
+        facts_init(&fx, &d, fy);
+        const char *status =
+            lb->statuses[g.status == KF_ST_DEREGISTERED ? 2 : g.status == KF_ST_PROVISIONAL];
+        const pair rows[8][2] = {
+            {fx.fund, fx.issued},
+            {{P_TEXT, lb->group, id, 0, g.name}, {P_TEXT, lb->status, status, 0, NULL}},
+            {fx.fy, fx.first},
+            {{P_TEXT, lb->pool, pool, 0, NULL}, fx.last},
+            {{P_YEN, lb->opening, NULL, mine.opening, NULL},
+             {P_YEN, lb->committed, NULL, mine.committed, NULL}},
+            {{P_YEN, lb->in, NULL, mine.in, NULL},
+             {P_YEN, lb->available, NULL, mine.available, NULL}},
+            {{P_YEN, lb->out, NULL, mine.out, NULL}, fx.size},
+            {{P_YEN, lb->closing, NULL, mine.balance, NULL}, fx.root},
+        };
+        head(&p, lb->group_title, rows, 8, 4);
+        first_title(&p, lb->donations_title);
         lxw_row_t hdr = p.row;
         kx_note(p.s, worksheet_autofilter(p.s->ws, hdr, 0, hdr + (c.n ? (lxw_row_t)c.n : 1), 6));
         worksheet_freeze_panes(p.s->ws, hdr + 1, 0);
@@ -455,7 +504,7 @@ kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_stateme
                 snprintf(f, sizeof f, "=0");
             kx_formula(p.s, p.row, (lxw_col_t)(4 + k), f, gsum[k], p.s->f->total_yen);
         }
-        static const double w[10] = {14, 16, 22, 34, 14, 14, 14, 14, 12, 10};
+        static const double w[10] = {14, 16, 22, 34, 16, 14, 14, 14, 12, 10};
         set_widths(p.s, w, 10);
         worksheet_set_landscape(p.s->ws);
     }
@@ -498,24 +547,26 @@ kf_code kf_partner_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_state
         (rc = doc_open(&d, l, lang, path, err)))
         goto out;
     const labels *lb = d.lb;
-    pen p = {.s = &d.s, .fy = fy};
+    pen p = {.s = &d.s};
     snprintf(title, sizeof title, "%s %s %d", lb->partner_title, id, fy);
     /* the FY's months: April of fy to March of fy + 1 */
     char from[16], to[16];
     snprintf(from, sizeof from, "%04d-04", fy);
     snprintf(to, sizeof to, "%04d-03", fy + 1);
     if (d.s.ws) {
-        head(&p, lb, lb->partner_title, &d.info, d.rules);
-        kx_str(p.s, p.row, 0, lb->partner, p.s->f->label);
-        kx_str(p.s, p.row, 1, id, NULL);
-        kx_str(p.s, p.row++, 2, me.name, NULL);
-        pair_yen(&p, lb->per_click, me.per_click);
-        pair_yen(&p, lb->cap, me.monthly_cap);
-        pair_str(&p, lb->to, me.to);
-        tail_pairs(&p, lb, &d.info, d.root, d.issued);
-
-        p.row++;
-        kx_str(p.s, p.row++, 0, lb->months_title, p.s->f->label);
+        facts fx;
+        facts_init(&fx, &d, fy);
+        const pair rows[6][2] = {
+            {fx.fund, fx.issued},
+            {{P_TEXT, lb->partner, id, 0, me.name}, {P_NONE, NULL, NULL, 0, NULL}},
+            {{P_YEN, lb->per_click, NULL, me.per_click, NULL},
+             {P_YEN, lb->cap, NULL, me.monthly_cap, NULL}},
+            {fx.fy, fx.first},
+            {{P_TEXT, lb->to, me.to, 0, NULL}, fx.last},
+            {fx.size, fx.root},
+        };
+        head(&p, lb->partner_title, rows, 6, 3);
+        first_title(&p, lb->months_title);
         size_t nfy = 0;
         for (size_t i = 0; i < nmonths; i++)
             if (strcmp(months[i].month, from) >= 0 && strcmp(months[i].month, to) <= 0) nfy++;

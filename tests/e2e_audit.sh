@@ -8,8 +8,11 @@
 # order (ja and en), every FY donation once with its void, totals as formulas
 # with their values, the pool figures as `kifu balance --fy` gives them, the
 # months table, every ledger entry with its leaf hash, the verification
-# result and the keys, the workbook properties. Also: a tampered ledger is
-# still exported but the command fails (exit 1), usage errors (2), an
+# result and the keys, the workbook properties; and the group's and the
+# partner's statements cell by cell (every cell of the ja ones, the rows
+# above the table of the en ones, the number formats of dates, yen and
+# counts), frozen down to their first table's header. Also: a tampered
+# ledger is still exported but the command fails (exit 1), usage errors (2), an
 # unwritable --out (3) leaving nothing behind.
 SRC=${KIFU_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 SRC=$(realpath "$SRC")
@@ -85,6 +88,52 @@ EOF
   frozen_filter() {
     has "$2" "<pane ySplit=\"$3\" topLeftCell=\"A$(($3 + 1))\" activePane=\"bottomLeft\" state=\"frozen\"/>" "$1: frozen rows 1-$3"
     has "$2" "<autoFilter ref=\"$4\"/>" "$1: autofilter"
+  }
+  # cellv REF VALUE [=FORMULA] ...: the lines cells prints for these cells
+  cellv() {
+    local ref val f
+    while [ $# -ge 2 ]; do
+      ref=$1 val=$2 f=
+      shift 2
+      if [ $# -gt 0 ] && [ "${1:0:1}" = = ]; then
+        f=${1:1}
+        shift
+      fi
+      printf '%s\t%s\t%s\n' "$ref" "$val" "$f"
+    done
+  }
+  # cell_rows CELLS FROM TO: the cells of rows FROM..TO
+  cell_rows() {
+    awk -F'\t' -v from="$2" -v to="$3" '$1 ~ /^[A-Z]+[0-9]+$/ {
+      r = $1; sub(/^[A-Z]+/, "", r); if (r + 0 >= from && r + 0 <= to) print }' <<<"$1"
+  }
+  # same WHAT GOT WANT: GOT is WANT, line for line
+  same() {
+    [ "$2" = "$3" ] && ok || bad "$1: $(diff <(echo "$3") <(echo "$2") | sed -n 's/^[<>] /&/p' | tr '\n' '|')"
+  }
+  # xdate YYYY-MM-DD: the date as an Excel date number
+  xdate() { echo $(($(date -ud "$1" +%s) / 86400 + 25569)); }
+  # fmt_is WHAT FILE FORMAT REF...: the cells REF of FILE's first sheet have
+  # the number format FORMAT
+  fmt_is() {
+    local what=$1 file=$2 want=$3 got
+    shift 3
+    got=$(python3 - "$file" "$@" <<'PY'
+import html, re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+x = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+st = z.read("xl/styles.xml").decode("utf-8")
+fmts = {"0": "General", "1": "0"}
+for m in re.finditer(r'<numFmt numFmtId="([0-9]+)" formatCode="([^"]*)"', st):
+    fmts[m.group(1)] = html.unescape(m.group(2))
+xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", st, re.S).group(1)
+ids = [re.search(r'numFmtId="([0-9]+)"', xf).group(1) for xf in re.findall(r"<xf [^>]*>", xfs)]
+for ref in sys.argv[2:]:
+    c = re.search(r'<c r="%s"( s="([0-9]+)")?' % ref, x)
+    print(ref, fmts.get(ids[int(c.group(2) or 0)], "?") if c else "(no cell)")
+PY
+)
+    [ "$(cut -d' ' -f2- <<<"$got" | sort -u)" = "$want" ] && ok || bad "$what: want $want: $(tr '\n' '|' <<<"$got")"
   }
 
   book=$(part a.xlsx xl/workbook.xml)
@@ -243,38 +292,112 @@ EOF
   has "$(cells e.xlsx 2)" "H3	0	SUM(H2:H2)" "empty total"
 
   # The group's statement: its pool, the two gifts credited to it (d3 net of
-  # its fee, d7 the box), its application.
+  # its fee, d7 the box), its application; every cell at its place.
   expect 0 "group G5 FY 2026: 2 donations, 12800 yen to its pool; 1 applications \(approved 480000, paid 200000\) written to g.xlsx" -- \
     kifu export group G5 --fy 2026 --out g.xlsx
+  expect 0 "written to g-en.xlsx" -- kifu export group G5 --fy 2026 --out g-en.xlsx --lang en
   gs=$(cells g.xlsx 1)
-  grep -qP "^C[0-9]+\t子ども食堂\t" <<<"$gs" && ok || bad "group name"
   fig=$(kifu --json balance --fy 2026 | grep -o '"pool":"group:G5"[^}]*')
-  gin=$(sed -n 's/.*"in":\([0-9]*\).*/\1/p' <<<"$fig") gout=$(sed -n 's/.*"out":\([0-9]*\).*/\1/p' <<<"$fig")
-  grep -qP "^A[0-9]+\t収入\t" <<<"$gs" && grep -qP "^B[0-9]+\t$gin\t" <<<"$gs" && ok || bad "group pool in $gin"
-  for s in "$d3" "$d7"; do grep -qP "^G[0-9]+\t$s\t" <<<"$gs" && ok || bad "group line seq $s"; done
-  for s in "$d1" "$d2" "$d6"; do grep -qP "^G[0-9]+\t$s\t" <<<"$gs" && bad "seq $s is not the group's" || ok; done
-  grep -qP "^E[0-9]+\t12800\tSUM\(E" <<<"$gs" && ok || bad "credited total 12800"
-  grep -qP "^E[0-9]+\t4800\t" <<<"$gs" && ok || bad "d3 credited net of its fee"
-  grep -qP "^A[0-9]+\t$app\t" <<<"$gs" && grep -qP "^F[0-9]+\t480000\tSUM\(F" <<<"$gs" && ok || bad "group's grant"
+  figure() { sed -n "s/.*\"$1\":\(-\?[0-9]*\).*/\1/p" <<<"$fig"; }
+  [ "$(figure in)" = 12800 ] && [ "$(figure balance)" = 12800 ] && ok || bad "group:G5 figures: $fig"
+  fy_first=$(xdate 2026-04-01) fy_last=$(xdate 2027-03-31)
+  # rows 1-11, frozen: the title; the pairs two to a row (label and value in
+  # A-B, the group's name in C; label and value in E-F); the donations'
+  # title and header
+  same "group statement rows 1-11" "$(cell_rows "$gs" 1 11)" "$(cellv \
+    A1 団体別明細 \
+    A2 基金 B2 テスト基金 E2 発行 F2 "$KIFU_NOW" \
+    A3 団体 B3 G5 C3 子ども食堂 E3 状態 F3 登録 \
+    A4 年度 B4 2026年度 E4 期首 F4 "$fy_first" \
+    A5 財源 B5 group:G5 E5 期末 F5 "$fy_last" \
+    A6 期首残高 B6 "$(figure opening)" E6 確保額 F6 "$(figure committed)" \
+    A7 収入 B7 "$(figure in)" E7 利用可能額 F7 "$(figure available)" \
+    A8 支出 B8 "$(figure out)" E8 台帳の記録数 F8 "$size" \
+    A9 期末残高 B9 "$(figure balance)" E9 台帳ルート F9 "$root" \
+    A10 この団体への寄附（財源への計上分） \
+    A11 日付 B11 受領番号 C11 寄附元 D11 金額 E11 計上額 F11 取消seq G11 seq)"
+  # the two lines (nothing of d1, d2, d6: not the group's), the totals, the
+  # application as lead group (unsettled: no settled amount)
+  same "group statement rows 12-" "$(cell_rows "$gs" 12 99)" "$(cellv \
+    A12 "$(xdate 2026-05-20)" B12 "2026-$(printf %06d "$d3")" C12 direct D12 5000 E12 4800 G12 "$d3" \
+    A13 "$(xdate 2026-08-10)" B13 "2026-$(printf %06d "$d7")" C13 box:B1 D13 8000 E13 8000 G13 "$d7" \
+    A14 合計 D14 13000 '=SUM(D12:D13)' E14 12800 '=SUM(E12:E13)' \
+    A15 うち取消 D15 0 '=SUMIF(F12:F13,"&gt;0",D12:D13)' E15 0 '=SUMIF(F12:F13,"&gt;0",E12:E13)' \
+    A16 差引 D16 13000 =D14-D15 E16 12800 =E14-E15 \
+    A18 助成（代表団体として） \
+    A19 申請ID B19 メニュー C19 募集回 D19 事業名 E19 申請額 F19 決定額 G19 支払額 H19 確定額 I19 返還済 J19 状態 \
+    A20 "$app" B20 field C20 R1 D20 "テスト事業 F1" E20 500000 F20 480000 G20 200000 I20 0 J20 approved \
+    A21 合計 E21 500000 '=SUM(E20:E20)' F21 480000 '=SUM(F20:F20)' G21 200000 '=SUM(G20:G20)' \
+    H21 0 '=SUM(H20:H20)' I21 0 '=SUM(I20:I20)')"
   # frozen down to the donations' header; their filter over the two lines
-  gh=$(grep -P "^A[0-9]+\t日付\t" <<<"$gs" | head -1 | cut -f1 | tr -d A)
-  frozen_filter "group statement" "$gs" "$gh" "A$gh:G$((gh + 2))"
+  frozen_filter "group statement" "$gs" 11 A11:G13
+  fmt_is "group dates" g.xlsx 'yyyy/mm/dd' F4 F5 A12 A13
+  fmt_is "group amounts" g.xlsx '#,##0"円"' B6 B7 B8 B9 F6 F7 D12 E12 D13 E13 D14 E14 E20 F20 G20 I20 E21
+  fmt_is "group counts" g.xlsx 0 F8 G12 G13
+  # English: the same places
+  same "en group statement rows 1-11" "$(cell_rows "$(cells g-en.xlsx 1)" 1 11)" "$(cellv \
+    A1 "Group statement" \
+    A2 Fund B2 テスト基金 E2 Issued F2 "$KIFU_NOW" \
+    A3 Group B3 G5 C3 子ども食堂 E3 Status F3 registered \
+    A4 "Fiscal year" B4 "FY 2026" E4 "First day" F4 "$fy_first" \
+    A5 Pool B5 group:G5 E5 "Last day" F5 "$fy_last" \
+    A6 Opening B6 "$(figure opening)" E6 Committed F6 "$(figure committed)" \
+    A7 In B7 "$(figure in)" E7 Available F7 "$(figure available)" \
+    A8 Out B8 "$(figure out)" E8 "Ledger entries" F8 "$size" \
+    A9 Closing B9 "$(figure balance)" E9 "Ledger root" F9 "$root" \
+    A10 "Donations credited to the group's pool" \
+    A11 Date B11 "Receipt no." C11 Source D11 Amount E11 Credited F11 "Voided by" G11 seq)"
+  fmt_is "en group dates" g-en.xlsx 'yyyy-mm-dd' F4 F5 A12
+  fmt_is "en group amounts" g-en.xlsx '"¥"#,##0' B6 B7 B8 B9 F6 F7 D12 E14
+  frozen_filter "en group statement" "$(cells g-en.xlsx 1)" 11 A11:G13
   expect 1 "no group G9" -- kifu export group G9 --fy 2026 --out x.xlsx
+
   # The partner's statement: June's clicks and pledge, paid by the July payment.
   expect 0 '^\{"partner":"P1","fy":2026,"payments":1,"voided":0,"total":14000,"pledged":14000,"outstanding":0,"file":"p.xlsx"\}$' -- \
     kifu --json export partner P1 --fy 2026 --out p.xlsx
   ps=$(cells p.xlsx 1)
-  mr=$(grep -P "^A[0-9]+\t2026-06\t" <<<"$ps" | cut -f1 | tr -d A)
-  [ -n "$mr" ] && has "$ps" "B$mr	2000	" "clicks" && has "$ps" "C$mr	14000	" "pledge" &&
-    has "$ps" "D$mr	14000	" "paid" || bad "no June row"
-  grep -qP "^E$mr\t0\tC$mr-D$mr$" <<<"$ps" && ok || bad "outstanding formula"
-  grep -qP "^E[0-9]+\t$d6\t" <<<"$ps" && ok || bad "payment seq $d6"
-  grep -qP "^A[0-9]+\tクリック募金明細\t" <<<"$ps" && ok || bad "partner title"
+  # rows 1-9, frozen: the title; the pairs (A-B, the partner's name in C with
+  # nothing right of it; D-E); the months' title and header
+  same "partner statement rows 1-9" "$(cell_rows "$ps" 1 9)" "$(cellv \
+    A1 クリック募金明細 \
+    A2 基金 B2 テスト基金 D2 発行 E2 "$KIFU_NOW" \
+    A3 協賛企業 B3 P1 C3 協賛社 \
+    A4 1クリック B4 7 D4 月額上限 E4 20000 \
+    A5 年度 B5 2026年度 D5 期首 E5 "$fy_first" \
+    A6 指定 B6 field:welfare D6 期末 E6 "$fy_last" \
+    A7 台帳の記録数 B7 "$size" D7 台帳ルート E7 "$root" \
+    A8 月別のクリックと寄附 \
+    A9 月 B9 クリック数 C9 寄附額 D9 入金額 E9 未入金)"
+  # June (the FY's one month), its totals; the payment and its totals
+  same "partner statement rows 10-" "$(cell_rows "$ps" 10 99)" "$(cellv \
+    A10 2026-06 B10 2000 C10 14000 D10 14000 E10 0 =C10-D10 \
+    A11 合計 B11 2000 '=SUM(B10:B10)' C11 14000 '=SUM(C10:C10)' D11 14000 '=SUM(D10:D10)' E11 0 '=SUM(E10:E10)' \
+    A13 入金 \
+    A14 日付 B14 受領番号 C14 金額 D14 取消seq E14 seq \
+    A15 "$(xdate 2026-07-01)" B15 "2026-$(printf %06d "$d6")" C15 14000 E15 "$d6" \
+    A16 合計 C16 14000 '=SUM(C15:C15)' \
+    A17 うち取消 C17 0 '=SUMIF(D15:D15,"&gt;0",C15:C15)' \
+    A18 差引 C18 14000 =C16-C17)"
   # frozen down to the months' header; their filter over the one month
-  ph=$(grep -P "^A[0-9]+\t月\t" <<<"$ps" | head -1 | cut -f1 | tr -d A)
-  frozen_filter "partner statement" "$ps" "$ph" "A$ph:E$((ph + 1))"
+  frozen_filter "partner statement" "$ps" 9 A9:E10
+  fmt_is "partner dates" p.xlsx 'yyyy/mm/dd' E5 E6 A15
+  fmt_is "partner amounts" p.xlsx '#,##0"円"' B4 E4 C10 D10 E10 C15 C16
+  fmt_is "partner counts" p.xlsx 0 B7 B10 E15
   expect 0 "" -- kifu export partner P1 --fy 2026 --out p-en.xlsx --lang en
-  grep -qP "^A[0-9]+\tClick-fund partner statement\t" <<<"$(cells p-en.xlsx 1)" && ok || bad "en partner title"
+  pe=$(cells p-en.xlsx 1)
+  same "en partner statement rows 1-9" "$(cell_rows "$pe" 1 9)" "$(cellv \
+    A1 "Click-fund partner statement" \
+    A2 Fund B2 テスト基金 D2 Issued E2 "$KIFU_NOW" \
+    A3 Partner B3 P1 C3 協賛社 \
+    A4 "Per click" B4 7 D4 "Monthly cap" E4 20000 \
+    A5 "Fiscal year" B5 "FY 2026" D5 "First day" E5 "$fy_first" \
+    A6 Designation B6 field:welfare D6 "Last day" E6 "$fy_last" \
+    A7 "Ledger entries" B7 "$size" D7 "Ledger root" E7 "$root" \
+    A8 "Clicks and pledges by month" \
+    A9 Month B9 Clicks C9 Pledged D9 Paid E9 Outstanding)"
+  fmt_is "en partner dates" p-en.xlsx 'yyyy-mm-dd' E5 E6 A15
+  fmt_is "en partner amounts" p-en.xlsx '"¥"#,##0' B4 E4 C10 C15
+  frozen_filter "en partner statement" "$pe" 9 A9:E10
   expect 1 "no partner P9" -- kifu export partner P9 --fy 2026 --out x.xlsx
 
   # With LibreOffice installed (it is not in scripts/deps.sh: too big for CI),
@@ -282,7 +405,7 @@ EOF
   # must equal the value kifu cached: the formulas are right, and a viewer
   # without recalculation shows the same figures as Excel.
   if command -v soffice >/dev/null 2>&1; then
-    out=$(xlsx_recalc a.xlsx a-en.xlsx parts.xlsx g.xlsx p.xlsx 2>&1)
+    out=$(xlsx_recalc a.xlsx a-en.xlsx parts.xlsx g.xlsx g-en.xlsx p.xlsx p-en.xlsx 2>&1)
     grep -q "^mismatches 0$" <<<"$out" && ok || bad "LibreOffice recalculation: $out"
   else
     echo "no LibreOffice (soffice): formulas not recalculated" >&2
