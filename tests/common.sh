@@ -31,6 +31,19 @@ expect() {
   fi
 }
 
+# only_error CODE LINE -- cmd...: exits CODE with nothing on stdout and
+# exactly LINE on stderr (kifu's message alone, say none of a library's).
+only_error() {
+  local want=$1 line=$2 code=0
+  shift 3
+  "$@" >oe.out 2>oe.err || code=$?
+  if [ "$code" = "$want" ] && [ ! -s oe.out ] && [ "$(wc -l <oe.err)" = 1 ] && [ "$(cat oe.err)" = "$line" ]; then
+    ok
+  else
+    bad "$* -> exit $code, want $want; stdout '$(cat oe.out)'; stderr '$(cat oe.err)', want '$line'"
+  fi
+}
+
 # fingerprint DB: a digest of everything in the ledger, to show nothing changed.
 fingerprint() {
   sqlite3 "$1" "SELECT hex(body) FROM entries ORDER BY seq; SELECT hex(body) FROM commits ORDER BY id;" | sha256sum

@@ -433,18 +433,6 @@ expect 2 "--fy 'x' is not a fiscal year" -- kifu export audit --fy x --out x.xls
 expect 2 "--lang 'fr' must be ja or en" -- kifu export audit --fy 2026 --out x.xlsx --lang fr
 expect 2 "unknown option '--bogus'" -- kifu export audit --fy 2026 --out x.xlsx --bogus
 [ -e x.xlsx ] && bad "x.xlsx written on a usage error" || ok
-# only_error CODE LINE -- cmd...: exits CODE with nothing on stdout and
-# exactly LINE on stderr (kifu's message, none of libxlsxwriter's).
-only_error() {
-  local want=$1 line=$2 code=0
-  shift 3
-  "$@" >oe.out 2>oe.err || code=$?
-  if [ "$code" = "$want" ] && [ ! -s oe.out ] && [ "$(wc -l <oe.err)" = 1 ] && [ "$(cat oe.err)" = "$line" ]; then
-    ok
-  else
-    bad "$* -> exit $code, want $want; stdout '$(cat oe.out)'; stderr '$(cat oe.err)', want '$line'"
-  fi
-}
 nodir="kifu: cannot write $T/nodir/x.xlsx: No such file or directory"
 only_error 3 "$nodir" -- kifu export audit --fy 2026 --out "$T/nodir/x.xlsx"
 only_error 3 "$nodir" -- kifu export group G5 --fy 2026 --out "$T/nodir/x.xlsx"

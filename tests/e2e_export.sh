@@ -150,18 +150,6 @@ expect 2 "usage: kifu export member" -- kifu export member --fy 2026 --out x.xls
 expect 2 "--lang 'fr' must be ja or en" -- kifu export member M1 --fy 2026 --out x.xlsx --lang fr
 expect 2 "unknown option '--bogus'" -- kifu export member M1 --fy 2026 --out x.xlsx --bogus
 [ -e x.xlsx ] && bad "x.xlsx written on a usage error" || ok
-# only_error CODE LINE -- cmd...: exits CODE with nothing on stdout and
-# exactly LINE on stderr (kifu's message, none of libxlsxwriter's).
-only_error() {
-  local want=$1 line=$2 code=0
-  shift 3
-  "$@" >oe.out 2>oe.err || code=$?
-  if [ "$code" = "$want" ] && [ ! -s oe.out ] && [ "$(wc -l <oe.err)" = 1 ] && [ "$(cat oe.err)" = "$line" ]; then
-    ok
-  else
-    bad "$* -> exit $code, want $want; stdout '$(cat oe.out)'; stderr '$(cat oe.err)', want '$line'"
-  fi
-}
 only_error 3 "kifu: cannot write $T/nodir/x.xlsx: No such file or directory" -- kifu export member M1 --fy 2026 --out "$T/nodir/x.xlsx"
 # checked before the ledger is opened and the statement read
 only_error 3 "kifu: cannot write $T/nodir/x.xlsx: No such file or directory" -- kifu --db missing.db export member M1 --fy 2026 --out "$T/nodir/x.xlsx"
