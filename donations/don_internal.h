@@ -37,7 +37,9 @@ don_ctx *don_ctx_of(kf_ledger *l);
 kf_code don_rules(kf_ledger *l, const kf_rules **out, kf_err *err);
 
 /* Runs sql with text/int arguments: "s" for a string, "i" for int64, e.g.
- * don_exec(l, err, "UPDATE t SET a=?1 WHERE id=?2", "is", amount, id). */
+ * don_exec(l, err, "UPDATE t SET a=?1 WHERE id=?2", "is", amount, id).
+ * KF_REFUSED when a constraint fails (the entries contradict each other),
+ * KF_SYSTEM on any other error (I/O, out of memory). */
 kf_code don_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, ...);
 /* Runs a one-row query; *found tells whether a row came back; the columns
  * are written to the pointers given after types ("s": char buffer of

@@ -113,6 +113,8 @@ kf_code don_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, 
     va_end(ap);
     int s = sqlite3_step(st);
     sqlite3_reset(st);
+    if (s == SQLITE_CONSTRAINT) /* the entries contradict each other, not the machine */
+        return kf_fail(err, KF_REFUSED, "donations index: %s", sqlite3_errmsg(db));
     if (s != SQLITE_DONE) return kf_fail(err, KF_SYSTEM, "donations index: %s", sqlite3_errmsg(db));
     return KF_OK;
 }
@@ -278,10 +280,12 @@ static kf_code apply_void(don_ctx *c, const kf_row *row, kf_err *err)
         return kf_fail(err, KF_REFUSED, "seq %lld: donation.void lacks void or void_fy",
                        (long long)row->seq);
     fy = m.fy;
-    if ((rc = don_exec(l, err, "INSERT INTO don_voids(seq, void_seq) VALUES(?1,?2)", "ii", target,
-                       row->seq)))
+    rc = don_exec(l, err, "INSERT INTO don_voids(seq, void_seq) VALUES(?1,?2)", "ii", target,
+                  row->seq);
+    if (rc == KF_REFUSED)
         return kf_fail(err, KF_REFUSED, "seq %lld: seq %lld is voided twice", (long long)row->seq,
                        (long long)target);
+    if (rc) return rc;
     if ((rc = move_money(l, &m, fy, -1, err))) return rc;
     if (strcmp(m.source, "direct") != 0 &&
         (rc = source_add(c, m.source, orig_fy, -m.amount, -1, err)))

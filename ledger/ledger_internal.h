@@ -21,6 +21,7 @@ struct kf_ledger {
     kf_index indexes[KF_MAX_INDEXES];
     int nindexes;
     sqlite3_stmt *get_leaf, *get_node; /* prepared lazily by the node reader */
+    bool node_db_error; /* the node reader met a database error, not a missing row */
     sqlite3_stmt *pool_sel, *pool_put; /* prepared lazily by kf_pools_flush */
     struct pool_pending *pend;         /* pool movements of the open transaction, by key */
     size_t npend, pend_cap, pend_last;

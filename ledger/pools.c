@@ -229,7 +229,7 @@ kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n
         rc = kf_db_fail(l, err, "reading pool_fy");
         goto out;
     }
-    qsort(*rows, *n, sizeof **rows, pool_order);
+    if (*n > 1) qsort(*rows, *n, sizeof **rows, pool_order); /* qsort(NULL, 0) is undefined */
     for (size_t i = 0; i < *n; i++) {
         kf_pool_figures *f = &(*rows)[i];
         if (!finish(f) || !kf_add(total->opening, f->opening, &total->opening) ||

@@ -104,6 +104,7 @@ int kf_ledger_node_reader(void *ctx, int level, uint64_t index, kf_hash out)
 {
     kf_ledger *l = ctx;
     sqlite3_stmt *st;
+    l->node_db_error = true; /* until a row is read or found missing */
     if (kf_ledger_flush(l, NULL)) return -1;
     if (level == 0) {
         if (!l->get_leaf && sqlite3_prepare_v2(l->db, "SELECT leaf FROM entries WHERE seq=?", -1,
@@ -118,11 +119,12 @@ int kf_ledger_node_reader(void *ctx, int level, uint64_t index, kf_hash out)
         st = l->get_node;
         sqlite3_bind_int64(st, 1, kf_node_idx(level, index));
     }
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == KF_HASH_LEN) {
+    int rc = -1, s = sqlite3_step(st);
+    if (s == SQLITE_ROW && sqlite3_column_bytes(st, 0) == KF_HASH_LEN) {
         memcpy(out, sqlite3_column_blob(st, 0), KF_HASH_LEN);
         rc = 0;
     }
+    l->node_db_error = s != SQLITE_ROW && s != SQLITE_DONE;
     sqlite3_reset(st);
     return rc;
 }
@@ -641,9 +643,11 @@ static kf_code txn_load(kf_txn *t, kf_err *err)
     if (!ok) return kf_db_fail(l, err, "reading the commits");
     t->first = t->size + 1;
     if (kf_merkle_frontier_load(&t->frontier, (uint64_t)t->size, kf_ledger_node_reader, l) != 0)
-        return kf_fail(err, KF_REFUSED,
-                       "the Merkle tree of %s is damaged at size %lld (run kifu verify)", l->path,
-                       (long long)t->size);
+        return l->node_db_error
+                   ? kf_db_fail(l, err, "reading the Merkle tree")
+                   : kf_fail(err, KF_REFUSED,
+                             "the Merkle tree of %s is damaged at size %lld (run kifu verify)",
+                             l->path, (long long)t->size);
     static const char ins_e[] = "INSERT INTO entries(seq, commit_id, kind, leaf, body) VALUES";
     static const char ins_n[] = "INSERT INTO nodes(idx, hash) VALUES";
     if (!(t->ins_entry = kf_sql_insert_rows(l->db, ins_e, 5, 1)) ||
@@ -661,8 +665,9 @@ kf_code kf_txn_begin(kf_ledger *l, const kf_signer *signer, kf_txn **out, kf_err
     kf_code rc = txn_start(l, signer, 0, &t, err);
     if (rc) return rc;
     if ((rc = kf_ledger_key(l, signer->id, &k, err))) {
-        rc = kf_fail(err, KF_REFUSED, "key %s (%08x) is not a key of this ledger", signer->name,
-                     signer->id);
+        if (rc != KF_SYSTEM)
+            rc = kf_fail(err, KF_REFUSED, "key %s (%08x) is not a key of this ledger", signer->name,
+                         signer->id);
         goto out_abort;
     }
     if (memcmp(k.pub, signer->pub, 32) != 0 || strcmp(k.name, signer->name) != 0) {

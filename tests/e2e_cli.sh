@@ -4,6 +4,8 @@
 
 expect 0 "" -- kifu init --db L.db --fund "さぽーとほっと基金" --admin admin --key-out admin.key --origin example.org/kifu
 [ "$(stat -c %a admin.key)" = 600 ] && ok || bad "key file mode is not 0600"
+# a ledger without money: no pools, a zero total (qsort of no rows was undefined behaviour)
+[ "$(kifu --db L.db balance --json)" = '{"pools":[],"total":{"in":0,"out":0,"balance":0,"committed":0,"available":0}}' ] && ok || bad "balance of an empty ledger: $(kifu --db L.db balance --json)"
 expect 0 "seq 2" -- kifu --db L.db --key admin.key key add t1 --role treasurer --key-out t1.key
 expect 0 "seq 3" -- kifu --db L.db --key admin.key key add r1 --role reviewer --affiliation G001,G002 --key-out r1.key
 expect 0 '"seq":4' -- kifu --db L.db --key admin.key --json key add a1 --role auditor --key-out a1.key
