@@ -228,7 +228,9 @@ kf_code kf_keyfile_read(const char *path, const char *pass, kf_signer *out, kf_e
     size_t len = fread(data, 1, sizeof data, f);
     bool toolong = len == sizeof data;
     fclose(f);
-    if (toolong || kf_entry_decode(data, len, KEYFILE_MAGIC, &e, err) != KF_OK)
+    kf_code drc = toolong ? KF_BAD_INPUT : kf_entry_decode(data, len, KEYFILE_MAGIC, &e, err);
+    if (drc == KF_SYSTEM) return drc;
+    if (drc)
         return kf_fail(err, KF_BAD_INPUT, "%s is not a kifu key file (corrupt or wrong format)",
                        path);
     uint8_t salt[crypto_pwhash_SALTBYTES], nonce[crypto_secretbox_NONCEBYTES];

@@ -438,6 +438,19 @@ kf_code kf_keys_apply(kf_key_info **keys, size_t *n, const kf_entry *e, int64_t 
     return KF_OK;
 }
 
+/* Decodes the body of a stored entry: bytes that do not decode are a
+ * damaged ledger (refused, see kifu verify); running out of memory is not. */
+static kf_code stored_entry(const void *body, size_t len, int64_t seq, kf_entry **out, kf_err *err)
+{
+    kf_err why = {0};
+    kf_code rc = kf_entry_decode(body, len, KF_ENTRY_MAGIC, out, &why);
+    if (rc == KF_SYSTEM) return kf_fail(err, KF_SYSTEM, "%s", why.msg);
+    if (rc)
+        return kf_fail(err, KF_REFUSED, "seq %lld: entry is corrupt (run kifu verify)",
+                       (long long)seq);
+    return KF_OK;
+}
+
 kf_code kf_ledger_keys(kf_ledger *l, kf_key_info **keys, size_t *n, kf_err *err)
 {
     sqlite3_stmt *st;
@@ -454,12 +467,9 @@ kf_code kf_ledger_keys(kf_ledger *l, kf_key_info **keys, size_t *n, kf_err *err)
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         kf_entry *e;
         int64_t seq = sqlite3_column_int64(st, 0);
-        if ((rc = kf_entry_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-                                  KF_ENTRY_MAGIC, &e, err))) {
-            rc = kf_fail(err, KF_REFUSED, "seq %lld: entry is corrupt (run kifu verify)",
-                         (long long)seq);
+        if ((rc = stored_entry(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), seq,
+                               &e, err)))
             break;
-        }
         rc = kf_keys_apply(keys, n, e, seq, err);
         kf_entry_free(e);
         if (rc) break;
@@ -1042,12 +1052,9 @@ kf_code kf_ledger_scan(kf_ledger *l, int64_t since, const char *kind, kf_row_fn 
         row.commit = sqlite3_column_int64(st, 1);
         if (sqlite3_column_bytes(st, 2) == KF_HASH_LEN)
             memcpy(row.leaf, sqlite3_column_blob(st, 2), KF_HASH_LEN);
-        if (kf_entry_decode(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
-                            KF_ENTRY_MAGIC, &e, NULL) != KF_OK) {
-            rc = kf_fail(err, KF_REFUSED, "seq %lld: entry is corrupt (run kifu verify)",
-                         (long long)row.seq);
+        if ((rc = stored_entry(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+                               row.seq, &e, err)))
             break;
-        }
         if (commit.id != row.commit && sqlite3_column_type(st, 4) == SQLITE_BLOB &&
             kf_commit_parse(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
                             &commit, NULL) != KF_OK)
@@ -1080,11 +1087,8 @@ kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err)
     sqlite3_bind_int64(st, 1, seq);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
-        rc = kf_entry_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                             KF_ENTRY_MAGIC, out, err);
-        if (rc)
-            rc = kf_fail(err, KF_REFUSED, "seq %lld: entry is corrupt (run kifu verify)",
-                         (long long)seq);
+        rc = stored_entry(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), seq, out,
+                          err);
     } else if (s == SQLITE_DONE) {
         rc = kf_fail(err, KF_REFUSED, "no entry with seq %lld", (long long)seq);
     } else {

@@ -88,7 +88,9 @@ static kf_code check_entry(verifier *v, const kf_commit_rec *c, int64_t seq, kf_
     size_t len = (size_t)sqlite3_column_bytes(v->entries, 4);
     kf_err why;
     kf_entry *e;
-    if (kf_entry_decode(body, len, KF_ENTRY_MAGIC, &e, &why) != KF_OK)
+    kf_code drc = kf_entry_decode(body, len, KF_ENTRY_MAGIC, &e, &why);
+    if (drc == KF_SYSTEM) return kf_fail(err, KF_SYSTEM, "%s", why.msg);
+    if (drc)
         return kf_fail(err, KF_REFUSED, "seq %lld: entry bytes are not a canonical entry: %s",
                        (long long)seq, why.msg);
     if (e->seq != seq) {

@@ -184,8 +184,7 @@ kf_code kf_receipt_make(kf_ledger *l, const kf_signer *signer, int64_t seq, kf_b
     }
     if ((rc = kf_ledger_entry(l, seq, &e, err))) goto out;
     if (!is_money_kind(e->kind)) {
-        rc =
-            kf_fail(err, KF_REFUSED, "seq %lld is a %s, not a donation", (long long)seq, e->kind);
+        rc = kf_fail(err, KF_REFUSED, "seq %lld is a %s, not a donation", (long long)seq, e->kind);
         goto out;
     }
     void_find vf = {.seq = seq};
@@ -398,7 +397,10 @@ static kf_code decode_entry(const char *what, const char *b64, kf_entry **out, k
     kf_code rc = unb64_strict(what, b64, &bytes, &len, err);
     if (rc) return rc;
     kf_err sub = {0};
-    if (kf_entry_decode(bytes, len, KF_ENTRY_MAGIC, out, &sub))
+    kf_code drc = kf_entry_decode(bytes, len, KF_ENTRY_MAGIC, out, &sub);
+    if (drc == KF_SYSTEM)
+        rc = kf_fail(err, KF_SYSTEM, "%s", sub.msg);
+    else if (drc)
         rc = kf_fail(err, KF_BAD_INPUT, "%s is not a canonical kifu entry: %s", what, sub.msg);
     else
         kf_merkle_leaf(bytes, len, leaf);

@@ -15,7 +15,10 @@
  *   - `kifu verify`'s checks all pass, and the pool figures are those of the
  *     entries (before or after, whole).
  *
- * kifu's own malloc calls are not faulted here (only SQLite's). */
+ * kifu's own allocations fail the same way (FAULT_KMEM): this program is
+ * linked with --wrap=malloc,calloc,realloc,strdup (CMakeLists.txt), which
+ * sends the calls of kifu's library (and of this file) to the __wrap_
+ * functions below; the shared libraries' own calls are not affected. */
 #include "check_common.h"
 #include "kifu/donations.h"
 #include "kifu/grants.h"
@@ -31,7 +34,7 @@
 
 /* --- the faults ------------------------------------------------------------ */
 
-typedef enum { FAULT_IO, FAULT_MEM } fault_kind;
+typedef enum { FAULT_IO, FAULT_MEM, FAULT_KMEM } fault_kind;
 
 static struct {
     bool armed;
@@ -224,6 +227,33 @@ static sqlite3_vfs shim_vfs = {
     NULL,        NULL,        shim_random, shim_sleep, shim_time,     shim_last_error,
     shim_time64, NULL,        NULL,        NULL};
 
+/* kifu's allocations (the linker's --wrap). */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+
+void *__wrap_malloc(size_t n)
+{
+    return fails(FAULT_KMEM) ? NULL : __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t size)
+{
+    return fails(FAULT_KMEM) ? NULL : __real_calloc(n, size);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    return fails(FAULT_KMEM) ? NULL : __real_realloc(p, n);
+}
+char *__wrap_strdup(const char *s)
+{
+    return fails(FAULT_KMEM) ? NULL : __real_strdup(s);
+}
+
 /* SQLite's allocator, wrapped. */
 static sqlite3_mem_methods real_mem;
 
@@ -282,7 +312,8 @@ static bool install_faults(void)
 static char dir[64], path[128];
 static kf_ledger *l;
 static kf_signer admin;
-static int64_t gift_seq; /* a donation of the setup, for the void */
+static int64_t gift_seq;  /* a donation of the setup, for the void */
+static kf_buf import_csv; /* 300 rows, made before any fault */
 
 static const char *rules_text = "[fund]\n"
                                 "designated_share = 90/100\n"
@@ -327,6 +358,14 @@ static void setup(void)
                      KF_OK);
     ck_assert_int_eq(kf_don_donate(t, &d, &gift_seq, &err), KF_OK);
     ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
+    kf_buf_free(&import_csv);
+    kf_buf_puts(&import_csv, "date,amount,to,ref\n");
+    for (int i = 0; i < 300; i++)
+        kf_buf_printf(&import_csv, "2026-07-%02d,%d,%s,IMP-%d\n", i % 28 + 1, 1000 + i,
+                      i % 3 == 0   ? "field:welfare"
+                      : i % 3 == 1 ? "group:G1"
+                                   : "general",
+                      i);
 }
 
 static void teardown(void)
@@ -371,6 +410,11 @@ static bool same(state a, state b)
            a.general == b.general && a.welfare == b.welfare && a.group == b.group;
 }
 
+static const char *kind_name(fault_kind kind)
+{
+    return kind == FAULT_IO ? "I/O" : kind == FAULT_MEM ? "SQLite memory" : "kifu memory";
+}
+
 /* A write under test: KF_OK or the error it met. */
 typedef kf_code (*write_fn)(kf_err *err);
 
@@ -381,8 +425,7 @@ static kf_code write_donation(kf_err *err)
     int64_t seq;
     kf_code rc = kf_donation_parse(&d, "5000", "2026-06-01", NULL, "group:G1", "山田花子", "札幌市",
                                    "BANK-1", NULL, NULL, err);
-    ck_assert_int_eq(rc, KF_OK);
-    if ((rc = kf_txn_begin(l, &admin, &t, err))) return rc;
+    if (rc || (rc = kf_txn_begin(l, &admin, &t, err))) return rc;
     if ((rc = kf_don_donate(t, &d, &seq, err))) {
         kf_txn_abort(t);
         return rc;
@@ -406,20 +449,14 @@ static kf_code write_void(kf_err *err)
 /* 300 rows: past the reader's batches of 256 and the appends' 32. */
 static kf_code write_import(kf_err *err)
 {
-    kf_buf csv = {0};
-    kf_import *im;
+    kf_import *im = NULL;
     kf_import_result res;
     kf_txn *t;
     kf_import_opts o = {0};
-    kf_buf_puts(&csv, "date,amount,to,ref\n");
-    for (int i = 0; i < 300; i++)
-        kf_buf_printf(&csv, "2026-07-%02d,%d,%s,IMP-%d\n", i % 28 + 1, 1000 + i,
-                      i % 3 == 0   ? "field:welfare"
-                      : i % 3 == 1 ? "group:G1"
-                                   : "general",
-                      i);
-    FILE *f = fmemopen(csv.data, csv.len, "r");
-    ck_assert_ptr_nonnull(f);
+    /* No Check call while faults are armed: Check allocates too. fmemopen
+     * uses libc's own malloc, which is not faulted. */
+    FILE *f = fmemopen(import_csv.data, import_csv.len, "r");
+    if (!f) return kf_fail(err, KF_SYSTEM, "fmemopen");
     kf_code rc = kf_import_open(f, KF_CSV_UTF8, &o, &im, err);
     if (!rc && !(rc = kf_txn_begin(l, &admin, &t, err))) {
         if ((rc = kf_import_run(im, t, &res, err)))
@@ -429,7 +466,6 @@ static kf_code write_import(kf_err *err)
     }
     if (im) kf_import_free(im);
     fclose(f);
-    kf_buf_free(&csv);
     return rc;
 }
 
@@ -469,16 +505,15 @@ static long fault_every_step(write_fn write, fault_kind kind, bool persist, long
         faulted++;
         ck_assert_msg(rc == KF_OK || rc == KF_SYSTEM,
                       "%s fault at step %ld (%s) gave code %d, not a system error: %s",
-                      kind == FAULT_IO ? "I/O" : "memory", n, persist ? "for good" : "once", rc,
-                      err.msg);
+                      kind_name(kind), n, persist ? "for good" : "once", rc, err.msg);
         kf_ledger_close(l); /* with the fault gone: a new process, as it were */
         l = NULL;
         open_ledger();
         state now = state_of();
         ck_assert_msg(same(now, after) || (rc != KF_OK && same(now, before)),
                       "%s fault at step %ld (%s), rc %d: %lld entries, want %lld%s",
-                      kind == FAULT_IO ? "I/O" : "memory", n, persist ? "for good" : "once", rc,
-                      (long long)now.size, (long long)after.size, rc ? " or the state before" : "");
+                      kind_name(kind), n, persist ? "for good" : "once", rc, (long long)now.size,
+                      (long long)after.size, rc ? " or the state before" : "");
         kf_verify_report rep;
         kf_code vrc = kf_verify_all(l, NULL, 0, &rep, &err);
         ck_assert_msg(vrc == KF_OK, "after a fault at step %ld: verify: %s", n, err.msg);
@@ -525,6 +560,18 @@ START_TEST(faults_in_a_void)
 }
 END_TEST
 
+/* kifu's own allocations, every one of them */
+START_TEST(kifu_memory_in_writes)
+{
+    ck_assert_int_gt(fault_every_step(write_donation, FAULT_KMEM, false, 1), 5);
+    ck_assert_int_gt(fault_every_step(write_donation, FAULT_KMEM, true, 1), 5);
+    ck_assert_int_gt(fault_every_step(write_void, FAULT_KMEM, false, 1), 5);
+    ck_assert_int_gt(fault_every_step(write_void, FAULT_KMEM, true, 1), 5);
+    ck_assert_int_gt(fault_every_step(write_import, FAULT_KMEM, false, mem_stride(3)), 5);
+    ck_assert_int_gt(fault_every_step(write_import, FAULT_KMEM, true, mem_stride(3)), 5);
+}
+END_TEST
+
 START_TEST(io_errors_in_an_import)
 {
     ck_assert_int_gt(fault_every_step(write_import, FAULT_IO, false, 1), 5);
@@ -549,6 +596,7 @@ int main(void)
     tcase_add_test(tc, memory_in_a_donation);
     tcase_add_test(tc, faults_in_a_void);
     tcase_add_test(tc, io_errors_in_an_import);
+    tcase_add_test(tc, kifu_memory_in_writes);
     tcase_add_test(tc, memory_in_an_import);
     return tu_run(s);
 }
