@@ -21,7 +21,7 @@ struct kf_ledger {
     kf_index indexes[KF_MAX_INDEXES];
     int nindexes;
     sqlite3_stmt *get_leaf, *get_node; /* prepared lazily by the node reader */
-    bool node_db_error; /* the node reader met a database error, not a missing row */
+    bool node_db_error;                /* the node reader met a database error, not a missing row */
     sqlite3_stmt *pool_sel, *pool_put; /* prepared lazily by kf_pools_flush */
     struct pool_pending *pend;         /* pool movements of the open transaction, by key */
     size_t npend, pend_cap, pend_last;
@@ -45,6 +45,11 @@ typedef struct {
 kf_code kf_db_fail(kf_ledger *l, kf_err *err, const char *what);
 /* Writes the pool movements buffered by kf_pools_move (at commit). */
 kf_code kf_pools_flush(kf_ledger *l, kf_err *err);
+/* After kf_ledger_node_reader failed a Merkle computation: a database error
+ * (I/O, out of memory) is KF_SYSTEM; else the tree is damaged, KF_REFUSED
+ * with `damaged` (a printf format and its arguments). */
+kf_code kf_tree_fail(kf_ledger *l, kf_err *err, const char *damaged, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Forgets them (on abort). */
 void kf_pools_discard(kf_ledger *l);
 int64_t kf_node_idx(int level, uint64_t n);

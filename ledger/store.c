@@ -15,6 +15,7 @@
 #include "ledger_internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,17 @@ int64_t kf_node_idx(int level, uint64_t n)
 {
     uint64_t i = ((n + 1) << level) - 1;
     return (int64_t)(i - (uint64_t)__builtin_popcountll(i) + (uint64_t)(level - 1));
+}
+
+kf_code kf_tree_fail(kf_ledger *l, kf_err *err, const char *damaged, ...)
+{
+    if (l->node_db_error) return kf_db_fail(l, err, "reading the Merkle tree");
+    char msg[sizeof err->msg];
+    va_list ap;
+    va_start(ap, damaged);
+    vsnprintf(msg, sizeof msg, damaged, ap);
+    va_end(ap);
+    return kf_fail(err, KF_REFUSED, "%s", msg);
 }
 
 /* kf_node_reader over the ledger tables. */
@@ -653,11 +665,8 @@ static kf_code txn_load(kf_txn *t, kf_err *err)
     if (!ok) return kf_db_fail(l, err, "reading the commits");
     t->first = t->size + 1;
     if (kf_merkle_frontier_load(&t->frontier, (uint64_t)t->size, kf_ledger_node_reader, l) != 0)
-        return l->node_db_error
-                   ? kf_db_fail(l, err, "reading the Merkle tree")
-                   : kf_fail(err, KF_REFUSED,
-                             "the Merkle tree of %s is damaged at size %lld (run kifu verify)",
-                             l->path, (long long)t->size);
+        return kf_tree_fail(l, err, "the Merkle tree of %s is damaged at size %lld (run kifu verify)",
+                            l->path, (long long)t->size);
     static const char ins_e[] = "INSERT INTO entries(seq, commit_id, kind, leaf, body) VALUES";
     static const char ins_n[] = "INSERT INTO nodes(idx, hash) VALUES";
     if (!(t->ins_entry = kf_sql_insert_rows(l->db, ins_e, 5, 1)) ||
@@ -1127,15 +1136,16 @@ kf_code kf_ledger_root(kf_ledger *l, int64_t size, kf_hash root, kf_err *err)
     kf_code rc = check_size(l, &size, err);
     if (rc) return rc;
     if (kf_merkle_root((uint64_t)size, kf_ledger_node_reader, l, root) != 0)
-        return kf_fail(err, KF_REFUSED, "the Merkle tree is damaged at size %lld (run kifu verify)",
-                       (long long)size);
+        return kf_tree_fail(l, err, "the Merkle tree is damaged at size %lld (run kifu verify)",
+                            (long long)size);
     return KF_OK;
 }
 
 kf_code kf_ledger_leaf(kf_ledger *l, int64_t seq, kf_hash leaf, kf_err *err)
 {
-    if (seq < 1 || kf_ledger_node_reader(l, 0, (uint64_t)seq - 1, leaf) != 0)
-        return kf_fail(err, KF_REFUSED, "no entry with seq %lld", (long long)seq);
+    if (seq < 1) return kf_fail(err, KF_REFUSED, "no entry with seq %lld", (long long)seq);
+    if (kf_ledger_node_reader(l, 0, (uint64_t)seq - 1, leaf) != 0)
+        return kf_tree_fail(l, err, "no entry with seq %lld", (long long)seq);
     return KF_OK;
 }
 
@@ -1149,7 +1159,7 @@ kf_code kf_ledger_prove_inclusion(kf_ledger *l, int64_t seq, int64_t size,
                        (long long)size);
     if (kf_merkle_prove_inclusion((uint64_t)seq - 1, (uint64_t)size, kf_ledger_node_reader, l, path,
                                   n) != 0)
-        return kf_fail(err, KF_REFUSED, "the Merkle tree is damaged (run kifu verify)");
+        return kf_tree_fail(l, err, "the Merkle tree is damaged (run kifu verify)");
     return KF_OK;
 }
 
@@ -1163,7 +1173,7 @@ kf_code kf_ledger_prove_consistency(kf_ledger *l, int64_t from, int64_t size,
                        (long long)from, (long long)size);
     if (kf_merkle_prove_consistency((uint64_t)from, (uint64_t)size, kf_ledger_node_reader, l, path,
                                     n) != 0)
-        return kf_fail(err, KF_REFUSED, "the Merkle tree is damaged (run kifu verify)");
+        return kf_tree_fail(l, err, "the Merkle tree is damaged (run kifu verify)");
     return KF_OK;
 }
 

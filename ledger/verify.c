@@ -249,8 +249,8 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
         /* The trusted size falls inside this commit: recompute its root from
          * the stored nodes that this pass has just checked. */
         if (kf_merkle_root((uint64_t)v->trust->size, kf_ledger_node_reader, v->l, v->trust_root)) {
-            rc = kf_fail(err, KF_REFUSED, "cannot compute the root at trusted size %lld",
-                         (long long)v->trust->size);
+            rc = kf_tree_fail(v->l, err, "cannot compute the root at trusted size %lld",
+                              (long long)v->trust->size);
             goto out_free;
         }
         v->trust_root_seen = true;

@@ -410,17 +410,17 @@ static int count_donation(void *ctx, const kf_row *row)
     int64_t by = kx_voided_by(&a->voids, row->seq);
     const kf_yen v[4] = {amount, fee, credit, general};
     for (int i = 0; i < 4; i++)
-        if (!add_to(&a->total[i], v[i], a) || (by && !add_to(&a->voided[i], v[i], a))) return 1;
+        if (!add_to(&a->total[i], v[i], a) || (by && !add_to(&a->voided[i], v[i], a))) return a->rc;
     a->res->donations++;
     if (by) {
         a->res->voided++;
         return 0;
     }
-    if (!add_to(&a->res->donated, amount, a)) return 1;
+    if (!add_to(&a->res->donated, amount, a)) return a->rc;
     int y, m, d;
     if (date && kf_parse_date(date, &y, &m, &d) &&
         !add_to(&a->months[(m + 8) % 12][source_kind(source ? source : "")], amount, a))
-        return 1; /* (m + 8) % 12: April is 0 */
+        return a->rc; /* (m + 8) % 12: April is 0 */
     return 0;
 }
 
@@ -496,7 +496,7 @@ static int audit_entry(void *ctx, const kf_row *row)
     donation_row(a, row);
     ledger_row(a, row);
     if (a->o->on_progress && row->seq % 4096 == 0) a->o->on_progress(a->o->ctx, row->seq, a->size);
-    return a->rc ? 1 : 0;
+    return a->rc; /* the scan returns it */
 }
 
 /* --- the other sheets ------------------------------------------------------ */

@@ -73,17 +73,16 @@ static int add_line(void *ctx, const kf_row *row)
     const char *date = kf_entry_str(e, "date"), *to = kf_entry_str(e, "to");
     const char *method = kf_entry_str(e, "method"), *ref = kf_entry_str(e, "ref");
     if (!kf_entry_int(e, "amount", &amount) || !date || !to) {
-        c->rc = kf_fail(c->err, KF_SYSTEM, "seq %lld: the donation lacks its amount, date or to",
-                        (long long)row->seq);
-        return 1;
+        return c->rc =
+                   kf_fail(c->err, KF_SYSTEM, "seq %lld: the donation lacks its amount, date or to",
+                           (long long)row->seq);
     }
     kf_entry_int(e, "fee", &fee);
     if (c->st->nlines == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 16;
         kf_statement_line *p = realloc(c->st->lines, cap * sizeof *p);
         if (!p) {
-            c->rc = kf_fail(c->err, KF_SYSTEM, "out of memory");
-            return 1;
+            return c->rc = kf_fail(c->err, KF_SYSTEM, "out of memory");
         }
         c->st->lines = p;
         c->cap = cap;

@@ -90,8 +90,7 @@ static int collect_line(void *ctx, const kf_row *row)
         size_t cap = c->cap ? 2 * c->cap : 64;
         line *p = realloc(c->v, cap * sizeof *p);
         if (!p) {
-            c->rc = kf_fail(c->err, KF_SYSTEM, "out of memory");
-            return 1;
+            return c->rc = kf_fail(c->err, KF_SYSTEM, "out of memory");
         }
         c->v = p;
         c->cap = cap;

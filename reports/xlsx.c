@@ -217,8 +217,7 @@ static int add_void(void *ctx, const kf_row *row)
         size_t cap = v->cap ? 2 * v->cap : 64;
         struct kx_void *p = realloc(v->v, cap * sizeof *p);
         if (!p) {
-            c->rc = kf_fail(c->err, KF_SYSTEM, "out of memory");
-            return 1;
+            return c->rc = kf_fail(c->err, KF_SYSTEM, "out of memory");
         }
         v->v = p;
         v->cap = cap;

@@ -312,14 +312,31 @@ static bool install_faults(void)
 static char dir[64], path[128];
 static kf_ledger *l;
 static kf_signer admin;
-static int64_t gift_seq;  /* a donation of the setup, for the void */
-static kf_buf import_csv; /* 300 rows, made before any fault */
+static int64_t gift_seq;           /* a donation of the setup, for the void */
+static kf_buf import_csv;          /* 300 rows, made before any fault */
+static char app_id[KF_APP_ID_MAX]; /* the setup's application, open */
 
 static const char *rules_text = "[fund]\n"
                                 "designated_share = 90/100\n"
                                 "designated_round = 100\n"
                                 "[fields]\n"
-                                "welfare = 福祉\n";
+                                "welfare = 福祉\n"
+                                "[menu g]\n"
+                                "name = G\n"
+                                "source = group\n"
+                                "rate = 10/10\n";
+
+/* An application by G1 in menu g: ceiling 4,000 (requested). */
+static const char *app_text = "[application]\n"
+                              "menu = g\n"
+                              "round = R1\n"
+                              "group = G1\n"
+                              "title = t\n"
+                              "start = 2026-06-01\n"
+                              "end = 2027-03-31\n"
+                              "requested = 4000\n"
+                              "[budget]\n"
+                              "equipment = 5000\n";
 
 static void open_ledger(void)
 {
@@ -357,6 +374,13 @@ static void setup(void)
                                        "PRE-1", NULL, NULL, &err),
                      KF_OK);
     ck_assert_int_eq(kf_don_donate(t, &d, &gift_seq, &err), KF_OK);
+    kf_application *a = malloc(sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(kf_application_parse(app_text, strlen(app_text), "app.ini", a, &err), KF_OK);
+    snprintf(a->date, sizeof a->date, "2026-05-20");
+    ck_assert_int_eq(kf_grant_apply(t, a, &err), KF_OK);
+    snprintf(app_id, sizeof app_id, "%s", a->id);
+    free(a);
     ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
     kf_buf_free(&import_csv);
     kf_buf_puts(&import_csv, "date,amount,to,ref\n");
@@ -380,7 +404,7 @@ static void teardown(void)
 /* What a state of the ledger is: its size and every pool's balance. */
 typedef struct {
     int64_t size, commits;
-    kf_yen total_in, general, welfare, group;
+    kf_yen total_in, committed, general, welfare, group;
 } state;
 
 static state state_of(void)
@@ -395,6 +419,7 @@ static state state_of(void)
     s.commits = info.commits;
     ck_assert_int_eq(kf_pools_figures(l, -1, &rows, &n, &total, &err), KF_OK);
     s.total_in = total.in;
+    s.committed = total.committed;
     for (size_t i = 0; i < n; i++) {
         if (!strcmp(rows[i].pool, "general")) s.general = rows[i].balance;
         if (!strcmp(rows[i].pool, "field:welfare")) s.welfare = rows[i].balance;
@@ -407,7 +432,8 @@ static state state_of(void)
 static bool same(state a, state b)
 {
     return a.size == b.size && a.commits == b.commits && a.total_in == b.total_in &&
-           a.general == b.general && a.welfare == b.welfare && a.group == b.group;
+           a.committed == b.committed && a.general == b.general && a.welfare == b.welfare &&
+           a.group == b.group;
 }
 
 static const char *kind_name(fault_kind kind)
@@ -440,6 +466,20 @@ static kf_code write_void(kf_err *err)
     kf_code rc = kf_txn_begin(l, &admin, &t, err);
     if (rc) return rc;
     if ((rc = kf_don_void(t, gift_seq, "誤入金", "2026-07-01", &seq, err))) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    return kf_txn_commit(t, NULL, err);
+}
+
+/* An approval: evaluation (rules, registry, history), pool figures by FY. */
+static kf_code write_decide(kf_err *err)
+{
+    kf_txn *t;
+    int64_t seq;
+    kf_code rc = kf_txn_begin(l, &admin, &t, err);
+    if (rc) return rc;
+    if ((rc = kf_grant_decide(t, app_id, true, 4000, NULL, "2026-06-15", &seq, err))) {
         kf_txn_abort(t);
         return rc;
     }
@@ -537,6 +577,64 @@ static long mem_stride(long dflt)
     return v > 0 ? v : dflt;
 }
 
+/* Whether dir holds a file whose name starts with prefix. */
+static bool file_with_prefix(const char *prefix)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -q '^%s'", dir, prefix);
+    return system(cmd) == 0;
+}
+
+/* The auditor's workbook with a fault at step n = 1, 1 + stride, ... until
+ * the export meets none: a faulted export fails with a system error and
+ * leaves no workbook and no temporary file, or succeeds whole. */
+static long export_every_step(fault_kind kind, bool persist, long stride)
+{
+    char out[160];
+    kf_err err;
+    kf_audit_result res;
+    kf_audit_opts o = {.fy = 2026, .lang = KF_STATEMENT_JA};
+    long faulted = 0;
+    snprintf(out, sizeof out, "%s/audit.xlsx", dir);
+    for (long n = 1;; n += stride) {
+        kf_ledger_close(l); /* a cold page cache: the export reads the file */
+        l = NULL;
+        open_ledger();
+        arm(kind, n, persist);
+        kf_code rc = kf_audit_xlsx(l, &o, out, &res, &err);
+        bool hit = fault.hit;
+        disarm();
+        if (!hit) {
+            ck_assert_msg(rc == KF_OK, "export, no fault: %s", err.msg);
+            unlink(out);
+            break;
+        }
+        faulted++;
+        ck_assert_msg(rc == KF_OK || rc == KF_SYSTEM,
+                      "%s fault at export step %ld (%s) gave code %d, not a system error: %s",
+                      kind_name(kind), n, persist ? "for good" : "once", rc, err.msg);
+        ck_assert_msg(rc == KF_OK ? access(out, F_OK) == 0 : access(out, F_OK) != 0,
+                      "%s fault at export step %ld: rc %d (%s) but the workbook is %s",
+                      kind_name(kind), n, rc, rc ? err.msg : "", rc == KF_OK ? "missing" : "there");
+        ck_assert_msg(!file_with_prefix("audit.xlsx.tmp"),
+                      "%s fault at export step %ld left a temporary file", kind_name(kind), n);
+        unlink(out);
+    }
+    return faulted;
+}
+
+START_TEST(faults_in_an_export)
+{
+    kf_err err;
+    ck_assert_int_eq(write_import(&err), KF_OK); /* something to export */
+    ck_assert_int_gt(export_every_step(FAULT_IO, false, 1), 5);
+    ck_assert_int_gt(export_every_step(FAULT_IO, true, 1), 5);
+    ck_assert_int_gt(export_every_step(FAULT_MEM, true, mem_stride(29)), 5);
+    ck_assert_int_gt(export_every_step(FAULT_KMEM, false, mem_stride(17)), 5);
+    ck_assert_int_gt(export_every_step(FAULT_KMEM, true, mem_stride(17)), 5);
+}
+END_TEST
+
 START_TEST(io_errors_in_a_donation)
 {
     ck_assert_int_gt(fault_every_step(write_donation, FAULT_IO, false, 1), 5);
@@ -572,6 +670,16 @@ START_TEST(kifu_memory_in_writes)
 }
 END_TEST
 
+START_TEST(faults_in_a_decision)
+{
+    ck_assert_int_gt(fault_every_step(write_decide, FAULT_IO, false, 1), 5);
+    ck_assert_int_gt(fault_every_step(write_decide, FAULT_IO, true, 1), 5);
+    ck_assert_int_gt(fault_every_step(write_decide, FAULT_MEM, false, mem_stride(7)), 5);
+    ck_assert_int_gt(fault_every_step(write_decide, FAULT_KMEM, false, 1), 5);
+    ck_assert_int_gt(fault_every_step(write_decide, FAULT_KMEM, true, 1), 5);
+}
+END_TEST
+
 START_TEST(io_errors_in_an_import)
 {
     ck_assert_int_gt(fault_every_step(write_import, FAULT_IO, false, 1), 5);
@@ -595,8 +703,10 @@ int main(void)
     tcase_add_test(tc, io_errors_in_a_donation);
     tcase_add_test(tc, memory_in_a_donation);
     tcase_add_test(tc, faults_in_a_void);
+    tcase_add_test(tc, faults_in_a_decision);
     tcase_add_test(tc, io_errors_in_an_import);
     tcase_add_test(tc, kifu_memory_in_writes);
+    tcase_add_test(tc, faults_in_an_export);
     tcase_add_test(tc, memory_in_an_import);
     return tu_run(s);
 }

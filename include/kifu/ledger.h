@@ -125,8 +125,9 @@ typedef struct {
 } kf_row;
 
 /* Calls fn for every entry with seq >= since (in seq order) whose kind equals
- * `kind` (or all when NULL). fn returns non-zero to stop (that value is
- * returned as the kf_code). */
+ * `kind` (or all when NULL). fn returns non-zero to stop, and that value is
+ * returned as the kf_code: a callback that fails returns its kf_code
+ * (KF_SYSTEM when out of memory), not just any non-zero value. */
 typedef int (*kf_row_fn)(void *ctx, const kf_row *row);
 kf_code kf_ledger_scan(kf_ledger *l, int64_t since, const char *kind, kf_row_fn fn, void *ctx,
                        kf_err *err);
