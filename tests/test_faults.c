@@ -370,8 +370,8 @@ static void setup(void)
                   .status = KF_ST_REGISTERED};
     ck_assert_int_eq(kf_group_add(t, &g, &seq, &err), KF_OK);
     kf_donation d;
-    ck_assert_int_eq(kf_donation_parse(&d, "8000", "2026-05-10", NULL, "group:G1", NULL, NULL,
-                                       "PRE-1", NULL, NULL, &err),
+    ck_assert_int_eq(kf_donation_parse(&d, "8000", "2026-05-10", NULL, "group:G1", "佐藤一郎",
+                                       "札幌市北区", "PRE-1", NULL, NULL, &err),
                      KF_OK);
     ck_assert_int_eq(kf_don_donate(t, &d, &gift_seq, &err), KF_OK);
     kf_application *a = malloc(sizeof *a);
@@ -405,6 +405,7 @@ static void teardown(void)
 typedef struct {
     int64_t size, commits;
     kf_yen total_in, committed, general, welfare, group;
+    int64_t personal; /* rows of personal data */
 } state;
 
 static state state_of(void)
@@ -418,6 +419,13 @@ static state state_of(void)
     s.size = info.size;
     s.commits = info.commits;
     ck_assert_int_eq(kf_pools_figures(l, -1, &rows, &n, &total, &err), KF_OK);
+    sqlite3_stmt *st;
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(kf_ledger_db(l), "SELECT count(*) FROM personal", -1, &st, NULL),
+        SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    s.personal = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     s.total_in = total.in;
     s.committed = total.committed;
     for (size_t i = 0; i < n; i++) {
@@ -432,8 +440,8 @@ static state state_of(void)
 static bool same(state a, state b)
 {
     return a.size == b.size && a.commits == b.commits && a.total_in == b.total_in &&
-           a.committed == b.committed && a.general == b.general && a.welfare == b.welfare &&
-           a.group == b.group;
+           a.committed == b.committed && a.personal == b.personal && a.general == b.general &&
+           a.welfare == b.welfare && a.group == b.group;
 }
 
 static const char *kind_name(fault_kind kind)
@@ -480,6 +488,36 @@ static kf_code write_decide(kf_err *err)
     kf_code rc = kf_txn_begin(l, &admin, &t, err);
     if (rc) return rc;
     if ((rc = kf_grant_decide(t, app_id, true, 4000, NULL, "2026-06-15", &seq, err))) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    return kf_txn_commit(t, NULL, err);
+}
+
+/* The erasure of the setup donor's personal data (a secure delete, and the
+ * WAL checkpointed and truncated after the commit). */
+static kf_code write_erase(kf_err *err)
+{
+    kf_txn *t;
+    int64_t seq;
+    kf_code rc = kf_txn_begin(l, &admin, &t, err);
+    if (rc) return rc;
+    if ((rc = kf_don_erase(t, 0, "PRE-1", &seq, err))) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    return kf_txn_commit(t, NULL, err);
+}
+
+/* G1's deregistration: its pool's balance moves to general. */
+static kf_code write_deregister(kf_err *err)
+{
+    kf_txn *t;
+    int64_t seq;
+    kf_yen moved;
+    kf_code rc = kf_txn_begin(l, &admin, &t, err);
+    if (rc) return rc;
+    if ((rc = kf_group_deregister(t, "G1", "解散", "2026-08-01", &seq, &moved, err))) {
         kf_txn_abort(t);
         return rc;
     }
@@ -680,6 +718,19 @@ START_TEST(faults_in_a_decision)
 }
 END_TEST
 
+START_TEST(faults_in_an_erasure_and_a_deregistration)
+{
+    static const write_fn writes[] = {write_erase, write_deregister};
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_gt(fault_every_step(writes[i], FAULT_IO, false, 1), 5);
+        ck_assert_int_gt(fault_every_step(writes[i], FAULT_IO, true, 1), 5);
+        ck_assert_int_gt(fault_every_step(writes[i], FAULT_MEM, true, mem_stride(7)), 5);
+        ck_assert_int_gt(fault_every_step(writes[i], FAULT_KMEM, false, 1), 5);
+        ck_assert_int_gt(fault_every_step(writes[i], FAULT_KMEM, true, 1), 5);
+    }
+}
+END_TEST
+
 START_TEST(io_errors_in_an_import)
 {
     ck_assert_int_gt(fault_every_step(write_import, FAULT_IO, false, 1), 5);
@@ -704,6 +755,7 @@ int main(void)
     tcase_add_test(tc, memory_in_a_donation);
     tcase_add_test(tc, faults_in_a_void);
     tcase_add_test(tc, faults_in_a_decision);
+    tcase_add_test(tc, faults_in_an_erasure_and_a_deregistration);
     tcase_add_test(tc, io_errors_in_an_import);
     tcase_add_test(tc, kifu_memory_in_writes);
     tcase_add_test(tc, faults_in_an_export);
