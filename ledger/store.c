@@ -665,7 +665,8 @@ static kf_code txn_load(kf_txn *t, kf_err *err)
     if (!ok) return kf_db_fail(l, err, "reading the commits");
     t->first = t->size + 1;
     if (kf_merkle_frontier_load(&t->frontier, (uint64_t)t->size, kf_ledger_node_reader, l) != 0)
-        return kf_tree_fail(l, err, "the Merkle tree of %s is damaged at size %lld (run kifu verify)",
+        return kf_tree_fail(l, err,
+                            "the Merkle tree of %s is damaged at size %lld (run kifu verify)",
                             l->path, (long long)t->size);
     static const char ins_e[] = "INSERT INTO entries(seq, commit_id, kind, leaf, body) VALUES";
     static const char ins_n[] = "INSERT INTO nodes(idx, hash) VALUES";
