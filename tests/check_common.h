@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kifu/common.h"
+#include "kifu/donations.h"
+#include "kifu/grants.h"
+#include "kifu/ledger.h"
 
 /* libsodium ready, and Argon2id at its lowest cost: Check's timeouts are
  * seconds, a real key unlock is not. Non-zero when libsodium failed. */
@@ -41,6 +45,73 @@ static inline int tu_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* A fresh temporary directory for a test's ledger: dir, and path = dir/l.db. */
+static inline void tu_tmpdir(const char *tag, char dir[64], char path[128])
+{
+    snprintf(dir, 64, "/tmp/kifu-%s-XXXXXX", tag);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, 128, "%s/l.db", dir);
+}
+
+/* A new ledger at path with a new admin key, the grants and donations
+ * modules attached, and the clock at 2026-05-01 (KIFU_NOW). */
+static inline kf_ledger *tu_ledger(const char *path, const char *fund, const char *origin,
+                                   kf_signer *admin)
+{
+    kf_err err = {0};
+    kf_ledger *l = NULL;
+    setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
+    ck_assert_int_eq(kf_key_generate("admin", admin, &err), KF_OK);
+    ck_assert_msg(kf_ledger_create(path, fund, origin, admin, &l, &err) == KF_OK, "create: %s",
+                  err.msg);
+    ck_assert_msg(kf_grants_attach(l, &err) == KF_OK && kf_donations_attach(l, &err) == KF_OK,
+                  "attach: %s", err.msg);
+    return l;
+}
+
+/* The rules of a small fund: designated gifts 90/100 to the group rounded
+ * down to 100 yen, field welfare, tier regular (3,000 yen), and menu g,
+ * which awards from the lead group's pool at 10/10. */
+static inline const char *tu_small_rules(void)
+{
+    return "[fund]\n"
+           "designated_share = 90/100\n"
+           "designated_round = 100\n"
+           "[fields]\n"
+           "welfare = 福祉\n"
+           "[tiers]\n"
+           "regular = 3000\n"
+           "[menu g]\n"
+           "name = G\n"
+           "source = group\n"
+           "rate = 10/10\n";
+}
+
+/* An application by G1 in menu g of tu_small_rules: ceiling 4,000 (what it
+ * requests). */
+static inline const char *tu_app_g1(void)
+{
+    return "[application]\n"
+           "menu = g\n"
+           "round = R1\n"
+           "group = G1\n"
+           "title = t\n"
+           "start = 2026-06-01\n"
+           "end = 2027-03-31\n"
+           "requested = 4000\n"
+           "[budget]\n"
+           "equipment = 5000\n";
+}
+
+/* Closes the ledger (NULL is fine) and removes the directory. */
+static inline void tu_cleanup(kf_ledger *l, const char *dir)
+{
+    char cmd[128];
+    kf_ledger_close(l);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 
 /* Verification (its result rc, its error err) refused the forged entry at

@@ -20,46 +20,17 @@ static char dir[64], path[128];
 static kf_ledger *l;
 static kf_signer admin;
 
-static const char *rules_text = "[fund]\n"
-                                "designated_share = 90/100\n"
-                                "designated_round = 100\n"
-                                "[fields]\n"
-                                "welfare = 福祉\n"
-                                "[tiers]\n"
-                                "regular = 3000\n"
-                                "[menu g]\n"
-                                "name = G\n"
-                                "source = group\n"
-                                "rate = 10/10\n";
-
-/* An application by G1 in menu g: ceiling 4,000 (requested). */
-static const char *app_text = "[application]\n"
-                              "menu = g\n"
-                              "round = R1\n"
-                              "group = G1\n"
-                              "title = t\n"
-                              "start = 2026-06-01\n"
-                              "end = 2027-03-31\n"
-                              "requested = 4000\n"
-                              "[budget]\n"
-                              "equipment = 5000\n";
-
 static void setup(void)
 {
     kf_err err;
     kf_txn *t;
     int64_t seq;
-    snprintf(dir, sizeof dir, "/tmp/kifu-don-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/l.db", dir);
+    tu_tmpdir("don", dir, path);
     setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
-    setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
-    ck_assert_int_eq(kf_key_generate("admin", &admin, &err), KF_OK);
-    ck_assert_int_eq(kf_ledger_create(path, "F", "o", &admin, &l, &err), KF_OK);
-    ck_assert_int_eq(kf_grants_attach(l, &err), KF_OK);
-    ck_assert_int_eq(kf_donations_attach(l, &err), KF_OK);
+    l = tu_ledger(path, "F", "o", &admin);
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
-    ck_assert_int_eq(kf_rules_load(t, "r.ini", rules_text, strlen(rules_text), &seq, &err), KF_OK);
+    ck_assert_int_eq(
+        kf_rules_load(t, "r.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, &err), KF_OK);
     kf_group g = {.id = "G1",
                   .name = "g",
                   .type = KF_GT_OTHER,
@@ -72,10 +43,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    kf_ledger_close(l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tu_cleanup(l, dir);
 }
 
 static kf_code donate(const char *amount, const char *to, const char *fee, int64_t *seq,
@@ -395,7 +363,7 @@ static kf_code apply_and_decide(kf_yen amount, kf_err *err)
     int64_t seq;
     kf_code rc;
     ck_assert_ptr_nonnull(a);
-    rc = kf_application_parse(app_text, strlen(app_text), "app.ini", a, err);
+    rc = kf_application_parse(tu_app_g1(), strlen(tu_app_g1()), "app.ini", a, err);
     ck_assert_msg(rc == KF_OK, "parse: %s", err->msg);
     snprintf(a->date, sizeof a->date, "2026-06-01");
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, err), KF_OK);

@@ -316,28 +316,6 @@ static int64_t gift_seq;           /* a donation of the setup, for the void */
 static kf_buf import_csv;          /* 300 rows, made before any fault */
 static char app_id[KF_APP_ID_MAX]; /* the setup's application, open */
 
-static const char *rules_text = "[fund]\n"
-                                "designated_share = 90/100\n"
-                                "designated_round = 100\n"
-                                "[fields]\n"
-                                "welfare = 福祉\n"
-                                "[menu g]\n"
-                                "name = G\n"
-                                "source = group\n"
-                                "rate = 10/10\n";
-
-/* An application by G1 in menu g: ceiling 4,000 (requested). */
-static const char *app_text = "[application]\n"
-                              "menu = g\n"
-                              "round = R1\n"
-                              "group = G1\n"
-                              "title = t\n"
-                              "start = 2026-06-01\n"
-                              "end = 2027-03-31\n"
-                              "requested = 4000\n"
-                              "[budget]\n"
-                              "equipment = 5000\n";
-
 static void open_ledger(void)
 {
     kf_err err;
@@ -352,16 +330,11 @@ static void setup(void)
     kf_err err;
     kf_txn *t;
     int64_t seq;
-    snprintf(dir, sizeof dir, "/tmp/kifu-faults-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/l.db", dir);
-    setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
-    ck_assert_int_eq(kf_key_generate("admin", &admin, &err), KF_OK);
-    ck_assert_int_eq(kf_ledger_create(path, "F", "o", &admin, &l, &err), KF_OK);
-    ck_assert_int_eq(kf_grants_attach(l, &err), KF_OK);
-    ck_assert_int_eq(kf_donations_attach(l, &err), KF_OK);
+    tu_tmpdir("faults", dir, path);
+    l = tu_ledger(path, "F", "o", &admin);
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
-    ck_assert_int_eq(kf_rules_load(t, "r.ini", rules_text, strlen(rules_text), &seq, &err), KF_OK);
+    ck_assert_int_eq(
+        kf_rules_load(t, "r.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, &err), KF_OK);
     kf_group g = {.id = "G1",
                   .name = "g",
                   .type = KF_GT_OTHER,
@@ -376,7 +349,8 @@ static void setup(void)
     ck_assert_int_eq(kf_don_donate(t, &d, &gift_seq, &err), KF_OK);
     kf_application *a = malloc(sizeof *a);
     ck_assert_ptr_nonnull(a);
-    ck_assert_int_eq(kf_application_parse(app_text, strlen(app_text), "app.ini", a, &err), KF_OK);
+    ck_assert_int_eq(kf_application_parse(tu_app_g1(), strlen(tu_app_g1()), "app.ini", a, &err),
+                     KF_OK);
     snprintf(a->date, sizeof a->date, "2026-05-20");
     ck_assert_int_eq(kf_grant_apply(t, a, &err), KF_OK);
     snprintf(app_id, sizeof app_id, "%s", a->id);
@@ -394,11 +368,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
     disarm();
-    kf_ledger_close(l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tu_cleanup(l, dir);
 }
 
 /* What a state of the ledger is: its size and every pool's balance. */

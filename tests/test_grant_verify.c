@@ -132,15 +132,9 @@ static void setup(void)
     kf_err err;
     kf_txn *t;
     int64_t seq;
-    snprintf(dir, sizeof dir, "/tmp/kifu-gver-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/l.db", dir);
+    tu_tmpdir("gver", dir, path);
     setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
-    setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
-    ck_assert_int_eq(kf_key_generate("admin", &admin, &err), KF_OK);
-    ck_assert_int_eq(kf_ledger_create(path, "F", "o", &admin, &l, &err), KF_OK);
-    ck_assert_int_eq(kf_grants_attach(l, &err), KF_OK);
-    ck_assert_int_eq(kf_donations_attach(l, &err), KF_OK);
+    l = tu_ledger(path, "F", "o", &admin);
     t = begin(&admin);
     ck_assert_int_eq(kf_rules_load(t, "r.ini", rules_text, strlen(rules_text), &rules_seq, &err),
                      KF_OK);
@@ -160,10 +154,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    kf_ledger_close(l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tu_cleanup(l, dir);
 }
 
 /* --- the ledger's own commands ---------------------------------------------- */

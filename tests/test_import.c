@@ -209,14 +209,8 @@ static void setup(void)
     kf_txn *t;
     int64_t seq;
     static const char rules[] = "[fields]\nwelfare = 福祉\n";
-    snprintf(dir, sizeof dir, "/tmp/kifu-imp-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/l.db", dir);
-    setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
-    ck_assert_int_eq(kf_key_generate("admin", &admin, &err), KF_OK);
-    ck_assert_int_eq(kf_ledger_create(path, "F", "o", &admin, &L, &err), KF_OK);
-    ck_assert_int_eq(kf_grants_attach(L, &err), KF_OK);
-    ck_assert_int_eq(kf_donations_attach(L, &err), KF_OK);
+    tu_tmpdir("imp", dir, path);
+    L = tu_ledger(path, "F", "o", &admin);
     ck_assert_int_eq(kf_txn_begin(L, &admin, &t, &err), KF_OK);
     ck_assert_int_eq(kf_rules_load(t, "r.ini", rules, sizeof rules - 1, &seq, &err), KF_OK);
     ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
@@ -225,11 +219,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    kf_ledger_close(L);
     kf_buf_free(&errors);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tu_cleanup(L, dir);
 }
 
 /* Imports text in one transaction; commits if good. */

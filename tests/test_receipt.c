@@ -73,17 +73,10 @@ static int64_t donate(const char *amount, const char *to, const char *donor, con
 static void setup(void)
 {
     kf_err err = {0};
-    snprintf(dir, sizeof dir, "/tmp/kifu-receipt-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/l.db", dir);
+    tu_tmpdir("receipt", dir, path);
     setenv("KIFU_TEST_SEED", TEST_SEED, 1);
+    L = tu_ledger(path, "さぽーとほっと基金", "example.org/kifu", &admin);
     setenv("KIFU_NOW", TEST_NOW, 1);
-    ck_assert_int_eq(kf_key_generate("admin", &admin, &err), KF_OK);
-    ck_assert_msg(
-        kf_ledger_create(path, "さぽーとほっと基金", "example.org/kifu", &admin, &L, &err) == KF_OK,
-        "%s", err.msg);
-    ck_assert_msg(kf_grants_attach(L, &err) == KF_OK && kf_donations_attach(L, &err) == KF_OK, "%s",
-                  err.msg);
     add_key("treasurer1", KF_ROLE_TREASURER, &treasurer);
     add_key("reviewer1", KF_ROLE_REVIEWER, &reviewer);
     kf_key_vkey(admin.name, admin.pub, vkey_admin);
@@ -107,11 +100,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    kf_ledger_close(L);
+    tu_cleanup(L, dir);
     L = NULL;
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
 }
 
 /* A receipt as a NUL-terminated malloc'd string. */
