@@ -185,11 +185,14 @@ static kf_code source_add(don_ctx *c, const char *source, int64_t fy, kf_yen gro
     int64_t n = 0;
     sqlite3_bind_text(c->source_get, 1, source, -1, SQLITE_STATIC);
     sqlite3_bind_int64(c->source_get, 2, fy);
-    if (sqlite3_step(c->source_get) == SQLITE_ROW) {
+    int got = sqlite3_step(c->source_get);
+    if (got == SQLITE_ROW) {
         cur = sqlite3_column_int64(c->source_get, 0);
         n = sqlite3_column_int64(c->source_get, 1);
     }
     sqlite3_reset(c->source_get);
+    if (got != SQLITE_ROW && got != SQLITE_DONE)
+        return kf_fail(err, KF_SYSTEM, "donations index: %s", sqlite3_errmsg(db));
     if (!kf_add(cur, gross, &cur) || !kf_add(n, count, &n))
         return kf_fail(err, KF_REFUSED, "source %s: total overflows int64", source);
     sqlite3_bind_text(c->source_put, 1, source, -1, SQLITE_STATIC);

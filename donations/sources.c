@@ -268,7 +268,8 @@ static kf_code read_rows(kf_ledger *l, const char *sql, const char *what, const 
         return kf_fail(err, KF_SYSTEM, "reading %s: %s", what, sqlite3_errmsg(kf_ledger_db(l)));
     if (text_arg) sqlite3_bind_text(st, 1, text_arg, -1, SQLITE_STATIC);
     if (has_int) sqlite3_bind_int64(st, 1, int_arg);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
             char *grown = realloc(rows, cap * rowsz);
@@ -285,6 +286,11 @@ static kf_code read_rows(kf_ledger *l, const char *sql, const char *what, const 
         fill(st, row, ctx);
     }
     sqlite3_finalize(st);
+    if (s != SQLITE_DONE) {
+        free(rows);
+        *n = 0;
+        return kf_fail(err, KF_SYSTEM, "reading %s: %s", what, sqlite3_errmsg(kf_ledger_db(l)));
+    }
     *out = rows;
     return KF_OK;
 }

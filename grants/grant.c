@@ -361,12 +361,13 @@ static kf_code reviews_of(kf_ledger *l, const char *id, int64_t *n, double *mean
                            NULL) != SQLITE_OK)
         return db_fail(l, err);
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
         *n = sqlite3_column_int64(st, 0);
         if (*n) *mean = sqlite3_column_double(st, 1) / (double)*n;
     }
     sqlite3_finalize(st);
-    return KF_OK;
+    return s == SQLITE_ROW ? KF_OK : db_fail(l, err);
 }
 
 /* An application without the code its menu needs has no pool (""); it is
@@ -847,7 +848,8 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, boo
     }
     sqlite3_bind_text(st, 1, menu, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, round, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             proposal *grown = realloc(p, cap * sizeof *p);
@@ -862,6 +864,7 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, boo
         p[n].seq = sqlite3_column_int64(st, 1);
         n++;
     }
+    if (!rc && s != SQLITE_DONE) rc = db_fail(l, err);
     sqlite3_finalize(st);
     for (size_t i = 0; !rc && i < n; i++) {
         proposal *q = &p[i];
@@ -1056,8 +1059,8 @@ kf_code kf_grant_list(kf_ledger *l, int fy, bool json, kf_buf *out, kf_err *err)
         return db_fail(l, err);
     if (fy >= 0) sqlite3_bind_int(st, 1, fy);
     if (json) kf_buf_puts(out, "{\"applications\":[");
-    int i = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int i = 0, s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         app_state a;
         read_state(st, &a);
         kf_yen due = a.settled && a.paid > a.final ? a.paid - a.final : 0;
@@ -1086,6 +1089,7 @@ kf_code kf_grant_list(kf_ledger *l, int fy, bool json, kf_buf *out, kf_err *err)
         i++;
     }
     sqlite3_finalize(st);
+    if (s != SQLITE_DONE) return db_fail(l, err);
     if (json) kf_buf_puts(out, "]}");
     return KF_OK;
 }

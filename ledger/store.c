@@ -199,7 +199,7 @@ static int64_t pragma_int(sqlite3 *db, const char *sql, bool *ok)
     int64_t v = -1;
     *ok = false;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_step(st) == SQLITE_ROW) { /* anything else (an error too): not ok */
         v = sqlite3_column_int64(st, 0);
         *ok = true;
     }
@@ -590,11 +590,23 @@ static int flush_entries(kf_txn *t)
     return 0;
 }
 
+/* SQLite rolls a transaction back by itself after some errors (I/O, disk
+ * full, out of memory). Every statement after that would run, and commit,
+ * on its own: a write checks that its transaction is still open first. */
+static kf_code txn_alive(kf_ledger *l, kf_err *err)
+{
+    if (!sqlite3_get_autocommit(l->db)) return KF_OK;
+    return kf_fail(err, KF_SYSTEM,
+                   "database error: SQLite rolled the write back after an earlier error (%s)",
+                   l->path);
+}
+
 kf_code kf_ledger_flush(kf_ledger *l, kf_err *err)
 {
     kf_txn *t = l->txn;
     kf_code rc;
     if (!t) return KF_OK;
+    if ((rc = txn_alive(l, err))) return rc;
     if (t->npend && flush_entries(t) != 0) return kf_db_fail(l, err, "appending entries");
     if (t->npnodes && flush_nodes(t) != 0) return kf_db_fail(l, err, "storing Merkle nodes");
     for (int i = 0; i < l->nindexes; i++)
@@ -722,6 +734,7 @@ kf_code kf_txn_append(kf_txn *t, kf_entry *e, kf_err *err)
 {
     kf_ledger *l = t->l;
     kf_code rc;
+    if ((rc = txn_alive(l, err))) return rc;
     if (!t->ins_entry && (rc = txn_load(t, err))) return rc; /* genesis path */
     /* An import appends a million entries of one kind: check its role once. */
     if (strcmp(e->kind, t->allowed_kind) != 0) {
@@ -860,11 +873,13 @@ static kf_code index_catch_up(kf_ledger *l, const kf_index *ix, bool rebuild, kf
                            NULL) != SQLITE_OK)
         return kf_db_fail(l, err, "reading index_state");
     sqlite3_bind_text(st, 1, ix->name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
         version = sqlite3_column_int64(st, 0);
         from = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) return kf_db_fail(l, err, "reading index_state");
     bool ok;
     int64_t size = pragma_int(l->db, "SELECT coalesce(max(seq),0) FROM entries", &ok);
     if (!ok) return kf_db_fail(l, err, "reading the size");

@@ -480,6 +480,38 @@ static kf_code write_erase(kf_err *err)
     return kf_txn_commit(t, NULL, err);
 }
 
+/* One commit of many kinds: a key, a rules reload, a member, a partner and
+ * its month's clicks, a box and a collection, a group update. */
+static kf_code write_registry(kf_err *err)
+{
+    kf_txn *t;
+    kf_entry *e = NULL;
+    kf_signer k;
+    int64_t seq;
+    kf_yen pledge;
+    kf_box_collection c = {.count_a = 3000, .count_b = 3000, .resolved = -1};
+    snprintf(c.id, sizeof c.id, "B1");
+    snprintf(c.date, sizeof c.date, "2026-06-03");
+    snprintf(c.counters, sizeof c.counters, "A,B");
+    kf_code rc = kf_key_generate("kaikei", &k, err);
+    if (rc || (rc = kf_txn_begin(l, &admin, &t, err))) return rc;
+    if ((rc = kf_key_add_entry("kaikei", k.pub, KF_ROLE_TREASURER, NULL, &e, err)) ||
+        (rc = kf_txn_append(t, e, err)) ||
+        (rc = kf_rules_load(t, "r2.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, err)) ||
+        (rc = kf_don_member_add(t, "M1", "会員", "regular", "2026-04-01", err)) ||
+        (rc = kf_don_partner_add(t, "P1", "協賛社", 5, 30000, "field:welfare", err)) ||
+        (rc = kf_don_partner_clicks(t, "P1", "2026-06", 1000, &seq, &pledge, err)) ||
+        (rc = kf_don_box_add(t, "B1", "駅", "案内所", NULL, err)) ||
+        (rc = kf_don_box_collect(t, &c, &seq, err)) ||
+        (rc = kf_group_update(t, "G1", 7, KF_ST_REGISTERED, NULL, NULL, &seq, err))) {
+        kf_entry_free(e);
+        kf_txn_abort(t);
+        return rc;
+    }
+    kf_entry_free(e);
+    return kf_txn_commit(t, NULL, err);
+}
+
 /* G1's deregistration: its pool's balance moves to general. */
 static kf_code write_deregister(kf_err *err)
 {
@@ -644,6 +676,31 @@ START_TEST(faults_in_an_export)
 }
 END_TEST
 
+/* SQLite may roll a transaction back by itself after an error; kifu's next
+ * write in it must fail rather than run (and commit) on its own. The
+ * rollback is made by hand here. */
+START_TEST(a_transaction_rolled_back_under_kifu)
+{
+    kf_err err;
+    kf_txn *t;
+    kf_donation d;
+    int64_t seq;
+    state before = state_of();
+    ck_assert_int_eq(
+        kf_donation_parse(&d, "1000", "2026-06-01", NULL, NULL, NULL, NULL, NULL, NULL, NULL, &err),
+        KF_OK);
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_don_donate(t, &d, &seq, &err), KF_OK);
+    ck_assert_int_eq(sqlite3_exec(kf_ledger_db(l), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(kf_don_donate(t, &d, &seq, &err), KF_SYSTEM);
+    ck_assert_msg(strstr(err.msg, "SQLite rolled the write back") != NULL, "%s", err.msg);
+    ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_SYSTEM);
+    ck_assert(same(state_of(), before));
+    kf_verify_report rep;
+    ck_assert_int_eq(kf_verify_all(l, NULL, 0, &rep, &err), KF_OK);
+}
+END_TEST
+
 START_TEST(io_errors_in_a_donation)
 {
     ck_assert_int_gt(fault_every_step(write_donation, FAULT_IO, false, 1), 5);
@@ -689,10 +746,10 @@ START_TEST(faults_in_a_decision)
 }
 END_TEST
 
-START_TEST(faults_in_an_erasure_and_a_deregistration)
+START_TEST(faults_in_an_erasure_a_deregistration_and_registries)
 {
-    static const write_fn writes[] = {write_erase, write_deregister};
-    for (int i = 0; i < 2; i++) {
+    static const write_fn writes[] = {write_erase, write_deregister, write_registry};
+    for (int i = 0; i < 3; i++) {
         ck_assert_int_gt(fault_every_step(writes[i], FAULT_IO, false, 1), 5);
         ck_assert_int_gt(fault_every_step(writes[i], FAULT_IO, true, 1), 5);
         ck_assert_int_gt(fault_every_step(writes[i], FAULT_MEM, true, mem_stride(7)), 5);
@@ -722,11 +779,12 @@ int main(void)
     if (!install_faults()) return EXIT_FAILURE;
     Suite *s = suite_create("faults");
     TCase *tc = tu_core(s, setup, teardown);
+    tcase_add_test(tc, a_transaction_rolled_back_under_kifu);
     tcase_add_test(tc, io_errors_in_a_donation);
     tcase_add_test(tc, memory_in_a_donation);
     tcase_add_test(tc, faults_in_a_void);
     tcase_add_test(tc, faults_in_a_decision);
-    tcase_add_test(tc, faults_in_an_erasure_and_a_deregistration);
+    tcase_add_test(tc, faults_in_an_erasure_a_deregistration_and_registries);
     tcase_add_test(tc, io_errors_in_an_import);
     tcase_add_test(tc, kifu_memory_in_writes);
     tcase_add_test(tc, faults_in_an_export);
