@@ -512,6 +512,25 @@ static kf_code write_registry(kf_err *err)
     return kf_txn_commit(t, NULL, err);
 }
 
+/* A grant's whole life in one commit: approval, payment, settlement below
+ * the award, refund of the difference. */
+static kf_code write_grant_life(kf_err *err)
+{
+    kf_txn *t;
+    int64_t seq;
+    kf_grant_settlement st;
+    kf_code rc = kf_txn_begin(l, &admin, &t, err);
+    if (rc) return rc;
+    if ((rc = kf_grant_decide(t, app_id, true, 4000, NULL, "2026-06-15", &seq, err)) ||
+        (rc = kf_grant_pay(t, app_id, 4000, "2026-07-01", &seq, err)) ||
+        (rc = kf_grant_settle(t, app_id, 3000, 0, "2026-12-01", &seq, &st, err)) ||
+        (rc = kf_grant_refund(t, app_id, 1000, "2027-01-10", &seq, err))) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    return kf_txn_commit(t, NULL, err);
+}
+
 /* G1's deregistration: its pool's balance moves to general. */
 static kf_code write_deregister(kf_err *err)
 {
@@ -746,16 +765,29 @@ START_TEST(faults_in_a_decision)
 }
 END_TEST
 
-START_TEST(faults_in_an_erasure_a_deregistration_and_registries)
+/* Each of writes[0..n) with I/O, SQLite memory and kifu memory faults. */
+static void all_faults(const write_fn *writes, int n)
 {
-    static const write_fn writes[] = {write_erase, write_deregister, write_registry};
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < n; i++) {
         ck_assert_int_gt(fault_every_step(writes[i], FAULT_IO, false, 1), 5);
         ck_assert_int_gt(fault_every_step(writes[i], FAULT_IO, true, 1), 5);
         ck_assert_int_gt(fault_every_step(writes[i], FAULT_MEM, true, mem_stride(7)), 5);
         ck_assert_int_gt(fault_every_step(writes[i], FAULT_KMEM, false, 1), 5);
         ck_assert_int_gt(fault_every_step(writes[i], FAULT_KMEM, true, 1), 5);
     }
+}
+
+START_TEST(faults_in_an_erasure_and_a_deregistration)
+{
+    static const write_fn writes[] = {write_erase, write_deregister};
+    all_faults(writes, 2);
+}
+END_TEST
+
+START_TEST(faults_in_registries_and_a_grant_life)
+{
+    static const write_fn writes[] = {write_registry, write_grant_life};
+    all_faults(writes, 2);
 }
 END_TEST
 
@@ -784,7 +816,8 @@ int main(void)
     tcase_add_test(tc, memory_in_a_donation);
     tcase_add_test(tc, faults_in_a_void);
     tcase_add_test(tc, faults_in_a_decision);
-    tcase_add_test(tc, faults_in_an_erasure_a_deregistration_and_registries);
+    tcase_add_test(tc, faults_in_an_erasure_and_a_deregistration);
+    tcase_add_test(tc, faults_in_registries_and_a_grant_life);
     tcase_add_test(tc, io_errors_in_an_import);
     tcase_add_test(tc, kifu_memory_in_writes);
     tcase_add_test(tc, faults_in_an_export);
