@@ -594,6 +594,11 @@ kf_code kf_grant_decide(kf_txn *t, const char *id, bool approve, kf_yen amount, 
         rc = kf_fail(err, KF_BAD_INPUT, "--date '%s' is not a real date", date);
         goto out;
     }
+    if (*v.app->date && strcmp(date, v.app->date) < 0) {
+        rc = kf_fail(err, KF_REFUSED, "%s: a decision dated %s would precede the application (%s)",
+                     id, date, v.app->date);
+        goto out;
+    }
     if (!(e = kf_entry_new("grant.decide"))) {
         rc = kf_fail(err, KF_SYSTEM, "out of memory");
         goto out;

@@ -325,7 +325,12 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
     kf_eval ev;
     facts_of(v, m, a, p, &facts);
     kf_grant_evaluate(v->rules, m, a, &facts, &ev);
+    const char *date = kf_entry_str(e, "date");
+    bool early = date && *a->date && strcmp(date, a->date) < 0;
     free(a);
+    if (early)
+        return bad(err, row->seq, "grant.decide", "approves %s on a date before its application",
+                   p->id);
     if (!ev.eligible)
         return kf_fail(err, KF_REFUSED,
                        "seq %lld: grant.decide approves %s, which was not eligible (%s)",

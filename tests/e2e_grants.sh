@@ -22,7 +22,7 @@ kifu --key t.key donate --amount 600000 --to field:welfare --date 2026-05-01 >/d
 id_of() { sed -n 's/^seq [0-9]*: \(A-[0-9]*-[0-9]*\) recorded$/\1/p'; }
 declare -A ID
 for a in A1 A2 A3 A4 A5 A6 A7 S1 S2 S3 S4 F1 F2; do
-  ID[$a]=$(kifu grant apply "$APPS/$a.ini" --date 2026-05-10 | id_of)
+  ID[$a]=$(kifu grant apply "$APPS/$a.ini" --date 2026-04-25 | id_of)
 done
 [ "${ID[A1]}" = A-2026-0001 ] && [ "${ID[F2]}" = A-2026-0013 ] && ok || bad "application ids: ${ID[A1]} .. ${ID[F2]}"
 
@@ -107,13 +107,14 @@ expect 1 "has 1 of the 2 reviews needed" -- kifu grant decide "${ID[A5]}" --appr
 expect 1 "not eligible: partners" -- kifu grant decide "${ID[A6]}" --approve 1000
 expect 1 "already decided" -- kifu --key rev1.key grant review "${ID[A3]}" --score 1
 expect 0 "rejected" -- kifu grant decide "${ID[A6]}" --reject --reason 協働先がない
+expect 1 "A-2026-0007: a decision dated 2026-04-24 would precede the application \(2026-04-25\)" -- kifu grant decide "${ID[A7]}" --approve 1000 --date 2026-04-24
 expect 2 "needs --reason" -- kifu grant decide "${ID[A7]}" --reject
 # small round budget: 250,000 per round
 expect 0 "approved" -- kifu grant decide "${ID[S1]}" --approve 100000
 expect 0 "approved" -- kifu grant decide "${ID[S2]}" --approve 100000
 expect 1 "more than the round budget left \(50000 yen\)" -- kifu grant decide "${ID[S3]}" --approve 100000
 # a second application of the same group, menu and round is a duplicate
-expect 0 "recorded" -- kifu grant apply "$APPS/S1.ini" --date 2026-05-20
+expect 0 "recorded" -- kifu grant apply "$APPS/S1.ini" --date 2026-04-28
 expect 0 '"reasons":\["duplicate"\]' -- kifu grant show A-2026-0014 --json
 expect 0 "^ok: " -- kifu verify
 b1=$(kifu balance --json); l1=$(kifu grant list --json)

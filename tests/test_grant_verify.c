@@ -549,6 +549,27 @@ START_TEST(decide_twice)
 }
 END_TEST
 
+/* A decision is not dated before its application (2026-05-01 here). */
+START_TEST(decide_before_application)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    int64_t seq;
+    apply("R1", a);
+    kf_txn *t = begin(&admin);
+    ck_assert_int_eq(kf_grant_decide(t, a, true, 1000, NULL, "2026-04-30", &seq, &err), KF_REFUSED);
+    ck_assert_msg(strstr(err.msg, "a decision dated 2026-04-30 would precede the application "
+                                  "(2026-05-01)") != NULL,
+                  "%s", err.msg);
+    kf_txn_abort(t);
+    kf_entry *e = forged_decide(a, 400000, 400000);
+    kf_entry_set_str(e, "date", "2026-04-30", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    seq = forge(e, &admin);
+    verify_refuses(seq, "grant.decide", "approves A-2026-0001 on a date before its application");
+}
+END_TEST
+
 START_TEST(pay_beyond_award)
 {
     kf_err err;
@@ -1042,6 +1063,7 @@ int main(void)
     tcase_add_test(tc, decide_above_true_ceiling);
     tcase_add_test(tc, decide_with_ceiling_of_old_rules);
     tcase_add_test(tc, decide_twice);
+    tcase_add_test(tc, decide_before_application);
     tcase_add_test(tc, pay_beyond_award);
     tcase_add_test(tc, pay_beyond_final);
     tcase_add_test(tc, pay_unapproved);
