@@ -227,7 +227,8 @@ kf_code kf_don_verify_entry(kf_don_verifier *v, const kf_row *row, kf_err *err)
     const char *k = e->kind;
     kf_code rc;
     if (strcmp(k, "rules.load") == 0) {
-        if (kf_rules_from_entry(e, v->rules, err) != KF_OK)
+        if ((rc = kf_rules_from_entry(e, v->rules, err)) == KF_SYSTEM) return rc;
+        if (rc)
             return kf_fail(err, KF_REFUSED, "seq %lld: rules.load does not parse: %s",
                            (long long)row->seq, err ? err->msg : "");
         return KF_OK;

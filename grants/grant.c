@@ -1008,7 +1008,8 @@ kf_code kf_grant_rows(kf_ledger *l, int fy, kf_grant_row **rows, size_t *n, kf_e
     if (sqlite3_prepare_v2(kf_ledger_db(l), sql, -1, &st, NULL) != SQLITE_OK)
         return db_fail(l, err);
     if (fy >= 0) sqlite3_bind_int(st, 1, fy);
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+    int s = SQLITE_DONE;
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
         app_state a;
         read_state(st, &a);
         if (*n == cap) {
@@ -1046,6 +1047,7 @@ kf_code kf_grant_rows(kf_ledger *l, int fy, kf_grant_row **rows, size_t *n, kf_e
         }
         kf_entry_free(e);
     }
+    if (!rc && s != SQLITE_DONE) rc = db_fail(l, err);
     sqlite3_finalize(st);
     if (rc) {
         free(*rows);

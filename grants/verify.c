@@ -137,6 +137,7 @@ static kf_code on_apply(kf_grant_verifier *v, const kf_row *row, kf_err *err)
     if (!a) return kf_fail(err, KF_SYSTEM, "out of memory");
     if ((rc = kf_application_from_entry(row->entry, a, err))) {
         free(a);
+        if (rc == KF_SYSTEM) return rc;
         return kf_fail(err, KF_REFUSED, "seq %lld: grant.apply is malformed", (long long)row->seq);
     }
     if (!kf_entry_int(row->entry, "fy", &fy) || fy != kf_rules_fy(v->rules, a->start) ||
@@ -313,6 +314,10 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
     }
     rc = kf_application_from_entry(ae, a, err);
     kf_entry_free(ae);
+    if (rc == KF_SYSTEM) {
+        free(a);
+        return rc;
+    }
     const kf_menu *m = rc ? NULL : kf_rules_menu(v->rules, a->menu);
     kf_ceiling c;
     if (!m) {
@@ -455,7 +460,9 @@ kf_code kf_grant_verify_entry(kf_grant_verifier *v, const kf_row *row, kf_err *e
     const kf_entry *e = row->entry;
     const char *k = e->kind;
     if (strcmp(k, "rules.load") == 0) {
-        if (kf_rules_from_entry(e, v->rules, err))
+        kf_code rc = kf_rules_from_entry(e, v->rules, err);
+        if (rc == KF_SYSTEM) return rc;
+        if (rc)
             return kf_fail(err, KF_REFUSED, "seq %lld: rules.load does not parse",
                            (long long)row->seq);
         return KF_OK;

@@ -1080,10 +1080,17 @@ kf_code kf_ledger_scan(kf_ledger *l, int64_t since, const char *kind, kf_row_fn 
         if ((rc = stored_entry(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
                                row.seq, &e, err)))
             break;
-        if (commit.id != row.commit && sqlite3_column_type(st, 4) == SQLITE_BLOB &&
-            kf_commit_parse(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
-                            &commit, NULL) != KF_OK)
-            memset(&commit, 0, sizeof commit);
+        if (commit.id != row.commit && sqlite3_column_type(st, 4) == SQLITE_BLOB) {
+            kf_err why = {0};
+            kf_code prc = kf_commit_parse(sqlite3_column_blob(st, 4),
+                                          (size_t)sqlite3_column_bytes(st, 4), &commit, &why);
+            if (prc == KF_SYSTEM) {
+                kf_entry_free(e);
+                rc = kf_fail(err, KF_SYSTEM, "%s", why.msg);
+                break;
+            }
+            if (prc) memset(&commit, 0, sizeof commit); /* verify names a bad commit */
+        }
         if (commit.id == row.commit) {
             snprintf(row.time, sizeof row.time, "%s", commit.time);
             row.actor = commit.key;

@@ -42,6 +42,11 @@ static int check_node(void *ctx, int level, uint64_t index, const kf_hash h)
     verifier *v = ctx;
     int64_t want = kf_node_idx(level, index);
     int s = sqlite3_step(v->nodes);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+        kf_fail(v->err, KF_SYSTEM, "database error reading Merkle nodes: %s",
+                sqlite3_errmsg(sqlite3_db_handle(v->nodes)));
+        return 1;
+    }
     if (s != SQLITE_ROW) {
         kf_fail(v->err, KF_REFUSED, "seq %lld: Merkle node %lld is missing", (long long)v->seq,
                 (long long)want);
@@ -123,7 +128,8 @@ static kf_code check_entry(verifier *v, const kf_commit_rec *c, int64_t seq, kf_
     return KF_OK;
 out_bad:
     kf_entry_free(e);
-    return KF_REFUSED;
+    return err && err->code == KF_SYSTEM ? KF_SYSTEM
+                                         : KF_REFUSED; /* check_node: a database error */
 }
 
 static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_verify_opts *opts)
@@ -139,7 +145,9 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
                        (long long)id, (long long)rowid);
     const void *body = sqlite3_column_blob(cs, 1);
     size_t len = (size_t)sqlite3_column_bytes(cs, 1);
-    if (kf_commit_parse(body, len, &c, &why) != KF_OK)
+    kf_code prc = kf_commit_parse(body, len, &c, &why);
+    if (prc == KF_SYSTEM) return kf_fail(err, KF_SYSTEM, "%s", why.msg);
+    if (prc)
         return kf_fail(err, KF_REFUSED, "commit %lld: record is corrupt: %s", (long long)id,
                        why.msg);
     if (c.id != id || c.first != first || c.last < c.first || c.size != c.last)

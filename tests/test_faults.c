@@ -645,39 +645,60 @@ static bool file_with_prefix(const char *prefix)
     return system(cmd) == 0;
 }
 
-/* The auditor's workbook with a fault at step n = 1, 1 + stride, ... until
- * the export meets none: a faulted export fails with a system error and
- * leaves no workbook and no temporary file, or succeeds whole. */
-static long export_every_step(fault_kind kind, bool persist, long stride)
+/* Reads under test: KF_OK or the error met; `out` is the file an export
+ * writes (NULL for none). */
+typedef kf_code (*read_fn)(kf_err *err, const char *out);
+
+static kf_code read_export(kf_err *err, const char *out)
+{
+    kf_audit_result res;
+    kf_audit_opts o = {.fy = 2026, .lang = KF_STATEMENT_JA};
+    return kf_audit_xlsx(l, &o, out, &res, err);
+}
+
+/* Everything kifu verify checks: a fault must never look like tampering. */
+static kf_code read_verify(kf_err *err, const char *out)
+{
+    kf_verify_report rep;
+    (void)out;
+    return kf_verify_all(l, NULL, 0, &rep, err);
+}
+
+/* A read with a fault at step n = 1, 1 + stride, ... until it meets none,
+ * each from a cold page cache (the ledger opened again, so the read goes to
+ * the file): a faulted read fails with a system error or succeeds, and an
+ * export leaves a whole workbook or none, and no temporary file. */
+static long read_every_step(read_fn read, fault_kind kind, bool persist, long stride)
 {
     char out[160];
     kf_err err;
-    kf_audit_result res;
-    kf_audit_opts o = {.fy = 2026, .lang = KF_STATEMENT_JA};
     long faulted = 0;
     snprintf(out, sizeof out, "%s/audit.xlsx", dir);
     for (long n = 1;; n += stride) {
-        kf_ledger_close(l); /* a cold page cache: the export reads the file */
+        kf_ledger_close(l);
         l = NULL;
         open_ledger();
         arm(kind, n, persist);
-        kf_code rc = kf_audit_xlsx(l, &o, out, &res, &err);
+        kf_code rc = read(&err, out);
         bool hit = fault.hit;
         disarm();
         if (!hit) {
-            ck_assert_msg(rc == KF_OK, "export, no fault: %s", err.msg);
+            ck_assert_msg(rc == KF_OK, "no fault: %s", err.msg);
             unlink(out);
             break;
         }
         faulted++;
         ck_assert_msg(rc == KF_OK || rc == KF_SYSTEM,
-                      "%s fault at export step %ld (%s) gave code %d, not a system error: %s",
+                      "%s fault at read step %ld (%s) gave code %d, not a system error: %s",
                       kind_name(kind), n, persist ? "for good" : "once", rc, err.msg);
-        ck_assert_msg(rc == KF_OK ? access(out, F_OK) == 0 : access(out, F_OK) != 0,
-                      "%s fault at export step %ld: rc %d (%s) but the workbook is %s",
-                      kind_name(kind), n, rc, rc ? err.msg : "", rc == KF_OK ? "missing" : "there");
-        ck_assert_msg(!file_with_prefix("audit.xlsx.tmp"),
-                      "%s fault at export step %ld left a temporary file", kind_name(kind), n);
+        if (read == read_export) {
+            ck_assert_msg(rc == KF_OK ? access(out, F_OK) == 0 : access(out, F_OK) != 0,
+                          "%s fault at export step %ld: rc %d (%s) but the workbook is %s",
+                          kind_name(kind), n, rc, rc ? err.msg : "",
+                          rc == KF_OK ? "missing" : "there");
+            ck_assert_msg(!file_with_prefix("audit.xlsx.tmp"),
+                          "%s fault at export step %ld left a temporary file", kind_name(kind), n);
+        }
         unlink(out);
     }
     return faulted;
@@ -687,11 +708,23 @@ START_TEST(faults_in_an_export)
 {
     kf_err err;
     ck_assert_int_eq(write_import(&err), KF_OK); /* something to export */
-    ck_assert_int_gt(export_every_step(FAULT_IO, false, 1), 5);
-    ck_assert_int_gt(export_every_step(FAULT_IO, true, 1), 5);
-    ck_assert_int_gt(export_every_step(FAULT_MEM, true, mem_stride(29)), 5);
-    ck_assert_int_gt(export_every_step(FAULT_KMEM, false, mem_stride(17)), 5);
-    ck_assert_int_gt(export_every_step(FAULT_KMEM, true, mem_stride(17)), 5);
+    ck_assert_int_gt(read_every_step(read_export, FAULT_IO, false, 1), 5);
+    ck_assert_int_gt(read_every_step(read_export, FAULT_IO, true, 1), 5);
+    ck_assert_int_gt(read_every_step(read_export, FAULT_MEM, true, mem_stride(29)), 5);
+    ck_assert_int_gt(read_every_step(read_export, FAULT_KMEM, false, mem_stride(17)), 5);
+    ck_assert_int_gt(read_every_step(read_export, FAULT_KMEM, true, mem_stride(17)), 5);
+}
+END_TEST
+
+START_TEST(faults_in_verify)
+{
+    kf_err err;
+    ck_assert_int_eq(write_import(&err), KF_OK); /* 300 donations more to check */
+    ck_assert_int_gt(read_every_step(read_verify, FAULT_IO, false, 1), 5);
+    ck_assert_int_gt(read_every_step(read_verify, FAULT_IO, true, 1), 5);
+    ck_assert_int_gt(read_every_step(read_verify, FAULT_MEM, true, mem_stride(13)), 5);
+    ck_assert_int_gt(read_every_step(read_verify, FAULT_KMEM, false, mem_stride(5)), 5);
+    ck_assert_int_gt(read_every_step(read_verify, FAULT_KMEM, true, mem_stride(5)), 5);
 }
 END_TEST
 
@@ -821,6 +854,7 @@ int main(void)
     tcase_add_test(tc, io_errors_in_an_import);
     tcase_add_test(tc, kifu_memory_in_writes);
     tcase_add_test(tc, faults_in_an_export);
+    tcase_add_test(tc, faults_in_verify);
     tcase_add_test(tc, memory_in_an_import);
     return tu_run(s);
 }
