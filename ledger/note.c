@@ -126,7 +126,9 @@ static bool sig_line(kf_buf *out, const kf_signer *s, const char *text, size_t l
 static kf_code check_signer(kf_ledger *l, const kf_signer *s, unsigned roles, kf_err *err)
 {
     kf_key_info k;
-    if (kf_ledger_key(l, s->id, &k, err) != KF_OK || memcmp(k.pub, s->pub, 32) != 0)
+    kf_code rc = kf_ledger_key(l, s->id, &k, err);
+    if (rc == KF_SYSTEM) return rc;
+    if (rc != KF_OK || memcmp(k.pub, s->pub, 32) != 0)
         return kf_fail(err, KF_REFUSED, "key %s (%08x) is not a key of this ledger", s->name,
                        s->id);
     if (k.revoked_seq)

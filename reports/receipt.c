@@ -466,8 +466,9 @@ kf_code kf_receipt_verify(const char *text, size_t len, const char *vkey, kf_rec
                        "not a kifu receipt (no blank line between the header and the record)");
     size_t hlen = (size_t)(sep - text) + 1;
     const char *body = sep + 2;
-    if (kf_entry_decode(body, (size_t)(text + len - body), KF_RECEIPT_MAGIC, &rec, &sub))
-        return kf_fail(err, KF_BAD_INPUT, "not a kifu receipt record: %s", sub.msg);
+    kf_code drc = kf_entry_decode(body, (size_t)(text + len - body), KF_RECEIPT_MAGIC, &rec, &sub);
+    if (drc == KF_SYSTEM) return kf_fail(err, KF_SYSTEM, "%s", sub.msg);
+    if (drc) return kf_fail(err, KF_BAD_INPUT, "not a kifu receipt record: %s", sub.msg);
     if (strcmp(rec->kind, "receipt") != 0) {
         rc = kf_fail(err, KF_BAD_INPUT, "record kind is '%s', not 'receipt'", rec->kind);
         goto out;
@@ -492,8 +493,9 @@ kf_code kf_receipt_verify(const char *text, size_t len, const char *vkey, kf_rec
         (rc = decode_entry("entry", kf_entry_str(rec, "entry"), &e, leaf, err)) ||
         (rc = decode_entry("genesis", kf_entry_str(rec, "genesis"), &gen, gleaf, err)))
         goto out;
-    if (kf_note_parse(cp, strlen(cp), &note, &sub)) {
-        rc = kf_fail(err, KF_BAD_INPUT, "checkpoint: %s", sub.msg);
+    if ((rc = kf_note_parse(cp, strlen(cp), &note, &sub))) {
+        rc = rc == KF_SYSTEM ? kf_fail(err, KF_SYSTEM, "%s", sub.msg)
+                             : kf_fail(err, KF_BAD_INPUT, "checkpoint: %s", sub.msg);
         goto out;
     }
     /* The anchor: the checkpoint is signed by the key the donor trusts. */

@@ -664,6 +664,21 @@ static kf_code read_verify(kf_err *err, const char *out)
     return kf_verify_all(l, NULL, 0, &rep, err);
 }
 
+/* A donor's receipt for the setup's gift, made and then checked with no
+ * database: a fault must never make a good receipt look altered. */
+static kf_code read_receipt(kf_err *err, const char *out)
+{
+    kf_buf b = {0};
+    kf_receipt_summary sum;
+    char vkey[KF_VKEY_MAX];
+    (void)out;
+    kf_key_vkey(admin.name, admin.pub, vkey);
+    kf_code rc = kf_receipt_make(l, &admin, gift_seq, &b, err);
+    if (!rc) rc = kf_receipt_verify((const char *)b.data, b.len, vkey, &sum, err);
+    kf_buf_free(&b);
+    return rc;
+}
+
 /* A read with a fault at step n = 1, 1 + stride, ... until it meets none,
  * each from a cold page cache (the ledger opened again, so the read goes to
  * the file): a faulted read fails with a system error or succeeds, and an
@@ -713,6 +728,16 @@ START_TEST(faults_in_an_export)
     ck_assert_int_gt(read_every_step(read_export, FAULT_MEM, true, mem_stride(29)), 5);
     ck_assert_int_gt(read_every_step(read_export, FAULT_KMEM, false, mem_stride(17)), 5);
     ck_assert_int_gt(read_every_step(read_export, FAULT_KMEM, true, mem_stride(17)), 5);
+}
+END_TEST
+
+START_TEST(faults_in_a_receipt)
+{
+    ck_assert_int_gt(read_every_step(read_receipt, FAULT_IO, false, 1), 5);
+    ck_assert_int_gt(read_every_step(read_receipt, FAULT_IO, true, 1), 5);
+    ck_assert_int_gt(read_every_step(read_receipt, FAULT_MEM, true, mem_stride(7)), 5);
+    ck_assert_int_gt(read_every_step(read_receipt, FAULT_KMEM, false, 1), 5);
+    ck_assert_int_gt(read_every_step(read_receipt, FAULT_KMEM, true, 1), 5);
 }
 END_TEST
 
@@ -855,6 +880,7 @@ int main(void)
     tcase_add_test(tc, kifu_memory_in_writes);
     tcase_add_test(tc, faults_in_an_export);
     tcase_add_test(tc, faults_in_verify);
+    tcase_add_test(tc, faults_in_a_receipt);
     tcase_add_test(tc, memory_in_an_import);
     return tu_run(s);
 }

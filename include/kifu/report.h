@@ -26,10 +26,10 @@
  * is signed by `signer` (an active admin or treasurer key) and the proofs are
  * made against its size. Needs the grants and donations modules attached
  * (for the designation's label and the personal data).
- *   KF_BAD_INPUT: no such seq, or the entry is not a donation
- *                 ("seq N is a X, not a donation");
- *   KF_REFUSED:   the donation was voided ("seq N was voided by seq M"), or
- *                 the signer may not sign checkpoints. */
+ *   KF_REFUSED:   no such seq, the entry is not a donation ("seq N is a X,
+ *                 not a donation"), the donation was voided ("seq N was
+ *                 voided by seq M"), or the signer may not sign checkpoints;
+ *   KF_BAD_INPUT: seq < 1. */
 kf_code kf_receipt_make(kf_ledger *l, const kf_signer *signer, int64_t seq, kf_buf *out,
                         kf_err *err);
 
