@@ -55,12 +55,16 @@ static kf_code track(kf_don_verifier *v, const kf_row *row, const char *pool, kf
     int64_t fy64 = 0;
     kf_entry_int(row->entry, "fy", &fy64); /* checked by the caller */
     int fy = (int)fy64;
-    bool ok = (!credit || kf_pool_tracker_move(v->pools, pool, fy, sign > 0 ? credit : 0,
-                                               sign > 0 ? 0 : credit, 0)) &&
-              (!general || kf_pool_tracker_move(v->pools, "general", fy, sign > 0 ? general : 0,
-                                                sign > 0 ? 0 : general, 0));
-    if (!ok)
+    kf_code rc = KF_OK;
+    if (credit)
+        rc = kf_pool_tracker_move(v->pools, pool, fy, sign > 0 ? credit : 0, sign > 0 ? 0 : credit,
+                                  0, err);
+    if (!rc && general)
+        rc = kf_pool_tracker_move(v->pools, "general", fy, sign > 0 ? general : 0,
+                                  sign > 0 ? 0 : general, 0, err);
+    if (rc == KF_REFUSED)
         return kf_fail(err, KF_REFUSED, "seq %lld: pool figures overflow", (long long)row->seq);
+    if (rc) return rc;
     if (sign > 0) return KF_OK;
     /* money out in FY fy: every FY end from fy on must stay at 0 or more */
     const char *pools[2] = {credit ? pool : NULL, general ? "general" : NULL};

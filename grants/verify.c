@@ -78,8 +78,10 @@ static kf_code track(kf_grant_verifier *v, const kf_row *row, const char *pool, 
     int at;
     if (!v->pools) return KF_OK;
     kf_entry_int(row->entry, "fy", &fy64); /* checked by the caller (fy_ok) */
-    if (!kf_pool_tracker_move(v->pools, pool, (int)fy64, in, out, committed))
+    kf_code rc = kf_pool_tracker_move(v->pools, pool, (int)fy64, in, out, committed, err);
+    if (rc == KF_REFUSED)
         return kf_fail(err, KF_REFUSED, "seq %lld: pool figures overflow", (long long)row->seq);
+    if (rc) return rc;
     /* money out in FY fy: every FY end from fy on must stay at 0 or more */
     if (committed <= 0 && out <= 0) return KF_OK;
     kf_pool_tracker_least(v->pools, pool, (int)fy64, &least, &at);

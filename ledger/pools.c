@@ -406,16 +406,16 @@ static struct tracker_fy *tracker_fy(kf_pool_tracker *t, size_t i, int fy)
     return f;
 }
 
-bool kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, int fy, kf_yen in, kf_yen out,
-                          kf_yen committed)
+kf_code kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, int fy, kf_yen in, kf_yen out,
+                             kf_yen committed, kf_err *err)
 {
     size_t i = tracker_find(t, pool);
     if (i == t->n) {
-        if (strlen(pool) >= KF_POOL_MAX) return false;
+        if (strlen(pool) >= KF_POOL_MAX) return kf_fail(err, KF_REFUSED, "pool name too long");
         if (t->n == t->cap) {
             size_t cap = t->cap ? t->cap * 2 : 16;
             void *grown = realloc(t->rows, cap * sizeof *t->rows);
-            if (!grown) return false;
+            if (!grown) return kf_fail(err, KF_SYSTEM, "out of memory");
             t->rows = grown;
             t->cap = cap;
         }
@@ -425,9 +425,12 @@ bool kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, int fy, kf_yen i
     }
     kf_yen flow;
     struct tracker_fy *f = tracker_fy(t, i, fy);
-    return f && kf_sub(in, out, &flow) && kf_add(t->rows[i].balance, flow, &t->rows[i].balance) &&
-           kf_add(t->rows[i].committed, committed, &t->rows[i].committed) &&
-           kf_add(f->flow, flow, &f->flow) && kf_add(f->committed, committed, &f->committed);
+    if (!f) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (!kf_sub(in, out, &flow) || !kf_add(t->rows[i].balance, flow, &t->rows[i].balance) ||
+        !kf_add(t->rows[i].committed, committed, &t->rows[i].committed) ||
+        !kf_add(f->flow, flow, &f->flow) || !kf_add(f->committed, committed, &f->committed))
+        return kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
+    return KF_OK;
 }
 
 void kf_pool_tracker_get(const kf_pool_tracker *t, const char *pool, kf_yen *balance,

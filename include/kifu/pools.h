@@ -60,9 +60,10 @@ kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *l
 typedef struct kf_pool_tracker kf_pool_tracker;
 kf_pool_tracker *kf_pool_tracker_new(void);
 void kf_pool_tracker_free(kf_pool_tracker *t);
-/* A movement of pool in FY fy. false on overflow or out of memory. */
-bool kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, int fy, kf_yen in, kf_yen out,
-                          kf_yen committed);
+/* A movement of pool in FY fy: KF_REFUSED when a figure overflows (or the
+ * pool's name is too long), KF_SYSTEM when out of memory. */
+kf_code kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, int fy, kf_yen in, kf_yen out,
+                             kf_yen committed, kf_err *err);
 /* balance (in - out) and committed of a pool (0, 0 if it never moved) */
 void kf_pool_tracker_get(const kf_pool_tracker *t, const char *pool, kf_yen *balance,
                          kf_yen *committed);
