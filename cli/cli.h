@@ -76,6 +76,9 @@ void cli_print_json(const kf_buf *b);
  * the comma before each object but the first, cli_list_end closes "]}";
  * otherwise the items are text lines. cli_list_end prints b, frees it and
  * returns 0. */
+/* A read command's output in b: as JSON (and a newline) under --json, else
+ * as text; frees b and returns 0. */
+int cli_print_out(const kf_cli *cli, kf_buf *b);
 void cli_list_begin(const kf_cli *cli, kf_buf *b, const char *head);
 void cli_list_item(const kf_cli *cli, kf_buf *b, size_t i);
 int cli_list_end(const kf_cli *cli, kf_buf *b);

@@ -98,12 +98,7 @@ int cmd_grant_allocate(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     }
     kf_ledger_close(l);
-    if (cli->json)
-        cli_print_json(&b);
-    else
-        fwrite(b.data, 1, b.len, stdout);
-    kf_buf_free(&b);
-    return 0;
+    return cli_print_out(cli, &b);
 }
 
 static kf_code do_decide(kf_txn *t, void *arg, kf_err *err)
@@ -231,12 +226,7 @@ int cmd_grant_list(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     }
     kf_ledger_close(l);
-    if (cli->json)
-        cli_print_json(&b);
-    else if (b.len)
-        fwrite(b.data, 1, b.len, stdout);
-    kf_buf_free(&b);
-    return 0;
+    return cli_print_out(cli, &b);
 }
 
 int cmd_grant_show(kf_cli *cli, int argc, char **argv)
@@ -255,10 +245,5 @@ int cmd_grant_show(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     }
     kf_ledger_close(l);
-    if (cli->json)
-        cli_print_json(&b);
-    else
-        fwrite(b.data, 1, b.len, stdout);
-    kf_buf_free(&b);
-    return 0;
+    return cli_print_out(cli, &b);
 }

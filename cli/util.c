@@ -278,16 +278,20 @@ void cli_list_item(const kf_cli *cli, kf_buf *b, size_t i)
     if (cli->json && i) kf_buf_puts(b, ",");
 }
 
-int cli_list_end(const kf_cli *cli, kf_buf *b)
+int cli_print_out(const kf_cli *cli, kf_buf *b)
 {
-    if (cli->json) {
-        kf_buf_puts(b, "]}");
+    if (cli->json)
         cli_print_json(b);
-    } else if (b->len) {
+    else if (b->len)
         fwrite(b->data, 1, b->len, stdout);
-    }
     kf_buf_free(b);
     return 0;
+}
+
+int cli_list_end(const kf_cli *cli, kf_buf *b)
+{
+    if (cli->json) kf_buf_puts(b, "]}");
+    return cli_print_out(cli, b);
 }
 
 #define BAR_WIDTH 40
