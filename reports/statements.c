@@ -271,6 +271,18 @@ static void header(pen *p, const char *const *cols, int n)
     p->row++;
 }
 
+/* f = the SUM of column col over the 0-based rows first..last-1, or "=0"
+ * when there are none. */
+static void sum_formula(char f[64], lxw_col_t col, lxw_row_t first, lxw_row_t last)
+{
+    char cn[4];
+    kx_col_name(col, cn);
+    if (last > first)
+        snprintf(f, 64, "=SUM(%s%u:%s%u)", cn, (unsigned)first + 1, cn, (unsigned)last);
+    else
+        snprintf(f, 64, "=0");
+}
+
 /* Total, voided (SUMIF on the void column) and net rows under the lines
  * first..p->row-1 for the money columns. */
 static void totals(pen *p, const labels *lb, lxw_row_t first, const lxw_col_t *money,
@@ -285,9 +297,8 @@ static void totals(pen *p, const labels *lb, lxw_row_t first, const lxw_col_t *m
         for (int k = 0; k < n; k++) {
             char cn[4];
             kx_col_name(money[k], cn);
-            if (i == 0 && last > first)
-                snprintf(f, sizeof f, "=SUM(%s%u:%s%u)", cn, (unsigned)first + 1, cn,
-                         (unsigned)last);
+            if (i == 0)
+                sum_formula(f, money[k], first, last);
             else if (i == 1 && last > first)
                 snprintf(f, sizeof f, "=SUMIF(%s%u:%s%u,\">0\",%s%u:%s%u)", vc, (unsigned)first + 1,
                          vc, (unsigned)last, cn, (unsigned)first + 1, cn, (unsigned)last);
@@ -494,13 +505,8 @@ kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_stateme
         if (!nown) kx_str(p.s, p.row++, 0, lb->none, NULL);
         kx_str(p.s, p.row, 0, lb->total, p.s->f->total_label);
         for (int k = 0; k < 5; k++) {
-            char cn[4], f[64];
-            kx_col_name((lxw_col_t)(4 + k), cn);
-            if (nown)
-                snprintf(f, sizeof f, "=SUM(%s%u:%s%u)", cn, (unsigned)first + 1, cn,
-                         (unsigned)p.row);
-            else
-                snprintf(f, sizeof f, "=0");
+            char f[64];
+            sum_formula(f, (lxw_col_t)(4 + k), first, nown ? p.row : first);
             kx_formula(p.s, p.row, (lxw_col_t)(4 + k), f, gsum[k], p.s->f->total_yen);
         }
         static const double w[10] = {14, 16, 22, 34, 16, 14, 14, 14, 12, 10};
@@ -595,13 +601,8 @@ kf_code kf_partner_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_state
         if (!nfy) kx_str(p.s, p.row++, 0, lb->none, NULL);
         kx_str(p.s, p.row, 0, lb->total, p.s->f->total_label);
         for (int k = 0; k < 4; k++) {
-            char cn[4], f[64];
-            kx_col_name((lxw_col_t)(1 + k), cn);
-            if (nfy)
-                snprintf(f, sizeof f, "=SUM(%s%u:%s%u)", cn, (unsigned)first + 1, cn,
-                         (unsigned)p.row);
-            else
-                snprintf(f, sizeof f, "=0");
+            char f[64];
+            sum_formula(f, (lxw_col_t)(1 + k), first, nfy ? p.row : first);
             kx_formula(p.s, p.row, (lxw_col_t)(1 + k), f, msum[k],
                        k ? p.s->f->total_yen : p.s->f->total_label);
         }
