@@ -19,7 +19,7 @@ typedef struct {
 static kf_code do_member_add(kf_txn *t, void *arg, kf_err *err)
 {
     reg_arg *a = arg;
-    kf_code rc = kf_don_member_add(t, a->id, a->name, a->tier, a->joined, err);
+    kf_code rc = kf_member_add(t, a->id, a->name, a->tier, a->joined, err);
     a->seq = kf_txn_size(t);
     return rc;
 }
@@ -99,7 +99,7 @@ int cmd_member_list(kf_cli *cli, int argc, char **argv)
 static kf_code do_partner_add(kf_txn *t, void *arg, kf_err *err)
 {
     reg_arg *a = arg;
-    kf_code rc = kf_don_partner_add(t, a->id, a->name, a->per_click, a->cap, a->to, err);
+    kf_code rc = kf_partner_add(t, a->id, a->name, a->per_click, a->cap, a->to, err);
     a->seq = kf_txn_size(t);
     return rc;
 }
@@ -295,7 +295,7 @@ int cmd_partner_pay(kf_cli *cli, int argc, char **argv)
 static kf_code do_box_add(kf_txn *t, void *arg, kf_err *err)
 {
     reg_arg *a = arg;
-    kf_code rc = kf_don_box_add(t, a->id, a->location, a->host, a->to, err);
+    kf_code rc = kf_box_add(t, a->id, a->location, a->host, a->to, err);
     a->seq = kf_txn_size(t);
     return rc;
 }

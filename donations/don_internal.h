@@ -3,7 +3,6 @@
 #define KIFU_DON_INTERNAL_H
 
 #include "kifu/donations.h"
-#include "kifu/grants.h"
 
 #include <sqlite3.h>
 
@@ -13,13 +12,9 @@
 typedef struct {
     kf_ledger *l;
     sqlite3_stmt *ref_put, *source_get, *source_put;
-    kf_rules *rules;      /* cached rules in force, NULL until needed */
-    int64_t rules_seq;    /* seq of the cached version */
     uint8_t salt_key[32]; /* drawn once (donate.c make_salt) */
     bool have_salt_key;
     int64_t ref_put_seq;            /* the seq whose ref kf_don_donate already stored */
-    kf_group group;                 /* the last group looked up for a designation... */
-    bool group_found, group_cached; /* ...until a group entry is applied */
     /* Personal data rows of the open transaction not yet written: they go to
      * the personal table DON_PERSONAL_BATCH at a time (don_personal_add). */
     struct don_personal_row {
@@ -33,20 +28,6 @@ typedef struct {
 } don_ctx;
 
 don_ctx *don_ctx_of(kf_ledger *l);
-/* The rules in force (cached; refreshed after a rules.load). */
-kf_code don_rules(kf_ledger *l, const kf_rules **out, kf_err *err);
-
-/* Runs sql with text/int arguments: "s" for a string, "i" for int64, e.g.
- * don_exec(l, err, "UPDATE t SET a=?1 WHERE id=?2", "is", amount, id).
- * KF_REFUSED when a constraint fails (the entries contradict each other),
- * KF_SYSTEM on any other error (I/O, out of memory). */
-kf_code don_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, ...);
-/* Runs a one-row query; *found tells whether a row came back; the columns
- * are written to the pointers given after types ("s": char buffer of
- * size 256+, "S": char buffer followed by its size, "i": int64_t *). */
-kf_code don_query(kf_ledger *l, kf_err *err, bool *found, const char *sql, const char *in_types,
-                  ...);
-
 /* The pool split of a donation-like entry: `credit` to the designated pool
  * `pool`, `general` to the general pool, in financial year `fy`. */
 typedef struct {
@@ -55,11 +36,13 @@ typedef struct {
     int fy;
 } don_split;
 
-/* Works out the split of net yen designated to `to` on date. Checks the
- * designation exists (group registered or provisional, field/theme in the
- * rules). sp->pool points into to. */
+/* Works out the split of net yen designated to `to` on date
+ * (kf_designated_split) after checking the designation can take money
+ * (kf_designation_check). sp->pool points into to. */
 kf_code don_split_of(kf_ledger *l, const char *to, const char *date, kf_yen net, don_split *sp,
                      kf_err *err);
+/* A fresh salt for donation seq's personal data commitment (personal.c). */
+void don_make_salt(don_ctx *c, int64_t seq, uint8_t salt[16]);
 /* Stores the personal data of donation seq (in a batch: see don_ctx). */
 kf_code don_personal_add(don_ctx *c, int64_t seq, const uint8_t salt[16], const char *name,
                          const char *address, kf_err *err);

@@ -119,50 +119,14 @@ kf_code kf_donation_parse(kf_donation *d, const char *amount, const char *date, 
     return KF_OK;
 }
 
-/* floor(v * num / den) without overflow (v, num >= 0, den > 0). */
-static kf_yen share_of(kf_yen v, const kf_ratio *r)
-{
-    __int128 p = (__int128)v * r->num / r->den;
-    return p > INT64_MAX ? INT64_MAX : (kf_yen)p;
-}
-
 kf_code don_split_of(kf_ledger *l, const char *to, const char *date, kf_yen net, don_split *sp,
                      kf_err *err)
 {
     const kf_rules *r;
-    kf_code rc = don_rules(l, &r, err);
-    if (rc) return rc;
-    kf_yen credit = net, general = 0;
-    if (strncmp(to, "group:", 6) == 0) {
-        /* The last group looked up is cached (an import designates the same
-         * groups again and again); applying any group entry forgets it. */
-        don_ctx *c = don_ctx_of(l);
-        if (!c) return kf_fail(err, KF_SYSTEM, "the donations module is not attached");
-        if (!c->group_cached || strcmp(c->group.id, to + 6) != 0) {
-            if ((rc = kf_group_get(l, to + 6, &c->group, &c->group_found, err))) return rc;
-            snprintf(c->group.id, sizeof c->group.id, "%s", to + 6);
-            c->group_cached = true;
-        }
-        const kf_group g = c->group;
-        bool found = c->group_found;
-        if (!found)
-            return kf_fail(err, KF_REFUSED, "unknown group %s (see kifu group list)", to + 6);
-        if (g.status == KF_ST_DEREGISTERED)
-            return kf_fail(err, KF_REFUSED, "group %s is deregistered", to + 6);
-        credit = kf_floor_to(share_of(net, &r->designated_share), r->designated_round);
-        general = net - credit;
-    } else if (strncmp(to, "field:", 6) == 0) {
-        if (!kf_rules_field(r, to + 6))
-            return kf_fail(err, KF_REFUSED, "unknown field %s (see kifu rules show)", to + 6);
-    } else if (strncmp(to, "theme:", 6) == 0) {
-        if (!kf_rules_theme(r, to + 6))
-            return kf_fail(err, KF_REFUSED, "unknown theme %s (see kifu rules show)", to + 6);
-    } else if (strcmp(to, "general") != 0) {
-        return kf_fail(err, KF_BAD_INPUT, "designation '%s' is not a pool", to);
-    }
-    sp->pool = credit ? to : "general";
-    sp->credit = credit;
-    sp->general = general;
+    kf_code rc;
+    if ((rc = kf_designation_check(l, to, err)) || (rc = kf_fund_rules(l, &r, err))) return rc;
+    kf_designated_split(r, to, net, &sp->credit, &sp->general);
+    sp->pool = sp->credit ? to : "general";
     sp->fy = kf_rules_fy(r, date);
     return KF_OK;
 }
@@ -171,47 +135,9 @@ kf_code kf_don_ref_exists(kf_ledger *l, const char *ref, bool *exists, int64_t *
 {
     int64_t found_seq = 0;
     kf_code rc =
-        don_query(l, err, exists, "SELECT seq FROM don_refs WHERE ref=?", "s", ref, &found_seq);
+        kf_sql_row(l, err, exists, "SELECT seq FROM don_refs WHERE ref=?", "s", "i", ref, &found_seq);
     if (seq) *seq = found_seq;
     return rc;
-}
-
-void kf_personal_commitment(const uint8_t salt[16], const char *name, const char *address,
-                            char out[65])
-{
-    SHA256_CTX st;
-    uint8_t h[32];
-    static const char tag[] = "kifu.personal.v1\n";
-    SHA256_Init(&st);
-    SHA256_Update(&st, tag, sizeof tag - 1);
-    SHA256_Update(&st, salt, 16);
-    SHA256_Update(&st, name, strlen(name));
-    SHA256_Update(&st, "", 1);
-    SHA256_Update(&st, address, strlen(address));
-    SHA256_Final(h, &st);
-    kf_hex(h, 32, out);
-}
-
-/* A fresh salt: the first 16 bytes of SHA-256(key || "salt" || seq), where
- * the key is 32 random bytes drawn once per process (KIFU_TEST_SEED in
- * tests, for reproducible runs). Unpredictable without the key, and no system
- * call per donation. */
-static void make_salt(don_ctx *c, int64_t seq, uint8_t salt[16])
-{
-    uint8_t h[32];
-    if (!c->have_salt_key) {
-        const char *test_seed = getenv("KIFU_TEST_SEED");
-        if (!test_seed || !kf_unhex(test_seed, c->salt_key, 32))
-            randombytes_buf(c->salt_key, sizeof c->salt_key);
-        c->have_salt_key = true;
-    }
-    SHA256_CTX st;
-    SHA256_Init(&st);
-    SHA256_Update(&st, c->salt_key, 32);
-    SHA256_Update(&st, "salt", 4);
-    SHA256_Update(&st, &seq, sizeof seq);
-    SHA256_Final(h, &st);
-    memcpy(salt, h, 16);
 }
 
 kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *seq, kf_err *err)
@@ -244,7 +170,7 @@ kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *
         c->ref_put_seq = kf_txn_size(t) + 1;
     }
     if (personal) {
-        make_salt(c, kf_txn_size(t) + 1, salt);
+        don_make_salt(c, kf_txn_size(t) + 1, salt);
         kf_personal_commitment(salt, d->donor ? d->donor : "", d->address ? d->address : "",
                                commit);
     }
@@ -269,90 +195,17 @@ kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *
     return KF_OK;
 }
 
-static sqlite3_stmt *personal_insert(sqlite3 *db, int rows)
-{
-    return kf_sql_insert_rows(db, "INSERT INTO personal(seq, salt, name, address) VALUES", 4, rows);
-}
-
-static void bind_personal(sqlite3_stmt *st, int col, const don_ctx *c,
-                          const struct don_personal_row *p)
-{
-    sqlite3_bind_int64(st, col + 1, p->seq);
-    sqlite3_bind_blob(st, col + 2, p->salt, 16, SQLITE_STATIC);
-    sqlite3_bind_text(st, col + 3, c->personal_text.data + p->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, col + 4, c->personal_text.data + p->address, -1, SQLITE_STATIC);
-}
-
-kf_code don_personal_flush(void *ctx, kf_ledger *l, bool write, kf_err *err)
-{
-    don_ctx *c = ctx;
-    sqlite3 *db = kf_ledger_db(l);
-    kf_code rc = KF_OK;
-    size_t i = 0;
-    if (!c->npersonal) return KF_OK;
-    if (!write) goto out;
-    if ((!c->personal_put && !(c->personal_put = personal_insert(db, 1))) ||
-        (!c->personal_put_batch &&
-         !(c->personal_put_batch = personal_insert(db, DON_PERSONAL_BATCH)))) {
-        rc = kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    if (c->npersonal == DON_PERSONAL_BATCH) {
-        for (int j = 0; j < DON_PERSONAL_BATCH; j++)
-            bind_personal(c->personal_put_batch, 4 * j, c, &c->personal[j]);
-        int s = sqlite3_step(c->personal_put_batch);
-        sqlite3_reset(c->personal_put_batch);
-        if (s != SQLITE_DONE) {
-            rc = kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-        i = DON_PERSONAL_BATCH;
-    }
-    for (; i < c->npersonal; i++) {
-        bind_personal(c->personal_put, 0, c, &c->personal[i]);
-        int s = sqlite3_step(c->personal_put);
-        sqlite3_reset(c->personal_put);
-        if (s != SQLITE_DONE) {
-            rc = kf_fail(err, KF_SYSTEM, "storing personal data: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-    }
-out:
-    /* Names and addresses do not linger in memory once written or dropped. */
-    if (c->personal_text.len) sodium_memzero(c->personal_text.data, c->personal_text.len);
-    c->personal_text.len = 0;
-    c->npersonal = 0;
-    return rc;
-}
-
-kf_code don_personal_add(don_ctx *c, int64_t seq, const uint8_t salt[16], const char *name,
-                         const char *address, kf_err *err)
-{
-    kf_code rc;
-    if (c->npersonal == DON_PERSONAL_BATCH && (rc = don_personal_flush(c, c->l, true, err)))
-        return rc;
-    struct don_personal_row *p = &c->personal[c->npersonal];
-    p->seq = seq;
-    memcpy(p->salt, salt, 16);
-    p->name = c->personal_text.len;
-    if (!kf_buf_put(&c->personal_text, name, strlen(name) + 1))
-        return kf_fail(err, KF_SYSTEM, "out of memory");
-    p->address = c->personal_text.len;
-    if (!kf_buf_put(&c->personal_text, address, strlen(address) + 1))
-        return kf_fail(err, KF_SYSTEM, "out of memory");
-    c->npersonal++;
-    return KF_OK;
-}
-
 /* Checks a partner payment against what is pledged and unpaid. */
 static kf_code check_partner_pay(kf_ledger *l, const char *id, kf_yen amount, char *dest,
                                  size_t destsz, kf_err *err)
 {
     int64_t pledged, paid;
     bool found;
-    kf_code rc =
-        don_query(l, err, &found, "SELECT pledged, paid, dest FROM don_partners WHERE id=?", "s",
-                  id, &pledged, &paid, dest, destsz);
+    kf_code rc = kf_sql_row(l, err, &found,
+                            "SELECT coalesce(t.pledged, 0), coalesce(t.paid, 0), p.dest "
+                            "FROM reg_partners p LEFT JOIN don_partner_totals t USING(id) "
+                            "WHERE p.id=?",
+                            "s", "iis", id, &pledged, &paid, dest, destsz);
     if (rc) return rc;
     if (!found) return kf_fail(err, KF_REFUSED, "unknown partner %s (see kifu partner list)", id);
     kf_yen outstanding = pledged - paid;
@@ -372,8 +225,8 @@ kf_code kf_don_donate(kf_txn *t, const kf_donation *d, int64_t *seq, kf_err *err
     bool found;
     if (!strncmp(d->source, "member:", 7)) {
         char name[256];
-        if ((rc = don_query(l, err, &found, "SELECT name FROM don_members WHERE id=?", "s",
-                            d->source + 7, name, sizeof name)))
+        if ((rc = kf_sql_row(l, err, &found, "SELECT name FROM reg_members WHERE id=?", "s", "s",
+                             d->source + 7, name, sizeof name)))
             return rc;
         if (!found)
             return kf_fail(err, KF_REFUSED, "unknown member %s (see kifu member list)",
@@ -435,7 +288,7 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
                      orig->kind);
         goto out;
     }
-    if ((rc = don_query(l, err, &found, "SELECT void_seq FROM don_voids WHERE seq=?", "i", seq,
+    if ((rc = kf_sql_row(l, err, &found, "SELECT void_seq FROM don_voids WHERE seq=?", "i", "i", seq,
                         &by)))
         goto out;
     if (found) {
@@ -444,7 +297,7 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
         goto out;
     }
     const kf_rules *r;
-    if ((rc = don_rules(l, &r, err))) goto out;
+    if ((rc = kf_fund_rules(l, &r, err))) goto out;
     int64_t amount, credit, general, orig_fy;
     const char *pool = kf_entry_str(orig, "credit_pool"), *source = kf_entry_str(orig, "source");
     if (!kf_entry_int(orig, "amount", &amount) || !kf_entry_int(orig, "credit", &credit) ||
@@ -481,59 +334,6 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
     rc = check_available(l, credit ? pool : NULL, general ? "general" : NULL, void_fy, seq, err);
 out:
     kf_entry_free(orig);
-    kf_entry_free(e);
-    return rc;
-}
-
-kf_code kf_don_personal(kf_ledger *l, int64_t seq, kf_personal *out, kf_err *err)
-{
-    sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
-    memset(out, 0, sizeof *out);
-    kf_code rc = kf_ledger_flush(l, err); /* rows batched in this transaction */
-    if (rc) return rc;
-    if (sqlite3_prepare_v2(db, "SELECT salt, name, address FROM personal WHERE seq=?", -1, &st,
-                           NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "reading personal data: %s", sqlite3_errmsg(db));
-    sqlite3_bind_int64(st, 1, seq);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
-        out->present = true;
-        memcpy(out->salt, sqlite3_column_blob(st, 0), 16);
-        snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 1));
-        snprintf(out->address, sizeof out->address, "%s", (const char *)sqlite3_column_text(st, 2));
-    }
-    sqlite3_finalize(st);
-    if (s != SQLITE_ROW && s != SQLITE_DONE)
-        return kf_fail(err, KF_SYSTEM, "reading personal data: %s", sqlite3_errmsg(db));
-    return KF_OK;
-}
-
-kf_code kf_don_erase(kf_txn *t, int64_t seq, const char *ref, int64_t *erase_seq, kf_err *err)
-{
-    kf_ledger *l = kf_txn_ledger(t);
-    kf_code rc;
-    bool found;
-    if (ref) {
-        if ((rc =
-                 don_query(l, err, &found, "SELECT seq FROM don_refs WHERE ref=?", "s", ref, &seq)))
-            return rc;
-        if (!found) return kf_fail(err, KF_REFUSED, "no donation with ref '%s'", ref);
-    }
-    kf_personal p;
-    if ((rc = kf_don_personal(l, seq, &p, err))) return rc;
-    bool present = p.present;
-    sodium_memzero(&p, sizeof p);
-    if (!present)
-        return kf_fail(err, KF_REFUSED, "no personal data is kept for seq %lld", (long long)seq);
-    /* secure_delete overwrites the freed content in the database pages. */
-    if (sqlite3_exec(kf_ledger_db(l), "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "cannot enable secure_delete");
-    if ((rc = don_exec(l, err, "DELETE FROM personal WHERE seq=?1", "i", seq))) return rc;
-    kf_entry *e = kf_entry_new("personal.erase");
-    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
-    if (!(rc = kf_entry_set_int(e, "donation", seq, err)) && !(rc = kf_txn_append(t, e, err)))
-        *erase_seq = e->seq;
     kf_entry_free(e);
     return rc;
 }

@@ -2,14 +2,16 @@
  * The donations index: derived tables for money in, rebuilt from entries.
  *
  *   don_refs(ref, seq)                         unique external references
- *   don_members(id, name, tier, joined, seq)
- *   don_partners(id, name, per_click, monthly_cap, dest, seq, pledged, paid)
+ *   don_partner_totals(id, pledged, paid)       a click-fund partner's money
  *   don_partner_months(partner, month, clicks, pledge, seq)
  *   don_partner_pays(seq, partner, date, amount, voided)
- *   don_boxes(id, location, host, dest, seq, collected, collections)
+ *   don_box_totals(id, collected, collections)  a donation box's money
  *   don_source_fy(source, fy, gross, count)    gross donations per source and FY
  *   don_voids(seq, void_seq)
- *   pool_fy rows of origin "donations"          (ledger/pools.c)
+ *   pool_fy rows of origin "donations"          (fund/pools.c)
+ *
+ * Who the members, partners and boxes are is the fund's registry
+ * (fund/registry.c, tables reg_*).
  *
  * Personal data (personal: seq, salt, name, address) is not derived: it is
  * kept outside the hashed entries, survives reindex, and is deleted by
@@ -27,24 +29,19 @@
 #define ORIGIN "donations"
 
 static const char *schema =
-    "DROP TABLE IF EXISTS don_refs; DROP TABLE IF EXISTS don_members;"
-    "DROP TABLE IF EXISTS don_partners; DROP TABLE IF EXISTS don_partner_months;"
-    "DROP TABLE IF EXISTS don_partner_pays; DROP TABLE IF EXISTS don_boxes;"
+    "DROP TABLE IF EXISTS don_refs; DROP TABLE IF EXISTS don_partner_totals;"
+    "DROP TABLE IF EXISTS don_partner_months;"
+    "DROP TABLE IF EXISTS don_partner_pays; DROP TABLE IF EXISTS don_box_totals;"
     "DROP TABLE IF EXISTS don_source_fy; DROP TABLE IF EXISTS don_voids;"
     "CREATE TABLE don_refs(ref TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
-    "CREATE TABLE don_members(id TEXT PRIMARY KEY, name TEXT NOT NULL, tier TEXT NOT NULL,"
-    " joined TEXT NOT NULL, seq INTEGER NOT NULL) STRICT;"
-    "CREATE TABLE don_partners(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-    " per_click INTEGER NOT NULL, monthly_cap INTEGER NOT NULL, dest TEXT NOT NULL,"
-    " seq INTEGER NOT NULL, pledged INTEGER NOT NULL DEFAULT 0,"
+    "CREATE TABLE don_partner_totals(id TEXT PRIMARY KEY, pledged INTEGER NOT NULL DEFAULT 0,"
     " paid INTEGER NOT NULL DEFAULT 0) STRICT;"
     "CREATE TABLE don_partner_months(partner TEXT NOT NULL, month TEXT NOT NULL,"
     " clicks INTEGER NOT NULL, pledge INTEGER NOT NULL, seq INTEGER NOT NULL,"
     " PRIMARY KEY(partner, month)) STRICT;"
     "CREATE TABLE don_partner_pays(seq INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
     " date TEXT NOT NULL, amount INTEGER NOT NULL, voided INTEGER NOT NULL DEFAULT 0) STRICT;"
-    "CREATE TABLE don_boxes(id TEXT PRIMARY KEY, location TEXT NOT NULL, host TEXT NOT NULL,"
-    " dest TEXT NOT NULL, seq INTEGER NOT NULL, collected INTEGER NOT NULL DEFAULT 0,"
+    "CREATE TABLE don_box_totals(id TEXT PRIMARY KEY, collected INTEGER NOT NULL DEFAULT 0,"
     " collections INTEGER NOT NULL DEFAULT 0) STRICT;"
     "CREATE TABLE don_source_fy(source TEXT NOT NULL, fy INTEGER NOT NULL,"
     " gross INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(source, fy))"
@@ -63,10 +60,7 @@ static kf_code don_reset(void *ctx, kf_ledger *l, kf_err *err)
 {
     don_ctx *c = ctx;
     finalize_stmts(c);
-    free(c->rules);
-    c->rules = NULL;
     c->ref_put_seq = 0;
-    c->group_cached = false;
     if (sqlite3_exec(kf_ledger_db(l), schema, NULL, NULL, NULL) != SQLITE_OK)
         return kf_fail(err, KF_SYSTEM, "resetting the donations index: %s",
                        sqlite3_errmsg(kf_ledger_db(l)));
@@ -82,74 +76,7 @@ static void don_close(void *ctx)
     sqlite3_finalize(c->personal_put);
     sqlite3_finalize(c->personal_put_batch);
     finalize_stmts(c);
-    free(c->rules);
     free(c);
-}
-
-/* Binds arguments described by types ('s' string, 'i' int64, 'n' null). */
-static void bind_args(sqlite3_stmt *st, const char *types, va_list ap)
-{
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 's') {
-            const char *v = va_arg(ap, const char *);
-            if (v)
-                sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(st, i + 1);
-        } else {
-            sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-        }
-    }
-}
-
-kf_code don_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, ...)
-{
-    sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st = kf_ledger_stmt(l, sql);
-    if (!st) return kf_fail(err, KF_SYSTEM, "donations index: %s", sqlite3_errmsg(db));
-    va_list ap;
-    va_start(ap, types);
-    bind_args(st, types, ap);
-    va_end(ap);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s == SQLITE_CONSTRAINT) /* the entries contradict each other, not the machine */
-        return kf_fail(err, KF_REFUSED, "donations index: %s", sqlite3_errmsg(db));
-    if (s != SQLITE_DONE) return kf_fail(err, KF_SYSTEM, "donations index: %s", sqlite3_errmsg(db));
-    return KF_OK;
-}
-
-kf_code don_query(kf_ledger *l, kf_err *err, bool *found, const char *sql, const char *in_types,
-                  ...)
-{
-    sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st = kf_ledger_stmt(l, sql);
-    *found = false;
-    if (!st) return kf_fail(err, KF_SYSTEM, "donations: %s", sqlite3_errmsg(db));
-    va_list ap;
-    va_start(ap, in_types);
-    bind_args(st, in_types, ap);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        *found = true;
-        int cols = sqlite3_column_count(st);
-        for (int i = 0; i < cols; i++) {
-            if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
-                int64_t *out = va_arg(ap, int64_t *);
-                *out = sqlite3_column_int64(st, i);
-            } else {
-                char *out = va_arg(ap, char *);
-                size_t outsz = va_arg(ap, size_t);
-                const unsigned char *txt = sqlite3_column_text(st, i);
-                snprintf(out, outsz, "%s", txt ? (const char *)txt : "");
-            }
-        }
-    }
-    va_end(ap);
-    sqlite3_reset(st);
-    if (s != SQLITE_ROW && s != SQLITE_DONE)
-        return kf_fail(err, KF_SYSTEM, "donations: %s", sqlite3_errmsg(db));
-    return KF_OK;
 }
 
 static kf_code ref_put(don_ctx *c, const char *ref, int64_t seq, kf_err *err)
@@ -254,18 +181,22 @@ static kf_code apply_money_in(don_ctx *c, const kf_row *row, kf_err *err)
         return rc;
     if (strncmp(m.source, "partner:", 8) == 0) {
         const char *date = kf_entry_str(e, "date");
-        if ((rc = don_exec(l, err, "UPDATE don_partners SET paid = paid + ?1 WHERE id = ?2", "is",
-                           m.amount, m.source + 8)) ||
-            (rc = don_exec(l, err,
+        if ((rc = kf_sql_exec(l, err,
+                              "INSERT INTO don_partner_totals(id, paid) VALUES(?2, ?1) "
+                              "ON CONFLICT(id) DO UPDATE SET paid = paid + excluded.paid",
+                              "is", m.amount, m.source + 8)) ||
+            (rc = kf_sql_exec(l, err,
                            "INSERT INTO don_partner_pays(seq, partner, date, amount) "
                            "VALUES(?1,?2,?3,?4)",
                            "issi", row->seq, m.source + 8, date, m.amount)))
             return rc;
     } else if (strncmp(m.source, "box:", 4) == 0) {
-        if ((rc = don_exec(l, err,
-                           "UPDATE don_boxes SET collected = collected + ?1, collections = "
-                           "collections + 1 WHERE id = ?2",
-                           "is", m.amount, m.source + 4)))
+        if ((rc = kf_sql_exec(l, err,
+                              "INSERT INTO don_box_totals(id, collected, collections) "
+                              "VALUES(?2, ?1, 1) ON CONFLICT(id) DO UPDATE SET "
+                              "collected = collected + excluded.collected, "
+                              "collections = collections + 1",
+                              "is", m.amount, m.source + 4)))
             return rc;
     }
     return KF_OK;
@@ -283,7 +214,7 @@ static kf_code apply_void(don_ctx *c, const kf_row *row, kf_err *err)
         return kf_fail(err, KF_REFUSED, "seq %lld: donation.void lacks void or void_fy",
                        (long long)row->seq);
     fy = m.fy;
-    rc = don_exec(l, err, "INSERT INTO don_voids(seq, void_seq) VALUES(?1,?2)", "ii", target,
+    rc = kf_sql_exec(l, err, "INSERT INTO don_voids(seq, void_seq) VALUES(?1,?2)", "ii", target,
                   row->seq);
     if (rc == KF_REFUSED)
         return kf_fail(err, KF_REFUSED, "seq %lld: seq %lld is voided twice", (long long)row->seq,
@@ -294,15 +225,15 @@ static kf_code apply_void(don_ctx *c, const kf_row *row, kf_err *err)
         (rc = source_add(c, m.source, orig_fy, -m.amount, -1, err)))
         return rc;
     if (strncmp(m.source, "partner:", 8) == 0) {
-        if ((rc = don_exec(l, err, "UPDATE don_partners SET paid = paid - ?1 WHERE id = ?2", "is",
-                           m.amount, m.source + 8)))
+        if ((rc = kf_sql_exec(l, err, "UPDATE don_partner_totals SET paid = paid - ?1 WHERE id = ?2",
+                              "is", m.amount, m.source + 8)))
             return rc;
-        return don_exec(l, err, "UPDATE don_partner_pays SET voided = 1 WHERE seq = ?1", "i",
+        return kf_sql_exec(l, err, "UPDATE don_partner_pays SET voided = 1 WHERE seq = ?1", "i",
                         target);
     }
     if (strncmp(m.source, "box:", 4) == 0)
-        return don_exec(l, err,
-                        "UPDATE don_boxes SET collected = collected - ?1, collections = "
+        return kf_sql_exec(l, err,
+                        "UPDATE don_box_totals SET collected = collected - ?1, collections = "
                         "collections - 1 WHERE id = ?2",
                         "is", m.amount, m.source + 4);
     return KF_OK;
@@ -317,50 +248,28 @@ static kf_code don_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err
     if (strcmp(k, "donation") == 0 || strcmp(k, "box.collect") == 0)
         return apply_money_in(c, row, err);
     if (strcmp(k, "donation.void") == 0) return apply_void(c, row, err);
-    if (strncmp(k, "group.", 6) == 0) c->group_cached = false;
-    if (strcmp(k, "rules.load") == 0) {
-        free(c->rules);
-        c->rules = NULL;
-        return KF_OK;
-    }
-    if (strcmp(k, "member.add") == 0)
-        return don_exec(l, err,
-                        "INSERT INTO don_members(id, name, tier, joined, seq) VALUES(?,?,?,?,?)",
-                        "ssssi", kf_entry_str(e, "id"), kf_entry_str(e, "name"),
-                        kf_entry_str(e, "tier"), kf_entry_str(e, "joined"), row->seq);
-    if (strcmp(k, "partner.add") == 0) {
-        int64_t per = 0, cap = 0;
-        kf_entry_int(e, "per_click", &per);
-        kf_entry_int(e, "monthly_cap", &cap);
-        return don_exec(l, err,
-                        "INSERT INTO don_partners(id, name, per_click, monthly_cap, dest, seq) "
-                        "VALUES(?,?,?,?,?,?)",
-                        "ssiisi", kf_entry_str(e, "id"), kf_entry_str(e, "name"), per, cap,
-                        kf_entry_str(e, "to"), row->seq);
-    }
-    if (strcmp(k, "box.add") == 0)
-        return don_exec(l, err,
-                        "INSERT INTO don_boxes(id, location, host, dest, seq) VALUES(?,?,?,?,?)",
-                        "ssssi", kf_entry_str(e, "id"), kf_entry_str(e, "location"),
-                        kf_entry_str(e, "host"), kf_entry_str(e, "to"), row->seq);
     if (strcmp(k, "partner.clicks") == 0) {
         int64_t clicks = 0, pledge = 0;
         kf_entry_int(e, "clicks", &clicks);
         kf_entry_int(e, "pledge", &pledge);
-        kf_code rc = don_exec(l, err,
+        kf_code rc = kf_sql_exec(l, err,
                               "INSERT INTO don_partner_months(partner, month, clicks, pledge, seq)"
                               " VALUES(?,?,?,?,?)",
                               "ssiii", kf_entry_str(e, "partner"), kf_entry_str(e, "month"), clicks,
                               pledge, row->seq);
         if (rc) return rc;
-        return don_exec(l, err, "UPDATE don_partners SET pledged = pledged + ?1 WHERE id = ?2",
-                        "is", pledge, kf_entry_str(e, "partner"));
+        return kf_sql_exec(l, err,
+                           "INSERT INTO don_partner_totals(id, pledged) VALUES(?2, ?1) "
+                           "ON CONFLICT(id) DO UPDATE SET pledged = pledged + excluded.pledged",
+                           "is", pledge, kf_entry_str(e, "partner"));
     }
     return KF_OK;
 }
 
 kf_code kf_donations_attach(kf_ledger *l, kf_err *err)
 {
+    kf_code rc = kf_fund_attach(l, err);
+    if (rc || kf_ledger_index_ctx(l, "donations")) return rc;
     if (sqlite3_exec(kf_ledger_db(l),
                      "CREATE TABLE IF NOT EXISTS personal(seq INTEGER PRIMARY KEY,"
                      " salt BLOB NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL) STRICT",
@@ -370,8 +279,8 @@ kf_code kf_donations_attach(kf_ledger *l, kf_err *err)
     don_ctx *c = calloc(1, sizeof *c);
     if (!c) return kf_fail(err, KF_SYSTEM, "out of memory");
     c->l = l;
-    kf_index ix = {"donations", 1, don_reset, don_apply, don_close, c, don_personal_flush};
-    kf_code rc = kf_ledger_add_index(l, &ix, err);
+    kf_index ix = {"donations", 2, don_reset, don_apply, don_close, c, don_personal_flush};
+    rc = kf_ledger_add_index(l, &ix, err);
     if (rc) don_close(c);
     return rc;
 }
@@ -379,22 +288,4 @@ kf_code kf_donations_attach(kf_ledger *l, kf_err *err)
 don_ctx *don_ctx_of(kf_ledger *l)
 {
     return kf_ledger_index_ctx(l, "donations");
-}
-
-kf_code don_rules(kf_ledger *l, const kf_rules **out, kf_err *err)
-{
-    don_ctx *c = don_ctx_of(l);
-    if (!c) return kf_fail(err, KF_SYSTEM, "the donations module is not attached");
-    if (!c->rules) {
-        c->rules = malloc(sizeof *c->rules);
-        if (!c->rules) return kf_fail(err, KF_SYSTEM, "out of memory");
-        kf_code rc = kf_rules_current(l, c->rules, &c->rules_seq, err);
-        if (rc) {
-            free(c->rules);
-            c->rules = NULL;
-            return rc;
-        }
-    }
-    *out = c->rules;
-    return KF_OK;
 }

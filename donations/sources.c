@@ -1,12 +1,12 @@
 /*
- * Sources of money in (SPEC §5.2): supporters' club members, click-fund
- * partners (monthly clicks and payments) and donation boxes (collections
- * counted by two people).
+ * Money from the fund's sources (the registry, fund/registry.c, knows who
+ * they are): click-fund partners' monthly clicks and payments, donation
+ * boxes' collections counted by two people, and the lists of members,
+ * partners and boxes with their money figures.
  *
- * Entries: member.add (id, name, tier, joined); partner.add (id, name,
- * per_click#, monthly_cap#, to); box.add (id, location, host, to);
- * partner.clicks (partner, month, clicks#, pledge#); box.collect (a donation
- * from box:ID with count_a#, count_b#, counters, seal, resolved#, note).
+ * Entries: partner.clicks (partner, month, clicks#, pledge#); box.collect (a
+ * donation from box:ID with count_a#, count_b#, counters, seal, resolved#,
+ * note).
  */
 #include "don_internal.h"
 
@@ -21,111 +21,6 @@ static kf_code append(kf_txn *t, kf_entry *e, int64_t *seq, kf_code rc, kf_err *
     if (!rc && seq) *seq = e->seq;
     kf_entry_free(e);
     return rc;
-}
-
-static kf_code exists(kf_ledger *l, const char *table, const char *id, bool *found, kf_err *err)
-{
-    char sql[128];
-    int64_t seq;
-    snprintf(sql, sizeof sql, "SELECT seq FROM %s WHERE id=?", table);
-    return don_query(l, err, found, sql, "s", id, &seq);
-}
-
-static kf_code check_new_id(kf_ledger *l, const char *table, const char *what, const char *id,
-                            kf_err *err)
-{
-    bool found;
-    if (!kf_id_valid(id))
-        return kf_fail(err, KF_BAD_INPUT, "%s id '%s' must be 1-64 of A-Z a-z 0-9 _ -", what, id);
-    kf_code rc = exists(l, table, id, &found, err);
-    if (rc) return rc;
-    if (found) return kf_fail(err, KF_REFUSED, "%s %s already exists", what, id);
-    return KF_OK;
-}
-
-static kf_code check_text(const char *what, const char *s, kf_err *err)
-{
-    if (!s || !*s) return kf_fail(err, KF_BAD_INPUT, "%s is missing", what);
-    if (!kf_utf8_valid(s) || strlen(s) > 255 || strpbrk(s, "\r\n"))
-        return kf_fail(err, KF_BAD_INPUT, "%s must be one line of UTF-8 under 256 bytes", what);
-    return KF_OK;
-}
-
-/* Checks a designation exists (without recording anything). */
-static kf_code check_designation(kf_ledger *l, const char *to, kf_err *err)
-{
-    if (!kf_pool_valid(to))
-        return kf_fail(err, KF_BAD_INPUT,
-                       "designation '%s' must be general, group:ID, field:CODE or theme:CODE", to);
-    don_split sp;
-    return don_split_of(l, to, "2000-04-01", 1, &sp, err);
-}
-
-kf_code kf_don_member_add(kf_txn *t, const char *id, const char *name, const char *tier,
-                          const char *joined, kf_err *err)
-{
-    kf_ledger *l = kf_txn_ledger(t);
-    const kf_rules *r;
-    kf_code rc;
-    if ((rc = check_new_id(l, "don_members", "member", id, err)) ||
-        (rc = check_text("--name", name, err)) || (rc = don_rules(l, &r, err)))
-        return rc;
-    if (!tier || !kf_rules_tier(r, tier))
-        return kf_fail(err, KF_REFUSED, "unknown tier '%s' (the rules' [tiers] section)",
-                       tier ? tier : "");
-    if (!joined || !kf_parse_date(joined, NULL, NULL, NULL))
-        return kf_fail(err, KF_BAD_INPUT, "--joined '%s' is not a date YYYY-MM-DD",
-                       joined ? joined : "");
-    kf_entry *e = kf_entry_new("member.add");
-    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
-    if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
-        !(rc = kf_entry_set_str(e, "name", name, err)) &&
-        !(rc = kf_entry_set_str(e, "tier", tier, err)))
-        rc = kf_entry_set_str(e, "joined", joined, err);
-    return append(t, e, NULL, rc, err);
-}
-
-kf_code kf_don_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_click,
-                           kf_yen monthly_cap, const char *to, kf_err *err)
-{
-    kf_ledger *l = kf_txn_ledger(t);
-    kf_code rc;
-    if (!to || !*to) to = "general";
-    if ((rc = check_new_id(l, "don_partners", "partner", id, err)) ||
-        (rc = check_text("--name", name, err)))
-        return rc;
-    if (per_click <= 0 || per_click > KF_YEN_MAX_ONE)
-        return kf_fail(err, KF_BAD_INPUT, "--per-click must be more than 0 yen");
-    if (monthly_cap <= 0 || monthly_cap > KF_YEN_MAX_ONE)
-        return kf_fail(err, KF_BAD_INPUT, "--monthly-cap must be more than 0 yen");
-    if ((rc = check_designation(l, to, err))) return rc;
-    kf_entry *e = kf_entry_new("partner.add");
-    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
-    if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
-        !(rc = kf_entry_set_str(e, "name", name, err)) &&
-        !(rc = kf_entry_set_int(e, "per_click", per_click, err)) &&
-        !(rc = kf_entry_set_int(e, "monthly_cap", monthly_cap, err)))
-        rc = kf_entry_set_str(e, "to", to, err);
-    return append(t, e, NULL, rc, err);
-}
-
-kf_code kf_don_box_add(kf_txn *t, const char *id, const char *location, const char *host,
-                       const char *to, kf_err *err)
-{
-    kf_ledger *l = kf_txn_ledger(t);
-    kf_code rc;
-    if (!to || !*to) to = "general";
-    if ((rc = check_new_id(l, "don_boxes", "box", id, err)) ||
-        (rc = check_text("--location", location, err)) || (rc = check_text("--host", host, err)) ||
-        (rc = check_designation(l, to, err)))
-        return rc;
-    kf_entry *e = kf_entry_new("box.add");
-    if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
-    if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
-        !(rc = kf_entry_set_str(e, "location", location, err)) &&
-        !(rc = kf_entry_set_str(e, "host", host, err)))
-        rc = kf_entry_set_str(e, "to", to, err);
-    return append(t, e, NULL, rc, err);
 }
 
 static bool valid_month(const char *m)
@@ -147,21 +42,20 @@ kf_code kf_don_partner_clicks(kf_txn *t, const char *id, const char *month, int6
     if (!month || !valid_month(month))
         return kf_fail(err, KF_BAD_INPUT, "--month '%s' is not YYYY-MM", month ? month : "");
     if (clicks < 0) return kf_fail(err, KF_BAD_INPUT, "--clicks must be 0 or more");
-    if ((rc = don_query(l, err, &found,
-                        "SELECT per_click, monthly_cap, dest FROM don_partners WHERE id=?", "s", id,
-                        &per, &cap, dest, sizeof dest)))
+    if ((rc = kf_sql_row(l, err, &found,
+                         "SELECT per_click, monthly_cap, dest FROM reg_partners WHERE id=?", "s",
+                         "iis", id, &per, &cap, dest, sizeof dest)))
         return rc;
     if (!found) return kf_fail(err, KF_REFUSED, "unknown partner %s (see kifu partner list)", id);
-    if ((rc = don_query(l, err, &found,
-                        "SELECT seq FROM don_partner_months WHERE partner=? AND month=?", "ss", id,
-                        month, &prev)))
+    if ((rc = kf_sql_row(l, err, &found,
+                         "SELECT seq FROM don_partner_months WHERE partner=? AND month=?", "ss",
+                         "i", id, month, &prev)))
         return rc;
     if (found)
         return kf_fail(err, KF_REFUSED,
                        "partner %s: clicks for %s were already recorded at seq %lld", id, month,
                        (long long)prev);
-    kf_yen total;
-    *pledge = kf_mul(clicks, per, &total) && total < cap ? total : cap;
+    *pledge = kf_partner_pledge(clicks, per, cap);
     kf_entry *e = kf_entry_new("partner.clicks");
     if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
     if (!(rc = kf_entry_set_str(e, "partner", id, err)) &&
@@ -191,8 +85,8 @@ kf_code kf_don_box_collect(kf_txn *t, const kf_box_collection *c, int64_t *seq, 
     char dest[KF_POOL_MAX], loc[256];
     bool found;
     kf_code rc;
-    if ((rc = don_query(l, err, &found, "SELECT dest, location FROM don_boxes WHERE id=?", "s",
-                        c->id, dest, sizeof dest, loc, sizeof loc)))
+    if ((rc = kf_sql_row(l, err, &found, "SELECT dest, location FROM reg_boxes WHERE id=?", "s",
+                         "ss", c->id, dest, sizeof dest, loc, sizeof loc)))
         return rc;
     if (!found) return kf_fail(err, KF_REFUSED, "unknown box %s (see kifu box list)", c->id);
     if (c->count_a < 0 || c->count_b < 0 || c->count_a > KF_YEN_MAX_ONE ||
@@ -313,13 +207,13 @@ static void fill_member(sqlite3_stmt *st, void *row, void *ctx)
 kf_code kf_don_members(kf_ledger *l, int fy, kf_member **out, size_t *n, kf_err *err)
 {
     const kf_rules *r;
-    kf_code rc = don_rules(l, &r, err);
+    kf_code rc = kf_fund_rules(l, &r, err);
     *out = NULL;
     *n = 0;
     if (rc) return rc;
     return read_rows(l,
                      "SELECT m.id, m.name, m.tier, m.joined, m.seq, coalesce(s.gross, 0) "
-                     "FROM don_members m LEFT JOIN don_source_fy s "
+                     "FROM reg_members m LEFT JOIN don_source_fy s "
                      "ON s.source = 'member:' || m.id AND s.fy = ?1 ORDER BY m.id",
                      "members", NULL, fy, true, sizeof **out, fill_member, (void *)r, (void **)out,
                      n, err);
@@ -342,8 +236,9 @@ static void fill_partner(sqlite3_stmt *st, void *row, void *ctx)
 kf_code kf_don_partners(kf_ledger *l, kf_partner **out, size_t *n, kf_err *err)
 {
     return read_rows(l,
-                     "SELECT id, name, dest, per_click, monthly_cap, pledged, paid, seq "
-                     "FROM don_partners ORDER BY id",
+                     "SELECT p.id, p.name, p.dest, p.per_click, p.monthly_cap, "
+                     "coalesce(t.pledged, 0), coalesce(t.paid, 0), p.seq "
+                     "FROM reg_partners p LEFT JOIN don_partner_totals t USING(id) ORDER BY id",
                      "partners", NULL, 0, false, sizeof **out, fill_partner, NULL, (void **)out, n,
                      err);
 }
@@ -368,8 +263,10 @@ kf_code kf_don_partner_months(kf_ledger *l, const char *id, kf_partner_month **o
     bool found;
     *out = NULL;
     *n = 0;
-    kf_code rc =
-        don_query(l, err, &found, "SELECT paid FROM don_partners WHERE id=?", "s", id, &paid);
+    kf_code rc = kf_sql_row(l, err, &found,
+                            "SELECT coalesce(t.paid, 0) FROM reg_partners p "
+                            "LEFT JOIN don_partner_totals t USING(id) WHERE p.id=?",
+                            "s", "i", id, &paid);
     if (rc) return rc;
     if (!found) return kf_fail(err, KF_REFUSED, "unknown partner %s", id);
     return read_rows(l,
@@ -395,7 +292,8 @@ static void fill_box(sqlite3_stmt *st, void *row, void *ctx)
 kf_code kf_don_boxes(kf_ledger *l, kf_box **out, size_t *n, kf_err *err)
 {
     return read_rows(l,
-                     "SELECT id, location, host, dest, seq, collected, collections "
-                     "FROM don_boxes ORDER BY id",
+                     "SELECT b.id, b.location, b.host, b.dest, b.seq, coalesce(t.collected, 0), "
+                     "coalesce(t.collections, 0) "
+                     "FROM reg_boxes b LEFT JOIN don_box_totals t USING(id) ORDER BY id",
                      "boxes", NULL, 0, false, sizeof **out, fill_box, NULL, (void **)out, n, err);
 }

@@ -121,13 +121,9 @@ static kf_code check_money(kf_don_verifier *v, const kf_row *row, kf_err *err)
     if (fy != kf_rules_fy(v->rules, date))
         return bad(err, row->seq, e->kind, "states a fiscal year its date is not in");
     if (!kf_pool_valid(to)) return bad(err, row->seq, e->kind, "has an invalid designation");
-    kf_yen net = amount - fee, want = net;
-    if (strncmp(to, "group:", 6) == 0) {
-        __int128 p =
-            (__int128)net * v->rules->designated_share.num / v->rules->designated_share.den;
-        want = kf_floor_to((kf_yen)p, v->rules->designated_round);
-    }
-    if (credit != want || general != net - want)
+    kf_yen want_credit, want_general;
+    kf_designated_split(v->rules, to, amount - fee, &want_credit, &want_general);
+    if (credit != want_credit || general != want_general)
         return bad(err, row->seq, e->kind,
                    "splits its net amount differently from the rules in force");
     if (strcmp(pool, credit ? to : "general") != 0)
@@ -202,10 +198,7 @@ static kf_code check_clicks(kf_don_verifier *v, const kf_row *row, kf_err *err)
         return bad(err, row->seq, e->kind, "lacks partner, clicks or pledge");
     for (size_t i = 0; i < v->npartners; i++) {
         if (strcmp(v->partners[i].id, id) != 0) continue;
-        kf_yen total;
-        kf_yen want = kf_mul(clicks, v->partners[i].per_click, &total) && total < v->partners[i].cap
-                          ? total
-                          : v->partners[i].cap;
+        kf_yen want = kf_partner_pledge(clicks, v->partners[i].per_click, v->partners[i].cap);
         if (clicks < 0 || pledge != want)
             return bad(err, row->seq, e->kind, "pledge is not min(clicks x per_click, cap)");
         return KF_OK;

@@ -47,7 +47,7 @@
 #include "kifu/entry.h"
 #include "kifu/grants.h"
 
-#include "ini.h"
+#include "kifu/ini.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,17 +3,8 @@
 #define KIFU_LEDGER_INTERNAL_H
 
 #include "kifu/ledger.h"
-#include "kifu/pools.h"
 
 #include <sqlite3.h>
-
-/* A pool movement buffered until commit (ledger/pools.c). */
-struct pool_pending {
-    char origin[16];
-    char pool[KF_POOL_MAX];
-    int fy;
-    kf_yen in, out, committed;
-};
 
 struct kf_ledger {
     sqlite3 *db;
@@ -22,9 +13,6 @@ struct kf_ledger {
     int nindexes;
     sqlite3_stmt *get_leaf, *get_node; /* prepared lazily by the node reader */
     bool node_db_error;                /* the node reader met a database error, not a missing row */
-    sqlite3_stmt *pool_sel, *pool_put; /* prepared lazily by kf_pools_flush */
-    struct pool_pending *pend;         /* pool movements of the open transaction, by key */
-    size_t npend, pend_cap, pend_last;
     struct {
         char *sql;          /* a copy of the sql text, the key */
         const char *origin; /* the pointer the caller passed last time */
@@ -43,15 +31,11 @@ typedef struct {
 } kf_commit_rec;
 
 kf_code kf_db_fail(kf_ledger *l, kf_err *err, const char *what);
-/* Writes the pool movements buffered by kf_pools_move (at commit). */
-kf_code kf_pools_flush(kf_ledger *l, kf_err *err);
 /* After kf_ledger_node_reader failed a Merkle computation: a database error
  * (I/O, out of memory) is KF_SYSTEM; else the tree is damaged, KF_REFUSED
  * with `damaged` (a printf format and its arguments). */
 kf_code kf_tree_fail(kf_ledger *l, kf_err *err, const char *damaged, ...)
     __attribute__((format(printf, 3, 4)));
-/* Forgets them (on abort). */
-void kf_pools_discard(kf_ledger *l);
 int64_t kf_node_idx(int level, uint64_t n);
 int kf_ledger_node_reader(void *ctx, int level, uint64_t index, kf_hash out);
 kf_code kf_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash root,

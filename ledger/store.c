@@ -170,9 +170,6 @@ void kf_ledger_close(kf_ledger *l)
     if (!l) return;
     sqlite3_finalize(l->get_leaf);
     sqlite3_finalize(l->get_node);
-    sqlite3_finalize(l->pool_sel);
-    sqlite3_finalize(l->pool_put);
-    free(l->pend);
     for (int i = 0; i < l->nstmts; i++) {
         sqlite3_finalize(l->stmts[i].st);
         free(l->stmts[i].sql);
@@ -909,14 +906,18 @@ static kf_code index_sync(kf_ledger *l, int first, bool rebuild, kf_err *err)
         rc = kf_db_fail(l, err, "reading the size");
         goto out_rollback;
     }
-    if ((rc = kf_pools_flush(l, err)) || (rc = index_mark(l, size, err))) goto out_rollback;
+    for (int i = 0; i < l->nindexes; i++)
+        if (l->indexes[i].flush && (rc = l->indexes[i].flush(l->indexes[i].ctx, l, true, err)))
+            goto out_rollback;
+    if ((rc = index_mark(l, size, err))) goto out_rollback;
     if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = kf_db_fail(l, err, "committing the index");
         goto out_rollback;
     }
     return KF_OK;
 out_rollback:
-    kf_pools_discard(l);
+    for (int i = 0; i < l->nindexes; i++)
+        if (l->indexes[i].flush) l->indexes[i].flush(l->indexes[i].ctx, l, false, NULL);
     sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
@@ -995,7 +996,7 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = kf_pools_flush(l, err)) || (rc = index_mark(l, t->size, err))) goto out_abort;
+    if ((rc = index_mark(l, t->size, err))) goto out_abort;
     txn_finalize(t);
     if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = kf_db_fail(l, err, "committing");
@@ -1013,7 +1014,6 @@ out_abort:
 void kf_txn_abort(kf_txn *t)
 {
     if (!t) return;
-    kf_pools_discard(t->l);
     for (int i = 0; i < t->l->nindexes; i++)
         if (t->l->indexes[i].flush) t->l->indexes[i].flush(t->l->indexes[i].ctx, t->l, false, NULL);
     txn_finalize(t);

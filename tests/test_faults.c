@@ -498,10 +498,10 @@ static kf_code write_registry(kf_err *err)
     if ((rc = kf_key_add_entry("kaikei", k.pub, KF_ROLE_TREASURER, NULL, &e, err)) ||
         (rc = kf_txn_append(t, e, err)) ||
         (rc = kf_rules_load(t, "r2.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, err)) ||
-        (rc = kf_don_member_add(t, "M1", "会員", "regular", "2026-04-01", err)) ||
-        (rc = kf_don_partner_add(t, "P1", "協賛社", 5, 30000, "field:welfare", err)) ||
+        (rc = kf_member_add(t, "M1", "会員", "regular", "2026-04-01", err)) ||
+        (rc = kf_partner_add(t, "P1", "協賛社", 5, 30000, "field:welfare", err)) ||
         (rc = kf_don_partner_clicks(t, "P1", "2026-06", 1000, &seq, &pledge, err)) ||
-        (rc = kf_don_box_add(t, "B1", "駅", "案内所", NULL, err)) ||
+        (rc = kf_box_add(t, "B1", "駅", "案内所", NULL, err)) ||
         (rc = kf_don_box_collect(t, &c, &seq, err)) ||
         (rc = kf_group_update(t, "G1", 7, KF_ST_REGISTERED, NULL, NULL, &seq, err))) {
         kf_entry_free(e);

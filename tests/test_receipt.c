@@ -85,7 +85,7 @@ static void setup(void)
     ck_assert_msg(kf_rules_load(t, "rules.ini", rules_text, strlen(rules_text), &s_rules, &err) ==
                       KF_OK,
                   "%s", err.msg);
-    ck_assert_msg(kf_don_box_add(t, "B1", "札幌駅", "ホスト", NULL, &err) == KF_OK, "%s", err.msg);
+    ck_assert_msg(kf_box_add(t, "B1", "札幌駅", "ホスト", NULL, &err) == KF_OK, "%s", err.msg);
     commit(t);
     s_personal = donate("10000", "field:welfare", NAME, ADDRESS, "R1", "transfer");
     s_plain = donate("5000", NULL, NULL, NULL, NULL, NULL);

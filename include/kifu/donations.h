@@ -12,24 +12,23 @@
 #ifndef KIFU_DONATIONS_H
 #define KIFU_DONATIONS_H
 
-#include "kifu/ledger.h"
-#include "kifu/pools.h"
-#include "kifu/rules.h"
-
-#define KF_ID_MAX 64
+#include "kifu/fund.h"
 
 /* Registers the donations index on an open ledger (and creates the personal
  * data table). Call once after kf_ledger_open/create. */
 kf_code kf_donations_attach(kf_ledger *l, kf_err *err);
 
-/* --- registries --------------------------------------------------------- */
+/* --- the money calculations (pure; donations/money.c) ------------------- */
 
-kf_code kf_don_member_add(kf_txn *t, const char *id, const char *name, const char *tier,
-                          const char *joined, kf_err *err);
-kf_code kf_don_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_click,
-                           kf_yen monthly_cap, const char *to, kf_err *err);
-kf_code kf_don_box_add(kf_txn *t, const char *id, const char *location, const char *host,
-                       const char *to, kf_err *err);
+/* How net yen given to designation `to` is split under rules r: a group's
+ * share is floor_to(floor(net x designated_share), designated_round) to the
+ * group's pool and the rest to general; a field, theme or general
+ * designation takes the whole. 0 <= net <= KF_YEN_MAX_ONE. */
+void kf_designated_split(const kf_rules *r, const char *to, kf_yen net, kf_yen *credit,
+                         kf_yen *general);
+/* A click-fund partner's pledge for a month: min(clicks x per_click,
+ * monthly_cap), the cap when the product overflows. */
+kf_yen kf_partner_pledge(int64_t clicks, kf_yen per_click, kf_yen monthly_cap);
 
 /* --- donations ---------------------------------------------------------- */
 

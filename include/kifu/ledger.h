@@ -76,7 +76,16 @@ sqlite3_stmt *kf_ledger_stmt(kf_ledger *l, const char *sql);
  * "INSERT INTO t(a, b) VALUES" -> "... VALUES(?,?),(?,?)" for a multi-row
  * insert (appends go to SQLite in batches). NULL on a prepare error. */
 sqlite3_stmt *kf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, int rows);
-const char *kf_ledger_path(const kf_ledger *l);
+/* The SQL helper pair for derived tables (ledger/sql.c). types: one letter
+ * per parameter, 's' text (NULL binds NULL) or 'i' int64_t. A failed
+ * constraint is KF_REFUSED (the entries contradict each other), any other
+ * failure KF_SYSTEM. */
+kf_code kf_sql_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, ...);
+/* Reads one row: *found tells whether there was one; its columns go to the
+ * pointers after the arguments, described by out_types: 'i' an int64_t *,
+ * 's' a char * followed by its size (size_t). */
+kf_code kf_sql_row(kf_ledger *l, kf_err *err, bool *found, const char *sql, const char *in_types,
+                   const char *out_types, ...);
 /* Checkpoints the WAL into the main file and truncates it (after erasing
  * personal data, so no copy stays in the WAL). Best effort. */
 void kf_ledger_flush_wal(kf_ledger *l);

@@ -22,6 +22,10 @@
  * field:<code>, theme:<code> (id/code: [A-Za-z0-9_-]{1,64}). */
 bool kf_pool_valid(const char *pool);
 
+/* Registers the pools index (the pool_fy table and the movements of the open
+ * transaction); kf_fund_attach calls it. Does nothing if registered. */
+kf_code kf_pools_attach(kf_ledger *l, kf_err *err);
+
 /* Creates the pool table if missing and deletes the rows of `origin`
  * (call from the origin index's reset). */
 kf_code kf_pools_reset(kf_ledger *l, const char *origin, kf_err *err);

@@ -15,6 +15,8 @@
 #define KIFU_REPORT_H
 
 #include "kifu/donations.h"
+#include "kifu/grants.h"
+#include "kifu/verify.h"
 #include "kifu/ledger.h"
 #include "kifu/pools.h"
 
@@ -120,15 +122,6 @@ kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_stateme
                                 const char *path, kf_statement_result *res, kf_err *err);
 kf_code kf_partner_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_statement_lang lang,
                                   const char *path, kf_statement_result *res, kf_err *err);
-
-/* --- whole-ledger verification ------------------------------------------ */
-
-/* kifu verify: the ledger's bytes, hashes, signatures and keys
- * (kf_ledger_verify) and, entry by entry, the rules the donations and grants
- * modules re-derive (docs/ENTRIES.md). trust: an optional trusted checkpoint
- * (NULL if none). KF_REFUSED names the first problem. */
-kf_code kf_verify_all(kf_ledger *l, const char *trust, size_t trust_len, kf_verify_report *rep,
-                      kf_err *err);
 
 /* --- the audit workbook (SPEC §7) ----------------------------------------- */
 

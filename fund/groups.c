@@ -1,13 +1,14 @@
 /*
- * The registry of groups (SPEC §6.1) and the grants index.
+ * The registry of groups: the writers and readers of group entries.
  *
  * Entries: group.add (id, name, type, founded, members#, fields, status),
  * group.update (id and the changed fields), group.deregister (id, reason,
- * date, fy#, moved#, to). Derived table grp_groups holds the registry as it
- * stands; deregistration's transfer is a pool movement of origin "grants".
+ * date, fy#, moved#, to). The registry index (fund/registry.c) keeps the
+ * table reg_groups as it stands; deregistration's transfer is a pool
+ * movement of origin "registry".
  */
-#include "kifu/grants.h"
-#include "grants_internal.h"
+#include "kifu/fund.h"
+#include "fund_internal.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -31,94 +32,6 @@ const char *kf_group_status_name(unsigned status)
     return "?";
 }
 
-static kf_code grants_reset(void *ctx, kf_ledger *l, kf_err *err)
-{
-    (void)ctx;
-    sqlite3 *db = kf_ledger_db(l);
-    if (sqlite3_exec(db,
-                     "DROP TABLE IF EXISTS grp_groups;"
-                     "CREATE TABLE grp_groups(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-                     " type TEXT NOT NULL, founded TEXT NOT NULL, members INTEGER NOT NULL,"
-                     " fields TEXT NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL) STRICT;",
-                     NULL, NULL, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "resetting the groups index: %s", sqlite3_errmsg(db));
-    kf_code rc = grant_index_reset(l, err);
-    if (rc) return rc;
-    return kf_pools_reset(l, "grants", err);
-}
-
-/* Runs sql with the entry's fields named by keys as parameters; the key
- * "seq" binds the entry's seq. */
-static kf_code exec_bind(kf_ledger *l, const char *sql, const kf_entry *e, const char **keys,
-                         int nkeys, int64_t seq, kf_err *err)
-{
-    sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return kf_fail(err, KF_SYSTEM, "groups index: %s", sqlite3_errmsg(db));
-    for (int i = 0; i < nkeys; i++) {
-        const kf_field *f = kf_entry_get(e, keys[i]);
-        if (strcmp(keys[i], "seq") == 0)
-            sqlite3_bind_int64(st, i + 1, seq);
-        else if (!f)
-            sqlite3_bind_null(st, i + 1);
-        else if (f->type == KF_FIELD_INT)
-            sqlite3_bind_int64(st, i + 1, f->num);
-        else
-            sqlite3_bind_text(st, i + 1, f->str, -1, SQLITE_STATIC);
-    }
-    int s = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (s != SQLITE_DONE) return kf_fail(err, KF_SYSTEM, "groups index: %s", sqlite3_errmsg(db));
-    return KF_OK;
-}
-
-static kf_code grants_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err)
-{
-    (void)ctx;
-    const kf_entry *e = row->entry;
-    if (strncmp(e->kind, "grant.", 6) == 0) return grant_index_apply(l, row, err);
-    if (strcmp(e->kind, "group.add") == 0) {
-        const char *keys[] = {"id",      "name",   "type",   "founded",
-                              "members", "fields", "status", "seq"};
-        return exec_bind(l,
-                         "INSERT INTO grp_groups(id, name, type, founded, members, fields,"
-                         " status, seq) VALUES(?1,?2,?3,?4,?5,coalesce(?6,''),?7,?8)",
-                         e, keys, 8, row->seq, err);
-    }
-    if (strcmp(e->kind, "group.update") == 0) {
-        const char *keys[] = {"id", "name", "members", "fields", "status"};
-        return exec_bind(l,
-                         "UPDATE grp_groups SET name=coalesce(?2,name), members=coalesce(?3,"
-                         "members), fields=coalesce(?4,fields), status=coalesce(?5,status) "
-                         "WHERE id=?1",
-                         e, keys, 5, row->seq, err);
-    }
-    if (strcmp(e->kind, "group.deregister") == 0) {
-        const char *keys[] = {"id"};
-        kf_code rc = exec_bind(l, "UPDATE grp_groups SET status='deregistered' WHERE id=?1", e,
-                               keys, 1, row->seq, err);
-        int64_t moved, fy;
-        const char *to = kf_entry_str(e, "to");
-        char from[KF_POOL_MAX];
-        if (rc) return rc;
-        if (!kf_entry_int(e, "moved", &moved) || !kf_entry_int(e, "fy", &fy) || !to)
-            return kf_fail(err, KF_REFUSED, "seq %lld: group.deregister lacks moved, fy or to",
-                           (long long)row->seq);
-        if (moved == 0) return KF_OK;
-        snprintf(from, sizeof from, "group:%s", kf_entry_str(e, "id"));
-        if ((rc = kf_pools_move(l, "grants", from, (int)fy, 0, moved, 0, err))) return rc;
-        return kf_pools_move(l, "grants", to, (int)fy, moved, 0, 0, err);
-    }
-    return KF_OK;
-}
-
-kf_code kf_grants_attach(kf_ledger *l, kf_err *err)
-{
-    kf_index ix = {"grants", 3, grants_reset, grants_apply, NULL, NULL, NULL};
-    return kf_ledger_add_index(l, &ix, err);
-}
-
 static void fill_group(sqlite3_stmt *st, kf_group *g)
 {
     memset(g, 0, sizeof *g);
@@ -137,7 +50,7 @@ static void fill_group(sqlite3_stmt *st, kf_group *g)
 kf_code kf_group_get(kf_ledger *l, const char *id, kf_group *out, bool *found, kf_err *err)
 {
     sqlite3 *db = kf_ledger_db(l);
-    sqlite3_stmt *st = kf_ledger_stmt(l, "SELECT " GROUP_COLS " FROM grp_groups WHERE id=?");
+    sqlite3_stmt *st = kf_ledger_stmt(l, "SELECT " GROUP_COLS " FROM reg_groups WHERE id=?");
     *found = false;
     if (!st) return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -159,7 +72,7 @@ kf_code kf_groups(kf_ledger *l, kf_group **out, size_t *n, kf_err *err)
     size_t cap = 0;
     *out = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(db, "SELECT " GROUP_COLS " FROM grp_groups ORDER BY id", -1, &st,
+    if (sqlite3_prepare_v2(db, "SELECT " GROUP_COLS " FROM reg_groups ORDER BY id", -1, &st,
                            NULL) != SQLITE_OK)
         return kf_fail(err, KF_SYSTEM, "reading groups: %s", sqlite3_errmsg(db));
     int s;

@@ -35,7 +35,7 @@
  */
 #include "kifu/rules.h"
 
-#include "ini.h"
+#include "kifu/ini.h"
 
 #include <math.h>
 #include <stdio.h>

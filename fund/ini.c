@@ -2,7 +2,7 @@
  * The INI line reader shared by the rules and application parsers: see
  * grants/ini.h for what it does to each line and how errors read.
  */
-#include "ini.h"
+#include "kifu/ini.h"
 
 #include "kifu/rules.h"
 

@@ -8,7 +8,8 @@
  * independent of the number of donations.
  */
 #include "kifu/pools.h"
-#include "ledger_internal.h"
+
+#include <sqlite3.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -28,69 +29,102 @@ bool kf_pool_valid(const char *pool)
     return kf_id_valid(colon + 1);
 }
 
+/* The pools index's context: movements of the open write transaction, summed
+ * per (origin, pool, fy) until its flush writes them. */
+struct pool_pending {
+    char origin[16];
+    char pool[KF_POOL_MAX];
+    int fy;
+    kf_yen in, out, committed;
+};
+
+typedef struct {
+    struct pool_pending *pend;
+    size_t npend, cap, last;
+    sqlite3_stmt *sel, *put; /* prepared by the first flush */
+} pools_ctx;
+
+static const char create_sql[] =
+    "CREATE TABLE IF NOT EXISTS pool_fy(origin TEXT NOT NULL, pool TEXT NOT NULL,"
+    " fy INTEGER NOT NULL, in_ INTEGER NOT NULL DEFAULT 0,"
+    " out_ INTEGER NOT NULL DEFAULT 0, committed INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(origin, pool, fy)) STRICT, WITHOUT ROWID";
+
+static pools_ctx *pools_of(kf_ledger *l, kf_err *err)
+{
+    pools_ctx *p = kf_ledger_index_ctx(l, "pools");
+    if (!p) kf_fail(err, KF_SYSTEM, "the pools index is not attached (kf_fund_attach)");
+    return p;
+}
+
+static kf_code db_fail(kf_ledger *l, kf_err *err, const char *what)
+{
+    return kf_fail(err, KF_SYSTEM, "database error %s: %s", what, sqlite3_errmsg(kf_ledger_db(l)));
+}
+
 kf_code kf_pools_reset(kf_ledger *l, const char *origin, kf_err *err)
 {
-    sqlite3_stmt *st;
+    pools_ctx *c = pools_of(l, err);
+    if (!c) return KF_SYSTEM;
     size_t kept = 0;
-    for (size_t i = 0; i < l->npend; i++)
-        if (strcmp(l->pend[i].origin, origin) != 0) l->pend[kept++] = l->pend[i];
-    l->npend = kept;
-    l->pend_last = 0;
-    if (sqlite3_exec(l->db,
-                     "CREATE TABLE IF NOT EXISTS pool_fy(origin TEXT NOT NULL, pool TEXT NOT NULL,"
-                     " fy INTEGER NOT NULL, in_ INTEGER NOT NULL DEFAULT 0,"
-                     " out_ INTEGER NOT NULL DEFAULT 0, committed INTEGER NOT NULL DEFAULT 0,"
-                     " PRIMARY KEY(origin, pool, fy)) STRICT, WITHOUT ROWID",
-                     NULL, NULL, NULL) != SQLITE_OK)
-        return kf_db_fail(l, err, "creating pool_fy");
-    if (sqlite3_prepare_v2(l->db, "DELETE FROM pool_fy WHERE origin=?", -1, &st, NULL) != SQLITE_OK)
-        return kf_db_fail(l, err, "resetting pool_fy");
+    for (size_t i = 0; i < c->npend; i++)
+        if (strcmp(c->pend[i].origin, origin) != 0) c->pend[kept++] = c->pend[i];
+    c->npend = kept;
+    c->last = 0;
+    sqlite3 *db = kf_ledger_db(l);
+    sqlite3_stmt *st;
+    if (sqlite3_exec(db, create_sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(l, err, "creating pool_fy");
+    if (sqlite3_prepare_v2(db, "DELETE FROM pool_fy WHERE origin=?", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, err, "resetting pool_fy");
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     sqlite3_finalize(st);
-    return s == SQLITE_DONE ? KF_OK : kf_db_fail(l, err, "resetting pool_fy");
+    return s == SQLITE_DONE ? KF_OK : db_fail(l, err, "resetting pool_fy");
 }
 
 /* Movements are summed in memory per (origin, pool, fy) while a write
  * transaction is open and written once at commit: an import of a million
  * donations touches a few dozen pool_fy rows, not a million. Readers inside
  * the transaction (kf_pool_get) add the pending sums. */
-static struct pool_pending *pending_slot(kf_ledger *l, const char *origin, const char *pool, int fy)
+static struct pool_pending *pending_slot(pools_ctx *c, const char *origin, const char *pool, int fy)
 {
     struct pool_pending *p;
-    if (l->pend_last < l->npend) {
-        p = &l->pend[l->pend_last];
+    if (c->last < c->npend) {
+        p = &c->pend[c->last];
         if (p->fy == fy && strcmp(p->pool, pool) == 0 && strcmp(p->origin, origin) == 0) return p;
     }
-    for (size_t i = 0; i < l->npend; i++) {
-        p = &l->pend[i];
+    for (size_t i = 0; i < c->npend; i++) {
+        p = &c->pend[i];
         if (p->fy == fy && strcmp(p->pool, pool) == 0 && strcmp(p->origin, origin) == 0) {
-            l->pend_last = i;
+            c->last = i;
             return p;
         }
     }
-    if (l->npend == l->pend_cap) {
-        size_t cap = l->pend_cap ? l->pend_cap * 2 : 32;
-        struct pool_pending *grown = realloc(l->pend, cap * sizeof *grown);
+    if (c->npend == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        struct pool_pending *grown = realloc(c->pend, cap * sizeof *grown);
         if (!grown) return NULL;
-        l->pend = grown;
-        l->pend_cap = cap;
+        c->pend = grown;
+        c->cap = cap;
     }
-    p = &l->pend[l->npend];
+    p = &c->pend[c->npend];
     memset(p, 0, sizeof *p);
     snprintf(p->origin, sizeof p->origin, "%s", origin);
     snprintf(p->pool, sizeof p->pool, "%s", pool);
     p->fy = fy;
-    l->pend_last = l->npend++;
+    c->last = c->npend++;
     return p;
 }
 
 kf_code kf_pools_move(kf_ledger *l, const char *origin, const char *pool, int fy, kf_yen in,
                       kf_yen out, kf_yen committed, kf_err *err)
 {
+    pools_ctx *c = pools_of(l, err);
+    if (!c) return KF_SYSTEM;
     if (strlen(origin) >= 16 || strlen(pool) >= KF_POOL_MAX)
         return kf_fail(err, KF_SYSTEM, "pool name too long: %s", pool);
-    struct pool_pending *p = pending_slot(l, origin, pool, fy);
+    struct pool_pending *p = pending_slot(c, origin, pool, fy);
     if (!p) return kf_fail(err, KF_SYSTEM, "out of memory");
     if (!kf_add(p->in, in, &p->in) || !kf_add(p->out, out, &p->out) ||
         !kf_add(p->committed, committed, &p->committed))
@@ -98,28 +132,23 @@ kf_code kf_pools_move(kf_ledger *l, const char *origin, const char *pool, int fy
     return KF_OK;
 }
 
-void kf_pools_discard(kf_ledger *l)
+static kf_code pools_write(pools_ctx *c, kf_ledger *l, kf_err *err)
 {
-    l->npend = 0;
-    l->pend_last = 0;
-}
-
-kf_code kf_pools_flush(kf_ledger *l, kf_err *err)
-{
-    if (!l->npend) return KF_OK;
-    if (!l->pool_sel &&
-        (sqlite3_prepare_v3(l->db,
+    if (!c->npend) return KF_OK;
+    sqlite3 *db = kf_ledger_db(l);
+    if (!c->sel &&
+        (sqlite3_prepare_v3(db,
                             "SELECT in_, out_, committed FROM pool_fy WHERE origin=?1 AND "
                             "pool=?2 AND fy=?3",
-                            -1, SQLITE_PREPARE_PERSISTENT, &l->pool_sel, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v3(l->db,
+                            -1, SQLITE_PREPARE_PERSISTENT, &c->sel, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v3(db,
                             "INSERT OR REPLACE INTO pool_fy(origin, pool, fy, in_, out_, "
                             "committed) VALUES(?1,?2,?3,?4,?5,?6)",
-                            -1, SQLITE_PREPARE_PERSISTENT, &l->pool_put, NULL) != SQLITE_OK))
-        return kf_db_fail(l, err, "preparing pool_fy");
-    sqlite3_stmt *sel = l->pool_sel, *put = l->pool_put;
-    for (size_t i = 0; i < l->npend; i++) {
-        const struct pool_pending *p = &l->pend[i];
+                            -1, SQLITE_PREPARE_PERSISTENT, &c->put, NULL) != SQLITE_OK))
+        return db_fail(l, err, "preparing pool_fy");
+    sqlite3_stmt *sel = c->sel, *put = c->put;
+    for (size_t i = 0; i < c->npend; i++) {
+        const struct pool_pending *p = &c->pend[i];
         kf_yen cur_in = 0, cur_out = 0, cur_com = 0;
         sqlite3_bind_text(sel, 1, p->origin, -1, SQLITE_STATIC);
         sqlite3_bind_text(sel, 2, p->pool, -1, SQLITE_STATIC);
@@ -131,7 +160,7 @@ kf_code kf_pools_flush(kf_ledger *l, kf_err *err)
             cur_com = sqlite3_column_int64(sel, 2);
         }
         sqlite3_reset(sel);
-        if (s != SQLITE_ROW && s != SQLITE_DONE) return kf_db_fail(l, err, "reading pool_fy");
+        if (s != SQLITE_ROW && s != SQLITE_DONE) return db_fail(l, err, "reading pool_fy");
         if (!kf_add(cur_in, p->in, &cur_in) || !kf_add(cur_out, p->out, &cur_out) ||
             !kf_add(cur_com, p->committed, &cur_com))
             return kf_fail(err, KF_REFUSED, "pool %s: total overflows int64 yen", p->pool);
@@ -143,10 +172,59 @@ kf_code kf_pools_flush(kf_ledger *l, kf_err *err)
         sqlite3_bind_int64(put, 6, cur_com);
         s = sqlite3_step(put);
         sqlite3_reset(put);
-        if (s != SQLITE_DONE) return kf_db_fail(l, err, "writing pool_fy");
+        if (s != SQLITE_DONE) return db_fail(l, err, "writing pool_fy");
     }
-    kf_pools_discard(l);
+    c->npend = 0;
+    c->last = 0;
     return KF_OK;
+}
+
+/* The pools index: it derives nothing from entries itself (the modules that
+ * move money record their movements through kf_pools_move from their own
+ * index's apply, tagged with their origin, and reset their own rows); it
+ * owns the pool_fy table and writes the movements of the open transaction
+ * when the ledger flushes its indexes. */
+static kf_code pools_ix_reset(void *ctx, kf_ledger *l, kf_err *err)
+{
+    (void)ctx;
+    return sqlite3_exec(kf_ledger_db(l), create_sql, NULL, NULL, NULL) == SQLITE_OK
+               ? KF_OK
+               : db_fail(l, err, "creating pool_fy");
+}
+
+static kf_code pools_ix_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err)
+{
+    (void)ctx, (void)l, (void)row, (void)err;
+    return KF_OK;
+}
+
+static kf_code pools_ix_flush(void *ctx, kf_ledger *l, bool write, kf_err *err)
+{
+    pools_ctx *c = ctx;
+    if (write) return pools_write(c, l, err);
+    c->npend = 0;
+    c->last = 0;
+    return KF_OK;
+}
+
+static void pools_ix_close(void *ctx)
+{
+    pools_ctx *c = ctx;
+    sqlite3_finalize(c->sel);
+    sqlite3_finalize(c->put);
+    free(c->pend);
+    free(c);
+}
+
+kf_code kf_pools_attach(kf_ledger *l, kf_err *err)
+{
+    if (kf_ledger_index_ctx(l, "pools")) return KF_OK;
+    pools_ctx *c = calloc(1, sizeof *c);
+    if (!c) return kf_fail(err, KF_SYSTEM, "out of memory");
+    kf_index ix = {"pools", 1, pools_ix_reset, pools_ix_apply, pools_ix_close, c, pools_ix_flush};
+    kf_code rc = kf_ledger_add_index(l, &ix, err);
+    if (rc) pools_ix_close(c);
+    return rc;
 }
 
 static int pool_order(const void *a, const void *b)
@@ -172,24 +250,19 @@ kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n
     *rows = NULL;
     *n = 0;
     memset(total, 0, sizeof *total);
-    if (l->npend) {
-        kf_code frc = kf_pools_flush(l, err);
-        if (frc) return frc;
-    }
+    pools_ctx *c = pools_of(l, err);
+    if (!c) return KF_SYSTEM;
+    kf_code frc = pools_write(c, l, err);
+    if (frc) return frc;
     snprintf(total->pool, sizeof total->pool, "total");
-    if (sqlite3_exec(l->db,
-                     "CREATE TABLE IF NOT EXISTS pool_fy(origin TEXT NOT NULL, pool TEXT NOT NULL,"
-                     " fy INTEGER NOT NULL, in_ INTEGER NOT NULL DEFAULT 0,"
-                     " out_ INTEGER NOT NULL DEFAULT 0, committed INTEGER NOT NULL DEFAULT 0,"
-                     " PRIMARY KEY(origin, pool, fy)) STRICT, WITHOUT ROWID",
-                     NULL, NULL, NULL) != SQLITE_OK)
-        return kf_db_fail(l, err, "creating pool_fy");
+    if (sqlite3_exec(kf_ledger_db(l), create_sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(l, err, "creating pool_fy");
     /* Sums are done here, in C, so that every addition is overflow-checked. */
-    if (sqlite3_prepare_v2(l->db,
+    if (sqlite3_prepare_v2(kf_ledger_db(l),
                            "SELECT pool, fy, in_, out_, committed FROM pool_fy "
                            "ORDER BY pool",
                            -1, &st, NULL) != SQLITE_OK)
-        return kf_db_fail(l, err, "reading pool_fy");
+        return db_fail(l, err, "reading pool_fy");
     kf_pool_figures *cur = NULL;
     size_t cap = 0;
     int s;
@@ -226,7 +299,7 @@ kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n
         }
     }
     if (s != SQLITE_DONE) {
-        rc = kf_db_fail(l, err, "reading pool_fy");
+        rc = db_fail(l, err, "reading pool_fy");
         goto out;
     }
     if (*n > 1) qsort(*rows, *n, sizeof **rows, pool_order); /* qsort(NULL, 0) is undefined */
@@ -255,7 +328,7 @@ kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err
     memset(out, 0, sizeof *out);
     snprintf(out->pool, sizeof out->pool, "%s", pool);
     sqlite3_stmt *st = kf_ledger_stmt(l, "SELECT in_, out_, committed FROM pool_fy WHERE pool=?");
-    if (!st) return kf_db_fail(l, err, "reading pool_fy");
+    if (!st) return db_fail(l, err, "reading pool_fy");
     sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
     int s;
     kf_code rc = KF_OK;
@@ -266,10 +339,12 @@ kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err
             rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
             break;
         }
-    if (!rc && s != SQLITE_DONE) rc = kf_db_fail(l, err, "reading pool_fy");
+    if (!rc && s != SQLITE_DONE) rc = db_fail(l, err, "reading pool_fy");
     sqlite3_reset(st);
-    for (size_t i = 0; !rc && i < l->npend; i++) {
-        const struct pool_pending *p = &l->pend[i];
+    pools_ctx *c = pools_of(l, err);
+    if (!c) return KF_SYSTEM;
+    for (size_t i = 0; !rc && i < c->npend; i++) {
+        const struct pool_pending *p = &c->pend[i];
         if (strcmp(p->pool, pool) != 0) continue;
         if (!kf_add(out->in, p->in, &out->in) || !kf_add(out->out, p->out, &out->out) ||
             !kf_add(out->committed, p->committed, &out->committed))
@@ -323,11 +398,13 @@ static void least_end(least_acc *a, kf_yen *least, int *at)
 kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *least, int *at_fy,
                                kf_err *err)
 {
-    kf_code rc = kf_pools_flush(l, err);
+    pools_ctx *c = pools_of(l, err);
+    if (!c) return KF_SYSTEM;
+    kf_code rc = pools_write(c, l, err);
     if (rc) return rc;
     sqlite3_stmt *st =
         kf_ledger_stmt(l, "SELECT fy, in_, out_, committed FROM pool_fy WHERE pool=? ORDER BY fy");
-    if (!st) return kf_db_fail(l, err, "reading pool_fy");
+    if (!st) return db_fail(l, err, "reading pool_fy");
     sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
     least_acc a;
     least_start(&a, fy);
@@ -340,7 +417,7 @@ kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *l
             break;
         }
     }
-    if (!rc && s != SQLITE_DONE) rc = kf_db_fail(l, err, "reading pool_fy");
+    if (!rc && s != SQLITE_DONE) rc = db_fail(l, err, "reading pool_fy");
     sqlite3_reset(st);
     least_end(&a, least, at_fy);
     return rc;

@@ -1,0 +1,87 @@
+/*
+ * The SQL helper pair every module uses for its derived tables:
+ * kf_sql_exec runs a statement, kf_sql_row reads one row. Both use the
+ * ledger's statement cache (kf_ledger_stmt) and agree on what a failure is:
+ *
+ *   a constraint failed (the entries contradict each other)  KF_REFUSED
+ *   anything else (I/O, out of memory, a bad statement)       KF_SYSTEM
+ *
+ * Arguments are described by a type string, one letter per parameter:
+ * 's' text (NULL binds NULL), 'i' int64_t. kf_sql_row's columns are
+ * described the same way: 'i' an int64_t *, 's' a char * followed by its
+ * size (size_t); a NULL text column reads as "".
+ */
+#include "ledger_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static void bind_args(sqlite3_stmt *st, const char *types, va_list *ap)
+{
+    for (int i = 0; types[i]; i++) {
+        if (types[i] == 's') {
+            const char *v = va_arg(*ap, const char *);
+            if (v)
+                sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(st, i + 1);
+        } else {
+            sqlite3_bind_int64(st, i + 1, va_arg(*ap, int64_t));
+        }
+    }
+}
+
+static kf_code sql_fail(kf_ledger *l, kf_err *err, int s, const char *sql)
+{
+    kf_code code = s == SQLITE_CONSTRAINT ? KF_REFUSED : KF_SYSTEM;
+    const char *what = s == SQLITE_CONSTRAINT ? "derived state contradicts itself"
+                                              : "database error";
+    return kf_fail(err, code, "%s (%s): %s", what, sqlite3_errmsg(l->db), sql);
+}
+
+kf_code kf_sql_exec(kf_ledger *l, kf_err *err, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st = kf_ledger_stmt(l, sql);
+    if (!st) return sql_fail(l, err, SQLITE_ERROR, sql);
+    va_list ap;
+    va_start(ap, types);
+    bind_args(st, types, &ap);
+    va_end(ap);
+    int s = sqlite3_step(st);
+    if (s != SQLITE_DONE && s != SQLITE_ROW) s = sqlite3_errcode(l->db);
+    sqlite3_reset(st);
+    if (s == SQLITE_DONE || s == SQLITE_ROW) return KF_OK;
+    return sql_fail(l, err, s, sql);
+}
+
+kf_code kf_sql_row(kf_ledger *l, kf_err *err, bool *found, const char *sql, const char *in_types,
+                   const char *out_types, ...)
+{
+    sqlite3_stmt *st = kf_ledger_stmt(l, sql);
+    *found = false;
+    if (!st) return sql_fail(l, err, SQLITE_ERROR, sql);
+    va_list ap;
+    va_start(ap, out_types);
+    bind_args(st, in_types, &ap);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        *found = true;
+        for (int i = 0; out_types[i]; i++) {
+            if (out_types[i] == 'i') {
+                int64_t *out = va_arg(ap, int64_t *);
+                *out = sqlite3_column_int64(st, i);
+            } else {
+                char *out = va_arg(ap, char *);
+                size_t outsz = va_arg(ap, size_t);
+                const unsigned char *txt = sqlite3_column_text(st, i);
+                snprintf(out, outsz, "%s", txt ? (const char *)txt : "");
+            }
+        }
+    } else if (s != SQLITE_DONE) {
+        s = sqlite3_errcode(l->db);
+    }
+    va_end(ap);
+    sqlite3_reset(st);
+    if (s == SQLITE_ROW || s == SQLITE_DONE) return KF_OK;
+    return sql_fail(l, err, s, sql);
+}
