@@ -505,8 +505,8 @@ static void refuse_changed(kf_don_verifier *v, const kf_row *row, const char *ke
     char want[256];
     snprintf(want, sizeof want, "seq %" PRId64 ": %s entry %s", row->seq, row->entry->kind, what);
     CHECK(rc == KF_REFUSED && strstr(err.msg, want),
-          "seq %" PRId64 ": the verifier passed (%d: %s) a %s with %s=%" PRId64 "%s", row->seq, rc,
-          err.msg, row->entry->kind, key1, val1, key2 ? " changed by one yen" : "");
+          "seq %" PRId64 ": the verifier did not refuse (%d: %s) a %s with %s=%" PRId64 "%s",
+          row->seq, rc, err.msg, row->entry->kind, key1, val1, key2 ? " changed by one yen" : "");
 }
 
 typedef struct {
