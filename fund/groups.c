@@ -15,23 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *type_names[] = {"neighborhood", "volunteer", "npo", "committee", "other"};
-static const char *status_names[] = {"registered", "provisional", "deregistered"};
-
-const char *kf_group_type_name(unsigned type)
-{
-    for (int i = 0; i < 5; i++)
-        if (type == 1u << i) return type_names[i];
-    return "?";
-}
-
-const char *kf_group_status_name(unsigned status)
-{
-    for (int i = 0; i < 3; i++)
-        if (status == 1u << i) return status_names[i];
-    return "?";
-}
-
 static void fill_group(sqlite3_stmt *st, kf_group *g)
 {
     memset(g, 0, sizeof *g);

@@ -79,6 +79,24 @@ unsigned kf_group_status_parse(const char *name)
     return name_bit(status_names, NELEM(status_names), name);
 }
 
+/* The name of a single bit of names; "?" for anything else. */
+static const char *bit_name(const char *const *names, size_t n, unsigned bit)
+{
+    for (size_t i = 0; i < n; i++)
+        if (bit == 1u << i) return names[i];
+    return "?";
+}
+
+const char *kf_group_type_name(unsigned type)
+{
+    return bit_name(group_type_names, NELEM(group_type_names), type);
+}
+
+const char *kf_group_status_name(unsigned status)
+{
+    return bit_name(status_names, NELEM(status_names), status);
+}
+
 /* ---- defaults and lookups ---------------------------------------------- */
 
 void kf_rules_default(kf_rules *r)
@@ -142,23 +160,12 @@ const kf_menu *kf_rules_menu(const kf_rules *r, const char *code)
 
 /* ---- fiscal years ------------------------------------------------------- */
 
-static bool is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
 static void fy_start_of(const kf_rules *r, int *m, int *d)
 {
     *m = 4;
     *d = 1;
     if (r && r->fy_start_month >= 1 && r->fy_start_month <= 12 && r->fy_start_day >= 1 &&
-        r->fy_start_day <= days_in_month(2001, r->fy_start_month)) {
+        r->fy_start_day <= kf_days_in_month(2001, r->fy_start_month)) {
         *m = r->fy_start_month;
         *d = r->fy_start_day;
     }
@@ -172,28 +179,18 @@ int kf_rules_fy(const kf_rules *r, const char *date)
     return m > sm || (m == sm && d >= sd) ? y : y - 1;
 }
 
-static void format_date(char out[11], int y, int m, int d)
-{
-    char tmp[48];
-    if (y < 0) y = 0;
-    if (y > 9999) y = 9999;
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
-    memcpy(out, tmp, 10);
-    out[10] = '\0';
-}
-
 void kf_rules_fy_bounds(const kf_rules *r, int fy, char first[11], char last[11])
 {
     int sm, sd;
     fy_start_of(r, &sm, &sd);
-    format_date(first, fy, sm, sd);
+    kf_format_date(first, fy, sm, sd);
     /* the day before the next FY starts */
     if (sd > 1)
-        format_date(last, fy + 1, sm, sd - 1);
+        kf_format_date(last, fy + 1, sm, sd - 1);
     else if (sm > 1)
-        format_date(last, fy + 1, sm - 1, days_in_month(fy + 1, sm - 1));
+        kf_format_date(last, fy + 1, sm - 1, kf_days_in_month(fy + 1, sm - 1));
     else
-        format_date(last, fy, 12, 31);
+        kf_format_date(last, fy, 12, 31);
 }
 
 /* ---- parser state and errors ------------------------------------------- */
@@ -494,7 +491,7 @@ static int fund_key(parse_state *st, const char *key, const char *v)
             m = (v[0] - '0') * 10 + (v[1] - '0');
             d = (v[3] - '0') * 10 + (v[4] - '0');
         }
-        if (m < 1 || m > 12 || d < 1 || d > days_in_month(2001, m))
+        if (m < 1 || m > 12 || d < 1 || d > kf_days_in_month(2001, m))
             return fail(st, st->in.lineno, st->section, key,
                         "'%s' is not a month-day MM-DD like 04-01 (02-29 is not allowed)", v);
         r->fy_start_month = m;

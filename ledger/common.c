@@ -123,15 +123,25 @@ bool kf_unb64(const char *in, uint8_t *out, size_t outmax, size_t *outlen)
     return end == in + len;
 }
 
-static bool is_leap(int y)
+bool kf_is_leap(int y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int days_in_month(int y, int m)
+int kf_days_in_month(int y, int m)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
+    return m == 2 && kf_is_leap(y) ? 29 : days[m - 1];
+}
+
+void kf_format_date(char out[11], int y, int m, int d)
+{
+    char tmp[48];
+    if (y < 0) y = 0;
+    if (y > 9999) y = 9999;
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
+    memcpy(out, tmp, 10);
+    out[10] = '\0';
 }
 
 static bool digits_at(const char *s, int n, int *out)
@@ -151,18 +161,11 @@ bool kf_parse_date(const char *s, int *y, int *m, int *d)
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return false;
     if (!digits_at(s, 4, &yy) || !digits_at(s + 5, 2, &mm) || !digits_at(s + 8, 2, &dd))
         return false;
-    if (yy < 1900 || mm < 1 || mm > 12 || dd < 1 || dd > days_in_month(yy, mm)) return false;
+    if (yy < 1900 || mm < 1 || mm > 12 || dd < 1 || dd > kf_days_in_month(yy, mm)) return false;
     if (y) *y = yy;
     if (m) *m = mm;
     if (d) *d = dd;
     return true;
-}
-
-int kf_fiscal_year(const char *date)
-{
-    int y, m;
-    if (!kf_parse_date(date, &y, &m, NULL)) return -1;
-    return m >= 4 ? y : y - 1;
 }
 
 bool kf_valid_rfc3339(const char *s)

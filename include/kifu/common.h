@@ -60,8 +60,12 @@ bool kf_unb64(const char *in, uint8_t *out, size_t outmax, size_t *outlen);
 
 /* Dates. A date is "YYYY-MM-DD"; returns false for impossible dates. */
 bool kf_parse_date(const char *s, int *y, int *m, int *d);
-/* Fiscal year (April 1 start) of a valid date string; -1 if invalid. */
-int kf_fiscal_year(const char *date);
+/* Gregorian leap year; the days of month m (1..12) of year y. */
+bool kf_is_leap(int y);
+int kf_days_in_month(int y, int m);
+/* "YYYY-MM-DD" of y (clamped to 0..9999), m and d, which the caller keeps
+ * in range. */
+void kf_format_date(char out[11], int y, int m, int d);
 
 /* The clock: KIFU_NOW (RFC 3339) if set, else the system time, formatted as
  * RFC 3339 with offset. Returns false if KIFU_NOW is malformed. */

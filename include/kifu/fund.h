@@ -91,9 +91,6 @@ kf_code kf_group_update(kf_txn *t, const char *id, int64_t members, unsigned sta
 kf_code kf_group_deregister(kf_txn *t, const char *id, const char *reason, const char *date,
                             int64_t *seq, kf_yen *moved, kf_err *err);
 
-const char *kf_group_type_name(unsigned type);
-const char *kf_group_status_name(unsigned status);
-
 /* A group's age in whole years on a date. */
 int kf_group_age(const kf_group *g, const char *date);
 
@@ -102,10 +99,10 @@ int kf_group_age(const kf_group *g, const char *date);
 /* Each id is unique for the ledger's lifetime; a tier must be in the rules,
  * a designation (`to`) must name a pool that exists. */
 kf_code kf_member_add(kf_txn *t, const char *id, const char *name, const char *tier,
-                          const char *joined, kf_err *err);
+                      const char *joined, kf_err *err);
 kf_code kf_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_click,
                        kf_yen monthly_cap, const char *to, kf_err *err);
 kf_code kf_box_add(kf_txn *t, const char *id, const char *location, const char *host,
-                       const char *to, kf_err *err);
+                   const char *to, kf_err *err);
 
 #endif

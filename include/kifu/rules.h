@@ -64,10 +64,14 @@ enum {
     KF_GT_ALL = (1 << 5) - 1,
 };
 unsigned kf_group_type_parse(const char *name);
+/* The name of one KF_GT_* bit; "?" for anything else. */
+const char *kf_group_type_name(unsigned type);
 
 /* Group statuses, as bits. */
 enum { KF_ST_REGISTERED = 1 << 0, KF_ST_PROVISIONAL = 1 << 1, KF_ST_DEREGISTERED = 1 << 2 };
 unsigned kf_group_status_parse(const char *name);
+/* The name of one KF_ST_* bit; "?" for anything else. */
+const char *kf_group_status_name(unsigned status);
 
 typedef enum { KF_SRC_GROUP, KF_SRC_FIELD, KF_SRC_THEME, KF_SRC_GENERAL } kf_menu_source;
 typedef enum { KF_REVIEW_NONE, KF_REVIEW_SCORED } kf_menu_review;
