@@ -1,6 +1,6 @@
 /*
  * bench_export: `kifu export audit` of a 1,000,000-donation ledger against
- * libxlsxwriter writing the same cells (SPEC §9: ≤ 1.5× that baseline, peak
+ * libxlsxwriter writing the same cells (target: ≤ 1.5× that baseline, peak
  * memory ≤ 100 MB). See bench/README.md.
  *
  *   bench_export [WORKDIR] [--ledger PATH] [--kifu PATH] [--fy Y] [--runs R]

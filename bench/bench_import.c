@@ -1,5 +1,5 @@
 /*
- * bench_import: the money-in targets of SPEC §9.
+ * bench_import: the money-in targets (bench/README.md).
  *
  *   import   1,000,000 realistic CSV donation rows through the real import
  *            path (kf_import_open / kf_import_run in one kf_txn, committed,

@@ -1,5 +1,5 @@
 /*
- * bench_ledger: performance of the kifu ledger against the SPEC targets.
+ * bench_ledger: performance of the kifu ledger against its targets (bench/README.md).
  *
  *   append   one commit of N (10,000) donation entries through kf_txn_begin /
  *            kf_txn_append / kf_txn_commit, against a raw SQLite baseline that

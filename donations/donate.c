@@ -1,6 +1,6 @@
 /*
  * Donations: parsing, designation and pool split, recording, voids,
- * personal data and erasure (SPEC §5.1, §5.3, §4.4).
+ * personal data and erasure (docs/ENTRIES.md, "Money in").
  *
  * A `donation` entry (and a `box.collect`, which is a donation from a box)
  * carries: amount#, date, fy#, source, to, credit_pool, credit#,

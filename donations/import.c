@@ -1,5 +1,5 @@
 /*
- * The donation import (include/kifu/import.h, SPEC §5.3): header mapping,
+ * The donation import (include/kifu/import.h; README, "Commands"): header mapping,
  * per-row checks, duplicates, and recording in the caller's transaction.
  *
  * One pass over the file inside one write transaction. A reader thread

@@ -1,5 +1,5 @@
 /*
- * Re-deriving what money-in entries assert, for `kifu verify` (SPEC §4.3):
+ * Re-deriving what money-in entries assert, for `kifu verify` (docs/ENTRIES.md, "Money in"):
  * every donation's split and fiscal year follow from its amount, fee, date,
  * designation and the rules in force at its seq; a void reverses exactly one
  * earlier, not yet voided donation; a click tally's pledge is

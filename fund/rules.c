@@ -1,5 +1,5 @@
 /*
- * The rules file (SPEC §6.2): parsing, defaults, lookups, fiscal years, JSON.
+ * The rules file (docs/ENTRIES.md, "The rules file"): parsing, defaults, lookups, fiscal years, JSON.
  *
  * Parsing goes through libinih's ini_parse_stream with the line reader of
  * grants/ini.c (shared with the application parser; see grants/ini.h): it
@@ -16,7 +16,7 @@
  * errors about a whole section read "FILE:LINE: [section]: what", and a line
  * inih cannot parse reads "FILE:LINE: syntax error: ...".
  *
- * Choices beyond the SPEC:
+ * Choices (written down in docs/ENTRIES.md):
  *   - a menu without `name` is named by its code; `source` is required (the
  *     error points at the [menu] line);
  *   - labels (fund name, field/theme labels, menu names) may not be empty;
@@ -197,7 +197,7 @@ void kf_rules_fy_bounds(const kf_rules *r, int fy, char first[11], char last[11]
 
 typedef enum { SEC_NONE, SEC_FUND, SEC_FIELDS, SEC_THEMES, SEC_TIERS, SEC_MENU } sec_kind;
 
-/* Menu keys, in SPEC order; their index is their bit in menu_seen. */
+/* Menu keys, in the order docs/ENTRIES.md lists them; their index is their bit in menu_seen. */
 enum {
     MK_NAME,
     MK_SOURCE,

@@ -1,4 +1,4 @@
-/* libFuzzer harness: kf_application_parse (grant application INI, SPEC §6.3). */
+/* libFuzzer harness: kf_application_parse (grant application INI, docs/ENTRIES.md). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* libFuzzer harness: kf_rules_parse (rules INI text, SPEC §6.2). */
+/* libFuzzer harness: kf_rules_parse (rules INI text, docs/ENTRIES.md). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Grant applications (SPEC §6.3): the application file, its grant.apply
+ * Grant applications (docs/ENTRIES.md, "Money out"): the application file, its grant.apply
  * entry fields, the ceiling arithmetic and eligibility. Everything here is
  * pure: no ledger, no clock; the caller gathers the registry and history
  * into a kf_grant_facts.
@@ -18,7 +18,7 @@
  * without one) and names the key; "no budget lines" points at the [budget]
  * line (or line 1).
  *
- * Choices beyond the SPEC:
+ * Choices (written down in docs/ENTRIES.md):
  *   - both sections may appear once; [application] keys at most once;
  *   - `partners =`, `city_partner =`, `field =` and `theme =` (empty) mean
  *     none; `title` may not be empty; `income` defaults to 0;

@@ -1,5 +1,5 @@
 /*
- * Re-deriving what grant entries assert, for `kifu verify` (SPEC §6, §4.3):
+ * Re-deriving what grant entries assert, for `kifu verify` (docs/ENTRIES.md, "Money out"):
  * an award within the ceiling that the rules in force at its seq give for
  * the application; a review by a reviewer not affiliated with the lead or a
  * partner group; payments within the award (the final amount once settled);

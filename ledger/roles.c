@@ -1,5 +1,5 @@
 /*
- * Which role may write which entry kind (SPEC §4.2, docs/FORMAT.md §7).
+ * Which role may write which entry kind (docs/FORMAT.md §7).
  * Verification enforces this table for every commit, so adding a kind here
  * is a format change: document it in FORMAT.md.
  */

@@ -1,5 +1,5 @@
 /*
- * Full verification of a ledger (SPEC §4.3, docs/FORMAT.md §8).
+ * Full verification of a ledger (docs/FORMAT.md §8).
  *
  * One pass over three ordered streams (commits, entries, nodes) inside one
  * read transaction. For each commit: its record is parsed and its signature

@@ -1,6 +1,6 @@
 /*
- * The auditor's workbook (SPEC §7, `kifu export audit`) and the whole-ledger
- * verification that `kifu verify` and the workbook share.
+ * The auditor's workbook (`kifu export audit`, README "The auditor's workbook") and the
+ * whole-ledger verification that `kifu verify` and the workbook share.
  *
  * Sheets, in order (Japanese / English names):
  *

@@ -1,6 +1,6 @@
 /*
  * A group's and a click-fund partner's statements for one fiscal year
- * (SPEC §7: `kifu export group|partner ID --fy Y --out F.xlsx`), each a
+ * (`kifu export group|partner ID --fy Y --out F.xlsx`), each a
  * one-sheet Excel workbook read from the entries themselves.
  *
  * Group (団体別明細): the group, its pool's figures for the FY (opening, in,

@@ -1,5 +1,5 @@
 /*
- * Supporters' club member statements (年間寄附明細, SPEC §5.2, §7): a
+ * Supporters' club member statements (年間寄附明細, README, "The auditor's workbook"): a
  * member's donations in one fiscal year as a one-sheet Excel workbook.
  *
  * kf_member_statement_load reads the member from the registry (name, tier

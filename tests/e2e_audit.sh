@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end: `kifu export audit` — the auditor's workbook (SPEC §7) — and the
+# End-to-end: `kifu export audit` — the auditor's workbook (README, "The auditor's workbook") — and the
 # group's and partner's statements (`kifu export group|partner`). A small
 # year worked by hand: direct, member, partner and box donations, a fee, a
 # void, a gift of the next FY, a grant approved and partly paid. Checked in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end: kifu import donations (SPEC §5.3) — all or nothing, every bad
+# End-to-end: kifu import donations — all or nothing, every bad
 # row named FILE:LINE, one commit per import, duplicates, CP932, quoting,
 # BOM and CRLF, dry runs, and the books adding up.
 SRC=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end: kifu verify detects tampering with the SQLite file (SPEC §4.3,
-# docs/FORMAT.md §8) and names the first bad seq or commit; the append-only
+# End-to-end: kifu verify detects tampering with the SQLite file (docs/FORMAT.md §8) and names the first bad seq or commit; the append-only
 # triggers refuse plain UPDATE/DELETE; --trust catches truncation and rebuilds.
 #
 # One pristine ledger (11 entries in 11 commits, checkpoints at sizes 6 and 11)

@@ -1,5 +1,5 @@
 /*
- * Unit tests: grant applications (SPEC §6.3) — the application file, the
+ * Unit tests: grant applications (docs/ENTRIES.md, "Money out") — the application file, the
  * grant.apply entry fields, the ceiling arithmetic and eligibility, against
  * fixtures/rules.ini and the files in fixtures/applications.
  *
@@ -247,7 +247,7 @@ START_TEST(field_ceiling)
     kf_application a;
     app_init(&a, "field", "G001");
     snprintf(a.field, sizeof a.field, "welfare");
-    /* SPEC §6.3 example */
+    /* the example application of fixtures/applications/README.md */
     add_line(&a, KF_EXP_HONORARIA, 100000);
     add_line(&a, KF_EXP_RENTAL, 120000);
     add_line(&a, KF_EXP_EQUIPMENT, 250000);

@@ -1,4 +1,4 @@
-/* Unit tests: the rules file (SPEC §6.2): parsing, defaults, errors, FY, JSON. */
+/* Unit tests: the rules file (docs/ENTRIES.md): parsing, defaults, errors, FY, JSON. */
 #include "check_common.h"
 #include "kifu/common.h"
 #include "kifu/rules.h"

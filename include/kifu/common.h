@@ -3,7 +3,7 @@
  *
  * Every library function that can fail returns a kf_code and fills a kf_err
  * with a lowercase message that says what failed and where (file:line, seq,
- * id). The CLI prints "kifu: <msg>" and exits with the code (SPEC §8).
+ * id). The CLI prints "kifu: <msg>" and exits with the code (README, "Commands").
  */
 #ifndef KIFU_COMMON_H
 #define KIFU_COMMON_H

@@ -1,5 +1,5 @@
 /*
- * kifu donations: money in (SPEC §5) — supporters' club members, click-fund
+ * kifu donations: money in — supporters' club members, click-fund
  * partners, donation boxes, donations with designations, voids, personal
  * data and its erasure.
  *

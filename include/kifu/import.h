@@ -1,5 +1,5 @@
 /*
- * kifu import: donations from a CSV file in one commit (SPEC §5.3).
+ * kifu import: donations from a CSV file in one commit.
  *
  * Two layers:
  *

@@ -1,6 +1,6 @@
 /*
  * kifu ledger: the append-only, Merkle-hashed, signed sequence of entries in
- * one SQLite file (SPEC §4, docs/FORMAT.md).
+ * one SQLite file (docs/FORMAT.md).
  *
  * Invariants that hold after every committed transaction:
  *   - entries are numbered seq = 1..N with no gap; entry 1 is the genesis;
@@ -238,7 +238,7 @@ typedef struct {
     bool trusted; /* a trusted checkpoint was checked */
 } kf_verify_report;
 
-/* Full verification (SPEC §4.3). On failure returns KF_REFUSED with a
+/* Full verification (docs/FORMAT.md §8). On failure returns KF_REFUSED with a
  * message naming the first bad seq or commit. */
 kf_code kf_ledger_verify(kf_ledger *l, const kf_verify_opts *opts, kf_verify_report *rep,
                          kf_err *err);

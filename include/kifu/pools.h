@@ -1,6 +1,6 @@
 /*
  * kifu pools (財源): where money sits — general, group:<id>, field:<code>,
- * theme:<code> — and their figures (SPEC §5.1, §7).
+ * theme:<code> — and their figures (docs/ENTRIES.md, "Pools and figures").
  *
  * Pool figures are derived state: every module that moves money records
  * movements here from its index (kf_index.apply), tagged with the index's

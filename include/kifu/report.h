@@ -1,7 +1,7 @@
 /*
  * kifu reports: donor receipts (寄附金受領証明書) that prove, without the
  * database and without trusting the fund, that a gift is in the books
- * (SPEC §4.3, §4.4; the file format is docs/FORMAT.md "Receipts").
+ * (the file format is docs/FORMAT.md "Receipts").
  *
  * A receipt is a readable header followed by a record (entry.h encoding,
  * magic "kifu.receipt.v1") holding the donation entry's exact bytes, its
@@ -58,7 +58,7 @@ typedef struct {
 kf_code kf_receipt_verify(const char *text, size_t len, const char *vkey, kf_receipt_summary *out,
                           kf_err *err);
 
-/* --- member statements (年間寄附明細, SPEC §5.2, §7) ----------------------
+/* --- member statements (年間寄附明細) ----------------------
  *
  * A supporters' club member's donations in one fiscal year, read from the
  * entries (not the derived tables), written as a one-sheet Excel workbook.
@@ -104,7 +104,7 @@ kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lan
                                  const char *path, kf_err *err);
 void kf_member_statement_free(kf_member_statement *st);
 
-/* --- group and partner statements (SPEC §7) ---------------------------------
+/* --- group and partner statements --------------------------------------
  *
  * One-sheet workbooks for fiscal year fy, read from the entries (see
  * reports/statements.c for the layout). KF_BAD_INPUT "no group ID" / "no
@@ -123,7 +123,7 @@ kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_stateme
 kf_code kf_partner_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_statement_lang lang,
                                   const char *path, kf_statement_result *res, kf_err *err);
 
-/* --- the audit workbook (SPEC §7) ----------------------------------------- */
+/* --- the audit workbook ---------------------------------------------- */
 
 typedef struct {
     int fy;
