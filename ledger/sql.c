@@ -10,6 +10,9 @@
  * 's' text (NULL binds NULL), 'i' int64_t. kf_sql_row's columns are
  * described the same way: 'i' an int64_t *, 's' a char * followed by its
  * size (size_t); a NULL text column reads as "".
+ *
+ * Also kf_sql_insert_rows, the multi-row INSERT of batched appends (the
+ * ledger's entries and nodes in txn.c, donations' personal data).
  */
 #include "ledger_internal.h"
 
@@ -34,8 +37,8 @@ static void bind_args(sqlite3_stmt *st, const char *types, va_list *ap)
 static kf_code sql_fail(kf_ledger *l, kf_err *err, int s, const char *sql)
 {
     kf_code code = s == SQLITE_CONSTRAINT ? KF_REFUSED : KF_SYSTEM;
-    const char *what = s == SQLITE_CONSTRAINT ? "derived state contradicts itself"
-                                              : "database error";
+    const char *what =
+        s == SQLITE_CONSTRAINT ? "derived state contradicts itself" : "database error";
     return kf_fail(err, code, "%s (%s): %s", what, sqlite3_errmsg(l->db), sql);
 }
 
@@ -84,4 +87,24 @@ kf_code kf_sql_row(kf_ledger *l, kf_err *err, bool *found, const char *sql, cons
     sqlite3_reset(st);
     if (s == SQLITE_ROW || s == SQLITE_DONE) return KF_OK;
     return sql_fail(l, err, s, sql);
+}
+
+sqlite3_stmt *kf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, int rows)
+{
+    kf_buf sql = {0};
+    sqlite3_stmt *st = NULL;
+    bool ok = kf_buf_puts(&sql, head);
+    for (int r = 0; ok && r < rows; r++) {
+        ok = kf_buf_puts(&sql, r ? ",(?" : "(?");
+        for (int c = 1; ok && c < ncols; c++)
+            ok = kf_buf_puts(&sql, ",?");
+        ok = ok && kf_buf_puts(&sql, ")");
+    }
+    if (ok && kf_buf_put(&sql, "", 1) &&
+        sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    kf_buf_free(&sql);
+    return st;
 }
