@@ -19,19 +19,26 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static void bind_args(sqlite3_stmt *st, const char *types, va_list *ap)
+/* The first error of a bind, or SQLITE_OK. A text that could not be copied
+ * (out of memory) is left NULL: stepping would then fail a NOT NULL
+ * constraint, and the want of memory would pass for contradicting entries. */
+static int bind_args(sqlite3_stmt *st, const char *types, va_list *ap)
 {
+    int rc = SQLITE_OK;
     for (int i = 0; types[i]; i++) {
+        int b;
         if (types[i] == 's') {
             const char *v = va_arg(*ap, const char *);
             if (v)
-                sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
+                b = sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
             else
-                sqlite3_bind_null(st, i + 1);
+                b = sqlite3_bind_null(st, i + 1);
         } else {
-            sqlite3_bind_int64(st, i + 1, va_arg(*ap, int64_t));
+            b = sqlite3_bind_int64(st, i + 1, va_arg(*ap, int64_t));
         }
+        if (rc == SQLITE_OK) rc = b;
     }
+    return rc;
 }
 
 static kf_code sql_fail(kf_ledger *l, kf_err *err, int s, const char *sql)
@@ -48,8 +55,9 @@ kf_code kf_sql_exec(kf_ledger *l, kf_err *err, const char *sql, const char *type
     if (!st) return sql_fail(l, err, SQLITE_ERROR, sql);
     va_list ap;
     va_start(ap, types);
-    bind_args(st, types, &ap);
+    int b = bind_args(st, types, &ap);
     va_end(ap);
+    if (b != SQLITE_OK) return sql_fail(l, err, b, sql);
     int s = sqlite3_step(st);
     if (s != SQLITE_DONE && s != SQLITE_ROW) s = sqlite3_errcode(l->db);
     sqlite3_reset(st);
@@ -65,7 +73,11 @@ kf_code kf_sql_row(kf_ledger *l, kf_err *err, bool *found, const char *sql, cons
     if (!st) return sql_fail(l, err, SQLITE_ERROR, sql);
     va_list ap;
     va_start(ap, out_types);
-    bind_args(st, in_types, &ap);
+    int b = bind_args(st, in_types, &ap);
+    if (b != SQLITE_OK) {
+        va_end(ap);
+        return sql_fail(l, err, b, sql);
+    }
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         *found = true;
