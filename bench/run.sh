@@ -66,7 +66,7 @@ run_export=1
 [ "$quick" = 1 ] && run_export=0
 
 # Release build. -O3 makes GCC report a maybe-uninitialized false positive in
-# ledger/store.c (kf_txn_begin), which -Werror would turn into a build failure;
+# ledger/txn.c (kf_txn_begin), which -Werror would turn into a build failure;
 # keep it a warning here so that the benchmark still builds.
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_FLAGS="-Wno-error=maybe-uninitialized" >/dev/null

@@ -55,28 +55,6 @@ static kf_code db_fail(kf_ledger *l, kf_err *err)
     return kf_fail(err, KF_SYSTEM, "grants: %s", sqlite3_errmsg(kf_ledger_db(l)));
 }
 
-/* Runs sql binding args by types ('s' text, 'i' int64). */
-static kf_code run(kf_ledger *l, kf_err *err, const char *sql, const char *types, ...)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(kf_ledger_db(l), sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, err);
-    va_list ap;
-    va_start(ap, types);
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 's') {
-            const char *v = va_arg(ap, const char *);
-            sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
-        } else {
-            sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-        }
-    }
-    va_end(ap);
-    int s = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return s == SQLITE_DONE ? KF_OK : db_fail(l, err);
-}
-
 /* The derived state of one application. */
 typedef struct {
     char id[KF_APP_ID_MAX];
@@ -172,9 +150,9 @@ kf_code grant_index_apply(kf_ledger *l, const kf_row *row, kf_err *err)
                            "seq %lld: grant.apply lacks id, menu, round, group "
                            "or fy",
                            (long long)row->seq);
-        return run(l, err,
-                   "INSERT INTO grp_apps(id, seq, menu, round, grp, fy) VALUES(?,?,?,?,?,?)",
-                   "sisssi", id, row->seq, menu, round, grp, fy);
+        return kf_sql_exec(
+            l, err, "INSERT INTO grp_apps(id, seq, menu, round, grp, fy) VALUES(?,?,?,?,?,?)",
+            "sisssi", id, row->seq, menu, round, grp, fy);
     }
     if (!id) return kf_fail(err, KF_REFUSED, "seq %lld: %s lacks app", (long long)row->seq, k);
     if ((rc = get_state(l, id, &a, &found, err))) return rc;
@@ -187,14 +165,14 @@ kf_code grant_index_apply(kf_ledger *l, const kf_row *row, kf_err *err)
         snprintf(reviewer, sizeof reviewer, "%08x", row->actor);
         if (!ent_int(e, "score", &score))
             return kf_fail(err, KF_REFUSED, "seq %lld: review lacks score", (long long)row->seq);
-        return run(l, err,
-                   "INSERT OR REPLACE INTO grp_reviews(app, reviewer, score, seq) VALUES(?,?,?,?)",
-                   "ssii", id, reviewer, score, row->seq);
+        return kf_sql_exec(
+            l, err, "INSERT OR REPLACE INTO grp_reviews(app, reviewer, score, seq) VALUES(?,?,?,?)",
+            "ssii", id, reviewer, score, row->seq);
     }
     if (strcmp(k, "grant.decide") == 0) {
         const char *decision = kf_entry_str(e, "decision");
         if (decision && strcmp(decision, "reject") == 0)
-            return run(l, err, "UPDATE grp_apps SET status='rejected' WHERE id=?", "s", id);
+            return kf_sql_exec(l, err, "UPDATE grp_apps SET status='rejected' WHERE id=?", "s", id);
         const char *pool = kf_entry_str(e, "pool"), *rate = kf_entry_str(e, "rate");
         const char *date = kf_entry_str(e, "date");
         int64_t round_down, num, den;
@@ -206,10 +184,11 @@ kf_code grant_index_apply(kf_ledger *l, const kf_row *row, kf_err *err)
                            "seq %lld: grant.decide lacks amount, pool, rate, fy "
                            "or round_down",
                            (long long)row->seq);
-        if ((rc = run(l, err,
-                      "UPDATE grp_apps SET status='approved', approved=?, pool=?, rate_num=?,"
-                      " rate_den=?, round_down=?, decided_fy=?, decided=? WHERE id=?",
-                      "isiiiiss", amount, pool, num, den, round_down, fy, date, id)))
+        if ((rc = kf_sql_exec(
+                 l, err,
+                 "UPDATE grp_apps SET status='approved', approved=?, pool=?, rate_num=?,"
+                 " rate_den=?, round_down=?, decided_fy=?, decided=? WHERE id=?",
+                 "isiiiiss", amount, pool, num, den, round_down, fy, date, id)))
             return rc;
         return kf_pools_move(l, ORIGIN, pool, (int)fy, 0, 0, amount, err);
     }
@@ -220,7 +199,7 @@ kf_code grant_index_apply(kf_ledger *l, const kf_row *row, kf_err *err)
         if (!ent_int(e, "amount", &amount))
             return kf_fail(err, KF_REFUSED, "seq %lld: payment lacks amount", (long long)row->seq);
         a.paid += amount;
-        if ((rc = run(l, err, "UPDATE grp_apps SET paid=? WHERE id=?", "is", a.paid, id)))
+        if ((rc = kf_sql_exec(l, err, "UPDATE grp_apps SET paid=? WHERE id=?", "is", a.paid, id)))
             return rc;
         return kf_pools_move(l, ORIGIN, a.pool, (int)fy, 0, amount, committed_of(&a) - before, err);
     }
@@ -232,16 +211,17 @@ kf_code grant_index_apply(kf_ledger *l, const kf_row *row, kf_err *err)
         a.settled = true;
         a.final = final;
         const char *date = kf_entry_str(e, "date");
-        if ((rc = run(l, err, "UPDATE grp_apps SET settled=1, final=?, settled_on=? WHERE id=?",
-                      "iss", final, date ? date : "", id)))
+        if ((rc = kf_sql_exec(l, err,
+                              "UPDATE grp_apps SET settled=1, final=?, settled_on=? WHERE id=?",
+                              "iss", final, date ? date : "", id)))
             return rc;
         return kf_pools_move(l, ORIGIN, a.pool, (int)fy, 0, 0, committed_of(&a) - before, err);
     }
     if (strcmp(k, "grant.refund") == 0) {
         if (!ent_int(e, "amount", &amount))
             return kf_fail(err, KF_REFUSED, "seq %lld: refund lacks amount", (long long)row->seq);
-        if ((rc = run(l, err, "UPDATE grp_apps SET refunded=refunded+? WHERE id=?", "is", amount,
-                      id)))
+        if ((rc = kf_sql_exec(l, err, "UPDATE grp_apps SET refunded=refunded+? WHERE id=?", "is",
+                              amount, id)))
             return rc;
         return kf_pools_move(l, ORIGIN, a.pool, (int)fy, amount, 0, 0, err);
     }

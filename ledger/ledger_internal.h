@@ -19,7 +19,7 @@ struct kf_ledger {
         sqlite3_stmt *st;
     } stmts[128]; /* kf_ledger_stmt's cache */
     int nstmts;
-    struct kf_txn *txn; /* the open write transaction, if any */
+    struct kf_txn *txn; /* the open write transaction, if any (txn.c) */
 };
 
 /* A parsed commit record (docs/FORMAT.md §3). */
@@ -28,25 +28,48 @@ typedef struct {
     kf_hash root;
     char time[40];
     uint32_t key;
-} kf_commit_rec;
+} lg_commit_rec;
 
-kf_code kf_db_fail(kf_ledger *l, kf_err *err, const char *what);
-/* After kf_ledger_node_reader failed a Merkle computation: a database error
+/* --- open.c --- */
+kf_code lg_db_fail(kf_ledger *l, kf_err *err, const char *what);
+/* The first column of the first row of sql (a PRAGMA or a SELECT); *ok false
+ * if there is no row or on an error. */
+int64_t lg_pragma_int(sqlite3 *db, const char *sql, bool *ok);
+
+/* --- read.c --- */
+/* After lg_ledger_node_reader failed a Merkle computation: a database error
  * (I/O, out of memory) is KF_SYSTEM; else the tree is damaged, KF_REFUSED
  * with `damaged` (a printf format and its arguments). */
-kf_code kf_tree_fail(kf_ledger *l, kf_err *err, const char *damaged, ...)
+kf_code lg_tree_fail(kf_ledger *l, kf_err *err, const char *damaged, ...)
     __attribute__((format(printf, 3, 4)));
-int64_t kf_node_idx(int level, uint64_t n);
-int kf_ledger_node_reader(void *ctx, int level, uint64_t index, kf_hash out);
-kf_code kf_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash root,
+int64_t lg_node_idx(int level, uint64_t n);
+/* kf_node_reader over the ledger tables (ctx is the kf_ledger). */
+int lg_ledger_node_reader(void *ctx, int level, uint64_t index, kf_hash out);
+kf_code lg_commit_parse(const void *body, size_t len, lg_commit_rec *c, kf_err *err);
+/* Decodes the body of a stored entry: bytes that do not decode are a
+ * damaged ledger (refused, see kifu verify); running out of memory is not. */
+kf_code lg_stored_entry(const void *body, size_t len, int64_t seq, kf_entry **out, kf_err *err);
+
+/* --- txn.c --- */
+/* Starts a write: BEGIN IMMEDIATE, the commit time fixed; l->txn is set. */
+kf_code lg_txn_start(kf_ledger *l, const kf_signer *signer, unsigned role, kf_txn **out,
+                     kf_err *err);
+kf_code lg_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash root,
                        const char *time, uint32_t key, kf_buf *out, kf_err *err);
-kf_code kf_commit_parse(const void *body, size_t len, kf_commit_rec *c, kf_err *err);
-kf_code kf_key_from_entry(const kf_entry *e, int64_t seq, kf_key_info *k, kf_err *err);
-/* genesis, key.add, key.revoke: the kinds that change the key set. */
-bool kf_is_key_kind(const char *kind);
-kf_code kf_keys_apply(kf_key_info **keys, size_t *n, const kf_entry *e, int64_t seq, kf_err *err);
+
+/* --- indexes.c --- */
+/* Records that every registered index covers entries up to seq. */
+kf_code lg_index_mark(kf_ledger *l, int64_t seq, kf_err *err);
+
+/* --- keyset.c --- */
+kf_code lg_key_from_entry(const kf_entry *e, int64_t seq, kf_key_info *k, kf_err *err);
+kf_code lg_keys_apply(kf_key_info **keys, size_t *n, const kf_entry *e, int64_t seq, kf_err *err);
 /* A genesis or key.add entry for a key (without affiliation). */
-kf_code kf_key_entry(const char *kind, const char *name, const uint8_t pub[32], const char *role,
+kf_code lg_key_entry(const char *kind, const char *name, const uint8_t pub[32], const char *role,
                      kf_entry **out, kf_err *err);
+
+/* --- roles.c --- */
+/* genesis, key.add, key.revoke: the kinds that change the key set. */
+bool lg_is_key_kind(const char *kind);
 
 #endif

@@ -153,7 +153,7 @@ kf_code kf_checkpoint(kf_ledger *l, const kf_signer *signer, kf_buf *out, kf_err
     kf_hash root;
     kf_code rc;
     if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return kf_db_fail(l, err, "starting a read");
+        return lg_db_fail(l, err, "starting a read");
     if ((rc = check_signer(l, signer, KF_ROLE_ADMIN | KF_ROLE_TREASURER, err)) ||
         (rc = kf_ledger_get_info(l, &info, err)) || (rc = kf_ledger_root(l, info.size, root, err)))
         goto out;

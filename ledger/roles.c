@@ -67,7 +67,7 @@ bool kf_role_may_write(unsigned role, const char *kind)
     return (kf_kind_roles(kind) & role) != 0;
 }
 
-bool kf_is_key_kind(const char *kind)
+bool lg_is_key_kind(const char *kind)
 {
     return strcmp(kind, "genesis") == 0 || strcmp(kind, "key.add") == 0 ||
            strcmp(kind, "key.revoke") == 0;

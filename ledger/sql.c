@@ -10,32 +10,42 @@
  * 's' text (NULL binds NULL), 'i' int64_t. kf_sql_row's columns are
  * described the same way: 'i' an int64_t *, 's' a char * followed by its
  * size (size_t); a NULL text column reads as "".
+ *
+ * Also kf_sql_insert_rows, the multi-row INSERT of batched appends (the
+ * ledger's entries and nodes in txn.c, donations' personal data).
  */
 #include "ledger_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-static void bind_args(sqlite3_stmt *st, const char *types, va_list *ap)
+/* The first error of a bind, or SQLITE_OK. A text that could not be copied
+ * (out of memory) is left NULL: stepping would then fail a NOT NULL
+ * constraint, and the want of memory would pass for contradicting entries. */
+static int bind_args(sqlite3_stmt *st, const char *types, va_list *ap)
 {
+    int rc = SQLITE_OK;
     for (int i = 0; types[i]; i++) {
+        int b;
         if (types[i] == 's') {
             const char *v = va_arg(*ap, const char *);
             if (v)
-                sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
+                b = sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
             else
-                sqlite3_bind_null(st, i + 1);
+                b = sqlite3_bind_null(st, i + 1);
         } else {
-            sqlite3_bind_int64(st, i + 1, va_arg(*ap, int64_t));
+            b = sqlite3_bind_int64(st, i + 1, va_arg(*ap, int64_t));
         }
+        if (rc == SQLITE_OK) rc = b;
     }
+    return rc;
 }
 
 static kf_code sql_fail(kf_ledger *l, kf_err *err, int s, const char *sql)
 {
     kf_code code = s == SQLITE_CONSTRAINT ? KF_REFUSED : KF_SYSTEM;
-    const char *what = s == SQLITE_CONSTRAINT ? "derived state contradicts itself"
-                                              : "database error";
+    const char *what =
+        s == SQLITE_CONSTRAINT ? "derived state contradicts itself" : "database error";
     return kf_fail(err, code, "%s (%s): %s", what, sqlite3_errmsg(l->db), sql);
 }
 
@@ -45,8 +55,9 @@ kf_code kf_sql_exec(kf_ledger *l, kf_err *err, const char *sql, const char *type
     if (!st) return sql_fail(l, err, SQLITE_ERROR, sql);
     va_list ap;
     va_start(ap, types);
-    bind_args(st, types, &ap);
+    int b = bind_args(st, types, &ap);
     va_end(ap);
+    if (b != SQLITE_OK) return sql_fail(l, err, b, sql);
     int s = sqlite3_step(st);
     if (s != SQLITE_DONE && s != SQLITE_ROW) s = sqlite3_errcode(l->db);
     sqlite3_reset(st);
@@ -62,7 +73,11 @@ kf_code kf_sql_row(kf_ledger *l, kf_err *err, bool *found, const char *sql, cons
     if (!st) return sql_fail(l, err, SQLITE_ERROR, sql);
     va_list ap;
     va_start(ap, out_types);
-    bind_args(st, in_types, &ap);
+    int b = bind_args(st, in_types, &ap);
+    if (b != SQLITE_OK) {
+        va_end(ap);
+        return sql_fail(l, err, b, sql);
+    }
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         *found = true;
@@ -84,4 +99,24 @@ kf_code kf_sql_row(kf_ledger *l, kf_err *err, bool *found, const char *sql, cons
     sqlite3_reset(st);
     if (s == SQLITE_ROW || s == SQLITE_DONE) return KF_OK;
     return sql_fail(l, err, s, sql);
+}
+
+sqlite3_stmt *kf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, int rows)
+{
+    kf_buf sql = {0};
+    sqlite3_stmt *st = NULL;
+    bool ok = kf_buf_puts(&sql, head);
+    for (int r = 0; ok && r < rows; r++) {
+        ok = kf_buf_puts(&sql, r ? ",(?" : "(?");
+        for (int c = 1; ok && c < ncols; c++)
+            ok = kf_buf_puts(&sql, ",?");
+        ok = ok && kf_buf_puts(&sql, ")");
+    }
+    if (ok && kf_buf_put(&sql, "", 1) &&
+        sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    kf_buf_free(&sql);
+    return st;
 }

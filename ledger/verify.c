@@ -40,7 +40,7 @@ typedef struct {
 static int check_node(void *ctx, int level, uint64_t index, const kf_hash h)
 {
     verifier *v = ctx;
-    int64_t want = kf_node_idx(level, index);
+    int64_t want = lg_node_idx(level, index);
     int s = sqlite3_step(v->nodes);
     if (s != SQLITE_ROW && s != SQLITE_DONE) {
         kf_fail(v->err, KF_SYSTEM, "database error reading Merkle nodes: %s",
@@ -72,12 +72,12 @@ static const kf_key_info *find_key(const verifier *v, uint32_t id)
 }
 
 /* Reads and checks the next entry, which must be `seq` of commit `c`. */
-static kf_code check_entry(verifier *v, const kf_commit_rec *c, int64_t seq, kf_entry **out)
+static kf_code check_entry(verifier *v, const lg_commit_rec *c, int64_t seq, kf_entry **out)
 {
     kf_err *err = v->err;
     int s = sqlite3_step(v->entries);
     if (s != SQLITE_ROW) {
-        if (s != SQLITE_DONE) return kf_db_fail(v->l, err, "reading entries");
+        if (s != SQLITE_DONE) return lg_db_fail(v->l, err, "reading entries");
         return kf_fail(err, KF_REFUSED, "seq %lld is missing (commit %lld covers %lld..%lld)",
                        (long long)seq, (long long)c->id, (long long)c->first, (long long)c->last);
     }
@@ -135,7 +135,7 @@ out_bad:
 static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_verify_opts *opts)
 {
     kf_err *err = v->err;
-    kf_commit_rec c;
+    lg_commit_rec c;
     kf_err why;
     kf_code rc = KF_OK;
     sqlite3_stmt *cs = v->commits;
@@ -145,7 +145,7 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
                        (long long)id, (long long)rowid);
     const void *body = sqlite3_column_blob(cs, 1);
     size_t len = (size_t)sqlite3_column_bytes(cs, 1);
-    kf_code prc = kf_commit_parse(body, len, &c, &why);
+    kf_code prc = lg_commit_parse(body, len, &c, &why);
     if (prc == KF_SYSTEM) return kf_fail(err, KF_SYSTEM, "%s", why.msg);
     if (prc)
         return kf_fail(err, KF_REFUSED, "commit %lld: record is corrupt: %s", (long long)id,
@@ -194,7 +194,7 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
         kf_entry *e = NULL;
         if ((rc = check_entry(v, &c, seq, &e))) goto out_free;
         if (seq == 1) {
-            if ((rc = kf_key_from_entry(e, 1, &signer, err))) goto out_entry;
+            if ((rc = lg_key_from_entry(e, 1, &signer, err))) goto out_entry;
             if (signer.id != c.key || !kf_sig_ok(signer.pub, body, len, sig)) {
                 rc = kf_fail(err, KF_REFUSED,
                              "commit %lld (seq %lld..%lld): signature does not verify with key "
@@ -219,7 +219,7 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
             memcpy(row.time, c.time, sizeof row.time);
             if ((rc = opts->on_entry(opts->ctx, &row, err))) goto out_entry;
         }
-        if (kf_is_key_kind(e->kind)) {
+        if (lg_is_key_kind(e->kind)) {
             if (nkeyents == v->ents_cap) {
                 size_t cap = v->ents_cap ? v->ents_cap * 2 : 8;
                 kf_entry **grown = realloc(v->ents, cap * sizeof *grown);
@@ -251,13 +251,13 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
         goto out_free;
     }
     for (size_t i = 0; i < nkeyents; i++)
-        if ((rc = kf_keys_apply(&v->keys, &v->nkeys, v->ents[i], v->ents[i]->seq, err)))
+        if ((rc = lg_keys_apply(&v->keys, &v->nkeys, v->ents[i], v->ents[i]->seq, err)))
             goto out_free;
     if (v->trust && !v->trust_root_seen && v->trust->size >= c.first && v->trust->size <= c.last) {
         /* The trusted size falls inside this commit: recompute its root from
          * the stored nodes that this pass has just checked. */
-        if (kf_merkle_root((uint64_t)v->trust->size, kf_ledger_node_reader, v->l, v->trust_root)) {
-            rc = kf_tree_fail(v->l, err, "cannot compute the root at trusted size %lld",
+        if (kf_merkle_root((uint64_t)v->trust->size, lg_ledger_node_reader, v->l, v->trust_root)) {
+            rc = lg_tree_fail(v->l, err, "cannot compute the root at trusted size %lld",
                               (long long)v->trust->size);
             goto out_free;
         }
@@ -310,7 +310,7 @@ kf_code kf_ledger_verify(kf_ledger *l, const kf_verify_opts *opts, kf_verify_rep
         v.trust = &trust;
     }
     if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = kf_db_fail(l, err, "starting a read");
+        rc = lg_db_fail(l, err, "starting a read");
         goto out_note;
     }
     if (sqlite3_prepare_v2(l->db, "SELECT id, body, sig FROM commits ORDER BY id", -1, &v.commits,
@@ -320,7 +320,7 @@ kf_code kf_ledger_verify(kf_ledger *l, const kf_verify_opts *opts, kf_verify_rep
                            &v.entries, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(l->db, "SELECT idx, hash FROM nodes ORDER BY idx", -1, &v.nodes, NULL) !=
             SQLITE_OK) {
-        rc = kf_db_fail(l, err, "reading the ledger");
+        rc = lg_db_fail(l, err, "reading the ledger");
         goto out_end;
     }
     int64_t id = 0, next_seq = 1;
@@ -331,7 +331,7 @@ kf_code kf_ledger_verify(kf_ledger *l, const kf_verify_opts *opts, kf_verify_rep
         next_seq = v.frontier.size + 1;
     }
     if (s != SQLITE_DONE) {
-        rc = kf_db_fail(l, err, "reading commits");
+        rc = lg_db_fail(l, err, "reading commits");
         goto out_end;
     }
     if (id == 0) {

@@ -94,7 +94,7 @@ kf_code kf_ledger_get_info(kf_ledger *l, kf_ledger_info *out, kf_err *err);
 
 /* All keys in ledger order. *keys is malloc'd. */
 kf_code kf_ledger_keys(kf_ledger *l, kf_key_info **keys, size_t *n, kf_err *err);
-/* The key with this id; KF_BAD_INPUT if none. */
+/* The key with this id; KF_REFUSED if none. */
 kf_code kf_ledger_key(kf_ledger *l, uint32_t id, kf_key_info *out, kf_err *err);
 
 /* Entries that add a key (role is one KF_ROLE_*; affiliation is a
