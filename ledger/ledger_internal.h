@@ -28,6 +28,7 @@ typedef struct {
     kf_hash root;
     char time[40];
     uint32_t key;
+    kf_hash figures; /* the derived figures' digest (format version 2) */
 } lg_commit_rec;
 
 /* --- open.c --- */

@@ -221,6 +221,16 @@ kf_code kf_cosign(kf_ledger *l, const kf_signer *auditor, const char *note, size
 
 /* --- verification ------------------------------------------------------- */
 
+/* A commit record as verification and the head check read it. `figures`
+ * is the digest of the derived figures after the commit (docs/FORMAT.md §3). */
+typedef struct {
+    int64_t id, first, last;
+    kf_hash root;
+    char time[40];
+    uint32_t key;
+    kf_hash figures;
+} kf_commit_info;
+
 /* Called for every entry in seq order during verification, after its
  * commit's signature and roles are checked; used to re-derive rules. */
 typedef kf_code (*kf_verify_fn)(void *ctx, const kf_row *row, kf_err *err);
@@ -229,6 +239,10 @@ typedef struct {
     const char *trust; /* trusted checkpoint note text, or NULL */
     size_t trust_len;
     kf_verify_fn on_entry;
+    /* Called after each commit whose entries all passed (signature, root,
+     * roles, on_entry): the layer above compares the figures it re-derived
+     * with c->figures. May be NULL. */
+    kf_code (*on_commit)(void *ctx, const kf_commit_info *c, kf_err *err);
     void *ctx;
 } kf_verify_opts;
 
