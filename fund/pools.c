@@ -9,6 +9,7 @@
  */
 #include "kifu/pools.h"
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include <limits.h>
@@ -42,6 +43,7 @@ typedef struct {
     struct pool_pending *pend;
     size_t npend, cap, last;
     sqlite3_stmt *sel, *put; /* prepared by the first flush */
+    int64_t checked_head;    /* the head commit whose figures pool_fy was found to match */
 } pools_ctx;
 
 static const char create_sql[] =
@@ -216,6 +218,110 @@ static void pools_ix_close(void *ctx)
     free(c);
 }
 
+/* --- the signed figures ---------------------------------------------------- */
+
+static int pool_fy_order(const void *a, const void *b)
+{
+    const kf_pool_fy *x = a, *y = b;
+    int c = strcmp(x->pool, y->pool);
+    return c ? c : (x->fy > y->fy) - (x->fy < y->fy);
+}
+
+void kf_pool_fy_sort(kf_pool_fy *rows, size_t n)
+{
+    if (n > 1) qsort(rows, n, sizeof *rows, pool_fy_order);
+}
+
+void kf_figures_digest(const kf_pool_fy *rows, size_t n, kf_hash out)
+{
+    crypto_hash_sha256_state st;
+    static const char magic[] = "kifu.figures.v1\n";
+    char line[KF_POOL_MAX + 80];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)magic, sizeof magic - 1);
+    for (size_t i = 0; i < n; i++) {
+        const kf_pool_fy *r = &rows[i];
+        if (!r->in && !r->out && !r->committed) continue;
+        int len = snprintf(line, sizeof line, "%s %d %lld %lld %lld\n", r->pool, r->fy,
+                           (long long)r->in, (long long)r->out, (long long)r->committed);
+        crypto_hash_sha256_update(&st, (const unsigned char *)line, (unsigned long long)len);
+    }
+    crypto_hash_sha256_final(&st, out);
+}
+
+/* The figures as pool_fy holds them (the movements of the open transaction
+ * written first), summed over the modules: the digest a commit signs. */
+static kf_code pools_digest(void *ctx, kf_ledger *l, kf_hash out, kf_err *err)
+{
+    pools_ctx *c = ctx;
+    kf_code rc = pools_write(c, l, err);
+    if (rc) return rc;
+    sqlite3_stmt *st = kf_ledger_stmt(
+        l, "SELECT pool, fy, in_, out_, committed FROM pool_fy ORDER BY pool, fy");
+    if (!st) return db_fail(l, err, "reading pool_fy");
+    kf_pool_fy *rows = NULL;
+    size_t n = 0, cap = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *pool = (const char *)sqlite3_column_text(st, 0);
+        int fy = sqlite3_column_int(st, 1);
+        kf_pool_fy *r = n ? &rows[n - 1] : NULL;
+        if (!pool) pool = "";
+        if (!r || r->fy != fy || strcmp(r->pool, pool) != 0) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                kf_pool_fy *grown = realloc(rows, cap * sizeof *rows);
+                if (!grown) {
+                    rc = kf_fail(err, KF_SYSTEM, "out of memory");
+                    break;
+                }
+                rows = grown;
+            }
+            r = &rows[n++];
+            memset(r, 0, sizeof *r);
+            snprintf(r->pool, sizeof r->pool, "%s", pool);
+            r->fy = fy;
+        }
+        if (!kf_add(r->in, sqlite3_column_int64(st, 2), &r->in) ||
+            !kf_add(r->out, sqlite3_column_int64(st, 3), &r->out) ||
+            !kf_add(r->committed, sqlite3_column_int64(st, 4), &r->committed)) {
+            rc = kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
+            break;
+        }
+    }
+    if (!rc && s != SQLITE_DONE) rc = db_fail(l, err, "reading pool_fy");
+    sqlite3_reset(st);
+    if (!rc) kf_figures_digest(rows, n, out);
+    free(rows);
+    return rc;
+}
+
+/* Before a read presents pool figures: pool_fy must give the figures the
+ * head commit signed (a write transaction checked them when it began). */
+static kf_code check_signed(kf_ledger *l, pools_ctx *c, kf_err *err)
+{
+    if (kf_ledger_writing(l)) return KF_OK;
+    sqlite3 *db = kf_ledger_db(l);
+    bool own = sqlite3_get_autocommit(db);
+    if (own && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(l, err, "starting a read");
+    kf_commit_info head;
+    kf_hash now;
+    kf_code rc = kf_ledger_head(l, &head, err);
+    if (!rc && c->checked_head != head.id && !(rc = pools_digest(c, l, now, err))) {
+        if (memcmp(now, head.figures, KF_HASH_LEN) == 0)
+            c->checked_head = head.id;
+        else
+            rc = kf_fail(err, KF_REFUSED,
+                         "the pool figures stored in table pool_fy differ from those signed by "
+                         "commit %lld; run kifu verify, and kifu reindex (admin) once the cause "
+                         "is found",
+                         (long long)head.id);
+    }
+    if (own) sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
 kf_code kf_pools_attach(kf_ledger *l, kf_err *err)
 {
     if (kf_ledger_index_ctx(l, "pools")) return KF_OK;
@@ -223,8 +329,12 @@ kf_code kf_pools_attach(kf_ledger *l, kf_err *err)
     if (!c) return kf_fail(err, KF_SYSTEM, "out of memory");
     kf_index ix = {"pools", 1, pools_ix_reset, pools_ix_apply, pools_ix_close, c, pools_ix_flush};
     kf_code rc = kf_ledger_add_index(l, &ix, err);
-    if (rc) pools_ix_close(c);
-    return rc;
+    if (rc) {
+        pools_ix_close(c);
+        return rc;
+    }
+    kf_ledger_set_figures(l, pools_digest, c);
+    return KF_OK;
 }
 
 static int pool_order(const void *a, const void *b)
@@ -253,6 +363,7 @@ kf_code kf_pools_figures(kf_ledger *l, int fy, kf_pool_figures **rows, size_t *n
     pools_ctx *c = pools_of(l, err);
     if (!c) return KF_SYSTEM;
     kf_code frc = pools_write(c, l, err);
+    if (!frc) frc = check_signed(l, c, err);
     if (frc) return frc;
     snprintf(total->pool, sizeof total->pool, "total");
     if (sqlite3_exec(kf_ledger_db(l), create_sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -326,6 +437,10 @@ out:
 kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err *err)
 {
     memset(out, 0, sizeof *out);
+    pools_ctx *pc = pools_of(l, err);
+    if (!pc) return KF_SYSTEM;
+    kf_code crc = check_signed(l, pc, err);
+    if (crc) return crc;
     snprintf(out->pool, sizeof out->pool, "%s", pool);
     sqlite3_stmt *st = kf_ledger_stmt(l, "SELECT in_, out_, committed FROM pool_fy WHERE pool=?");
     if (!st) return db_fail(l, err, "reading pool_fy");
@@ -401,6 +516,7 @@ kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *l
     pools_ctx *c = pools_of(l, err);
     if (!c) return KF_SYSTEM;
     kf_code rc = pools_write(c, l, err);
+    if (!rc) rc = check_signed(l, c, err);
     if (rc) return rc;
     sqlite3_stmt *st =
         kf_ledger_stmt(l, "SELECT fy, in_, out_, committed FROM pool_fy WHERE pool=? ORDER BY fy");
@@ -428,6 +544,7 @@ kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *l
 struct tracker_fy {
     int fy;
     kf_yen flow, committed;
+    kf_yen in, out; /* for the signed figures' digest */
 };
 
 struct kf_pool_tracker {
@@ -479,7 +596,7 @@ static struct tracker_fy *tracker_fy(kf_pool_tracker *t, size_t i, int fy)
     memmove(f + 1, f, (t->rows[i].nfy - k) * sizeof *f);
     t->rows[i].nfy++;
     f->fy = fy;
-    f->flow = f->committed = 0;
+    f->flow = f->committed = f->in = f->out = 0;
     return f;
 }
 
@@ -505,7 +622,8 @@ kf_code kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, int fy, kf_ye
     if (!f) return kf_fail(err, KF_SYSTEM, "out of memory");
     if (!kf_sub(in, out, &flow) || !kf_add(t->rows[i].balance, flow, &t->rows[i].balance) ||
         !kf_add(t->rows[i].committed, committed, &t->rows[i].committed) ||
-        !kf_add(f->flow, flow, &f->flow) || !kf_add(f->committed, committed, &f->committed))
+        !kf_add(f->flow, flow, &f->flow) || !kf_add(f->committed, committed, &f->committed) ||
+        !kf_add(f->in, in, &f->in) || !kf_add(f->out, out, &f->out))
         return kf_fail(err, KF_REFUSED, "pool %s: figures overflow int64 yen", pool);
     return KF_OK;
 }
@@ -532,4 +650,26 @@ void kf_pool_tracker_least(const kf_pool_tracker *t, const char *pool, int fy, k
             return;
         }
     least_end(&a, least, at_fy);
+}
+
+kf_code kf_pool_tracker_digest(const kf_pool_tracker *t, kf_hash out, kf_err *err)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < t->n; i++)
+        n += t->rows[i].nfy;
+    kf_pool_fy *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) return kf_fail(err, KF_SYSTEM, "out of memory");
+    for (size_t i = 0; i < t->n; i++)
+        for (size_t j = 0; j < t->rows[i].nfy; j++) {
+            kf_pool_fy *r = &rows[k++];
+            snprintf(r->pool, sizeof r->pool, "%s", t->rows[i].pool);
+            r->fy = t->rows[i].fys[j].fy;
+            r->in = t->rows[i].fys[j].in;
+            r->out = t->rows[i].fys[j].out;
+            r->committed = t->rows[i].fys[j].committed;
+        }
+    kf_pool_fy_sort(rows, n);
+    kf_figures_digest(rows, n, out);
+    free(rows);
+    return KF_OK;
 }

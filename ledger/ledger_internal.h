@@ -20,6 +20,11 @@ struct kf_ledger {
     } stmts[128]; /* kf_ledger_stmt's cache */
     int nstmts;
     struct kf_txn *txn; /* the open write transaction, if any (txn.c) */
+    kf_figures_fn figures_fn; /* the layer above's digest of derived figures (head.c) */
+    void *figures_ctx;
+    kf_commit_info head; /* the last commit, as the head check found it */
+    bool have_head;
+    bool readonly; /* opened by kf_ledger_open_readonly: no head check, no writes */
 };
 
 /* A parsed commit record (docs/FORMAT.md §3). */
@@ -33,6 +38,15 @@ typedef struct {
 
 /* --- open.c --- */
 kf_code lg_db_fail(kf_ledger *l, kf_err *err, const char *what);
+/* --- head.c --- */
+/* Checks the head (the last commit: record, signer, signature, nothing
+ * stored beyond it, the stored tree's root at its size) and keeps it in
+ * l->head. KF_REFUSED names what is wrong. Runs in the caller's transaction
+ * when one is open, else in a read transaction of its own. */
+kf_code lg_head_check(kf_ledger *l, kf_err *err);
+/* The digest of the derived figures as they stand (the registered
+ * kf_figures_fn, or the digest of no figures). */
+kf_code lg_figures(kf_ledger *l, kf_hash out, kf_err *err);
 /* The first column of the first row of sql (a PRAGMA or a SELECT); *ok false
  * if there is no row or on an error. */
 int64_t lg_pragma_int(sqlite3 *db, const char *sql, bool *ok);
@@ -56,7 +70,8 @@ kf_code lg_stored_entry(const void *body, size_t len, int64_t seq, kf_entry **ou
 kf_code lg_txn_start(kf_ledger *l, const kf_signer *signer, unsigned role, kf_txn **out,
                      kf_err *err);
 kf_code lg_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash root,
-                       const char *time, uint32_t key, kf_buf *out, kf_err *err);
+                       const char *time, uint32_t key, const kf_hash figures, kf_buf *out,
+                       kf_err *err);
 
 /* --- indexes.c --- */
 /* Records that every registered index covers entries up to seq. */

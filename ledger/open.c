@@ -27,7 +27,7 @@
 #include <sqlite3.h>
 
 #define KIFU_APP_ID 0x6B696675 /* "kifu" */
-#define KIFU_SCHEMA_VERSION 1
+#define KIFU_SCHEMA_VERSION 2
 
 static const char *schema_sql =
     "CREATE TABLE entries(seq INTEGER PRIMARY KEY, commit_id INTEGER NOT NULL,"
@@ -116,7 +116,7 @@ int64_t lg_pragma_int(sqlite3 *db, const char *sql, bool *ok)
     return v;
 }
 
-kf_code kf_ledger_open(const char *path, kf_ledger **out, kf_err *err)
+static kf_code open_file(const char *path, bool readonly, kf_ledger **out, kf_err *err)
 {
     struct stat sb;
     if (stat(path, &sb) != 0)
@@ -124,7 +124,9 @@ kf_code kf_ledger_open(const char *path, kf_ledger **out, kf_err *err)
                        strerror(errno));
     kf_ledger *l = ledger_alloc(path);
     if (!l) return kf_fail(err, KF_SYSTEM, "out of memory");
-    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    l->readonly = readonly;
+    if (sqlite3_open_v2(path, &l->db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE,
+                        NULL) != SQLITE_OK) {
         kf_code rc = kf_fail(err, KF_SYSTEM, "cannot open %s: %s", path,
                              l->db ? sqlite3_errmsg(l->db) : "out of memory");
         kf_ledger_close(l);
@@ -148,13 +150,24 @@ kf_code kf_ledger_open(const char *path, kf_ledger **out, kf_err *err)
         return kf_fail(err, KF_BAD_INPUT, "%s has ledger schema version %lld; this kifu reads %d",
                        path, (long long)ver, KIFU_SCHEMA_VERSION);
     }
-    kf_code rc = configure(l, err);
+    kf_code rc = readonly ? KF_OK : configure(l, err);
+    if (!rc && !readonly) rc = lg_head_check(l, err);
     if (rc) {
         kf_ledger_close(l);
         return rc;
     }
     *out = l;
     return KF_OK;
+}
+
+kf_code kf_ledger_open(const char *path, kf_ledger **out, kf_err *err)
+{
+    return open_file(path, false, out, err);
+}
+
+kf_code kf_ledger_open_readonly(const char *path, kf_ledger **out, kf_err *err)
+{
+    return open_file(path, true, out, err);
 }
 
 static kf_code genesis_entry(const char *fund, const char *origin, const kf_signer *admin,
@@ -168,7 +181,7 @@ static kf_code genesis_entry(const char *fund, const char *origin, const kf_sign
     if (rc) return rc;
     if ((rc = kf_entry_set_str(e, "fund", fund, err)) ||
         (rc = kf_entry_set_str(e, "origin", origin, err)) ||
-        (rc = kf_entry_set_str(e, "format", "kifu-ledger-1", err))) {
+        (rc = kf_entry_set_str(e, "format", "kifu-ledger-2", err))) {
         kf_entry_free(e);
         return rc;
     }

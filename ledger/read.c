@@ -101,14 +101,16 @@ kf_code lg_commit_parse(const void *body, size_t len, lg_commit_rec *c, kf_err *
     kf_code rc = kf_entry_decode(body, len, KF_COMMIT_MAGIC, &e, err);
     if (rc) return rc;
     const char *root = kf_entry_str(e, "root"), *time = kf_entry_str(e, "time");
-    const char *key = kf_entry_str(e, "key");
+    const char *key = kf_entry_str(e, "key"), *figures = kf_entry_str(e, "figures");
     uint8_t kb[4];
     memset(c, 0, sizeof *c);
     c->id = e->seq;
     if (strcmp(e->kind, "commit") != 0 || !kf_entry_int(e, "first", &c->first) ||
         !kf_entry_int(e, "last", &c->last) || !kf_entry_int(e, "size", &c->size) || !root ||
         !kf_unhex(root, c->root, KF_HASH_LEN) || !time || strlen(time) >= sizeof c->time ||
-        !kf_valid_rfc3339(time) || !key || !kf_unhex(key, kb, 4) || e->nfields != 6) {
+        !kf_valid_rfc3339(time) || !key || !kf_unhex(key, kb, 4) || !figures ||
+        strlen(figures) != 2 * KF_HASH_LEN || !kf_unhex(figures, c->figures, KF_HASH_LEN) ||
+        e->nfields != 7) {
         kf_entry_free(e);
         return kf_fail(err, KF_BAD_INPUT, "commit record is missing or has bad fields");
     }

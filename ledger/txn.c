@@ -223,8 +223,20 @@ kf_code kf_txn_begin(kf_ledger *l, const kf_signer *signer, kf_txn **out, kf_err
 {
     kf_txn *t = NULL;
     kf_key_info k;
+    kf_hash figures;
     kf_code rc = lg_txn_start(l, signer, 0, &t, err);
     if (rc) return rc;
+    /* Nothing is signed over rows that were not checked: the head as it is
+     * now that this process holds the write lock, and the derived figures
+     * the new commit will build on. */
+    if ((rc = lg_head_check(l, err)) || (rc = lg_figures(l, figures, err))) goto out_abort;
+    if (memcmp(figures, l->head.figures, KF_HASH_LEN) != 0) {
+        rc = kf_fail(err, KF_REFUSED,
+                     "%s: the derived figures (table pool_fy) differ from those signed by commit "
+                     "%lld; run kifu verify, and kifu reindex (admin) once the cause is found",
+                     l->path, (long long)l->head.id);
+        goto out_abort;
+    }
     if ((rc = kf_ledger_key(l, signer->id, &k, err))) {
         if (rc != KF_SYSTEM)
             rc = kf_fail(err, KF_REFUSED, "key %s (%08x) is not a key of this ledger", signer->name,
@@ -324,17 +336,20 @@ kf_code kf_txn_append(kf_txn *t, kf_entry *e, kf_err *err)
 }
 
 kf_code lg_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash root,
-                       const char *time, uint32_t key, kf_buf *out, kf_err *err)
+                       const char *time, uint32_t key, const kf_hash figures, kf_buf *out,
+                       kf_err *err)
 {
     kf_entry *c = kf_entry_new("commit");
-    char roothex[65], idhex[9];
+    char roothex[65], idhex[9], fighex[65];
     kf_code rc;
     if (!c) return kf_fail(err, KF_SYSTEM, "out of memory");
     c->magic = KF_COMMIT_MAGIC;
     c->seq = id;
     kf_hex(root, KF_HASH_LEN, roothex);
+    kf_hex(figures, KF_HASH_LEN, fighex);
     snprintf(idhex, sizeof idhex, "%08x", key);
-    if (!(rc = kf_entry_set_int(c, "first", first, err)) &&
+    if (!(rc = kf_entry_set_str(c, "figures", fighex, err)) &&
+        !(rc = kf_entry_set_int(c, "first", first, err)) &&
         !(rc = kf_entry_set_int(c, "last", last, err)) &&
         !(rc = kf_entry_set_int(c, "size", last, err)) &&
         !(rc = kf_entry_set_str(c, "root", roothex, err)) &&
@@ -376,9 +391,11 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
     }
     if ((rc = kf_ledger_flush(l, err))) goto out_abort;
     kf_merkle_frontier_root(&t->frontier, root);
+    kf_hash figures;
+    if ((rc = lg_figures(l, figures, err))) goto out_abort;
     t->body.len = 0;
-    if ((rc = lg_commit_body(t->commit_id, t->first, t->size, root, t->time, t->signer.id, &t->body,
-                             err)))
+    if ((rc = lg_commit_body(t->commit_id, t->first, t->size, root, t->time, t->signer.id,
+                             figures, &t->body, err)))
         goto out_abort;
     kf_sign(&t->signer, t->body.data, t->body.len, sig);
     if (sqlite3_prepare_v2(l->db, "INSERT INTO commits(id, body, sig) VALUES(?,?,?)", -1, &st,
@@ -402,6 +419,12 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
         goto out_abort;
     }
     if (commit_id) *commit_id = t->commit_id;
+    l->head = (kf_commit_info){.id = t->commit_id, .first = t->first, .last = t->size,
+                               .key = t->signer.id};
+    memcpy(l->head.root, root, KF_HASH_LEN);
+    memcpy(l->head.time, t->time, sizeof l->head.time);
+    memcpy(l->head.figures, figures, KF_HASH_LEN);
+    l->have_head = true;
     txn_free(t);
     return KF_OK;
 out_abort:

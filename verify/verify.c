@@ -10,6 +10,7 @@
 typedef struct {
     kf_don_verifier *donations;
     kf_grant_verifier *grants;
+    kf_pool_tracker *pools;
 } rule_checks;
 
 static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
@@ -19,11 +20,27 @@ static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
     return rc ? rc : kf_grant_verify_entry(c->grants, row, err);
 }
 
+/* After each commit: the figures it signed are those the entries give. */
+static kf_code check_figures(void *ctx, const kf_commit_info *c, kf_err *err)
+{
+    rule_checks *rc = ctx;
+    kf_hash want;
+    kf_code code = kf_pool_tracker_digest(rc->pools, want, err);
+    if (code) return code;
+    if (memcmp(want, c->figures, KF_HASH_LEN) != 0)
+        return kf_fail(err, KF_REFUSED,
+                       "commit %lld (seq %lld..%lld): the figures it signed are not those its "
+                       "entries give (pool figures per fiscal year)",
+                       (long long)c->id, (long long)c->first, (long long)c->last);
+    return KF_OK;
+}
+
 kf_code kf_verify_all(kf_ledger *l, const char *trust, size_t trust_len, kf_verify_report *rep,
                       kf_err *err)
 {
     kf_pool_tracker *pools = kf_pool_tracker_new();
-    rule_checks checks = {.donations = kf_don_verifier_new(l), .grants = kf_grant_verifier_new(l)};
+    rule_checks checks = {
+        .donations = kf_don_verifier_new(l), .grants = kf_grant_verifier_new(l), .pools = pools};
     kf_code rc;
     memset(rep, 0, sizeof *rep);
     if (!pools || !checks.donations || !checks.grants) {
@@ -31,8 +48,11 @@ kf_code kf_verify_all(kf_ledger *l, const char *trust, size_t trust_len, kf_veri
     } else {
         kf_don_verifier_pools(checks.donations, pools);
         kf_grant_verifier_pools(checks.grants, pools);
-        kf_verify_opts vo = {
-            .trust = trust, .trust_len = trust_len, .on_entry = check_rules, .ctx = &checks};
+        kf_verify_opts vo = {.trust = trust,
+                             .trust_len = trust_len,
+                             .on_entry = check_rules,
+                             .on_commit = check_figures,
+                             .ctx = &checks};
         rc = kf_ledger_verify(l, &vo, rep, err);
     }
     kf_don_verifier_free(checks.donations);

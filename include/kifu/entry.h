@@ -12,7 +12,7 @@
  *
  * Exactly one encoding exists per entry: decoding re-encodes and compares,
  * so a verifier rejects any non-canonical bytes. Commit records use the same
- * encoding with the magic line "kifu.commit.v1" (seq is the commit number).
+ * encoding with the magic line "kifu.commit.v2" (seq is the commit number).
  */
 #ifndef KIFU_ENTRY_H
 #define KIFU_ENTRY_H
@@ -20,7 +20,7 @@
 #include "kifu/common.h"
 
 #define KF_ENTRY_MAGIC "kifu.entry.v1"
-#define KF_COMMIT_MAGIC "kifu.commit.v1"
+#define KF_COMMIT_MAGIC "kifu.commit.v2"
 #define KF_KEY_MAX 64
 
 typedef enum { KF_FIELD_STR, KF_FIELD_INT } kf_field_type;

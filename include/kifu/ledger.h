@@ -219,7 +219,7 @@ kf_code kf_checkpoint(kf_ledger *l, const kf_signer *signer, kf_buf *out, kf_err
 kf_code kf_cosign(kf_ledger *l, const kf_signer *auditor, const char *note, size_t len, kf_buf *out,
                   int64_t *seq, kf_err *err);
 
-/* --- verification ------------------------------------------------------- */
+/* --- the head and the signed figures -------------------------------------- */
 
 /* A commit record as verification and the head check read it. `figures`
  * is the digest of the derived figures after the commit (docs/FORMAT.md §3). */
@@ -230,6 +230,27 @@ typedef struct {
     uint32_t key;
     kf_hash figures;
 } kf_commit_info;
+
+/* The digest of the derived figures that reads present (docs/FORMAT.md §3,
+ * "figures"): computed by the layer above from its derived tables as they
+ * stand (inside the open write transaction, at commit). */
+typedef kf_code (*kf_figures_fn)(void *ctx, kf_ledger *l, kf_hash out, kf_err *err);
+/* Registers it (the fund layer does, for its pool figures). Every commit
+ * signs its digest; without one a commit signs the digest of no figures. */
+void kf_ledger_set_figures(kf_ledger *l, kf_figures_fn fn, void *ctx);
+/* The head: the last commit, checked (signature by an entitled key, no rows
+ * beyond it, the stored tree gives its signed root). Checked again if
+ * another process committed since. */
+kf_code kf_ledger_head(kf_ledger *l, kf_commit_info *out, kf_err *err);
+/* True while a write transaction is open on l. */
+bool kf_ledger_writing(const kf_ledger *l);
+/* Opens a ledger to verify it: read-only (SQLite never writes the file), no
+ * head check, no indexes; only kf_ledger_verify and plain reads are meant
+ * for it. */
+kf_code kf_ledger_open_readonly(const char *path, kf_ledger **out, kf_err *err);
+
+/* --- verification ------------------------------------------------------- */
+
 
 /* Called for every entry in seq order during verification, after its
  * commit's signature and roles are checked; used to re-derive rules. */

@@ -58,6 +58,27 @@ kf_code kf_pool_get(kf_ledger *l, const char *pool, kf_pool_figures *out, kf_err
 kf_code kf_pool_available_from(kf_ledger *l, const char *pool, int fy, kf_yen *least, int *at_fy,
                                kf_err *err);
 
+/* --- the signed figures (docs/FORMAT.md §3, "figures") ------------------- */
+
+/* One pool's money in one fiscal year, summed over every module. */
+typedef struct {
+    char pool[KF_POOL_MAX];
+    int fy;
+    kf_yen in, out, committed;
+} kf_pool_fy;
+
+/* The digest every commit signs: SHA-256 of the canonical figures text
+ *
+ *   kifu.figures.v1\n
+ *   <pool> <fy> <in> <out> <committed>\n    one line per row, in order
+ *
+ * of rows sorted by pool (byte order) then fy, rows whose three figures are
+ * all 0 left out. Pure: the writer (from pool_fy) and the verifier (from its
+ * own account) both call it. */
+void kf_figures_digest(const kf_pool_fy *rows, size_t n, kf_hash out);
+/* Sorts rows as kf_figures_digest wants them. */
+void kf_pool_fy_sort(kf_pool_fy *rows, size_t n);
+
 /* An in-memory account of pool figures for verification: the verifiers of
  * each module feed it the movements entries assert, in seq order, and check
  * that no entry leaves a pool's available money negative. */
@@ -71,6 +92,9 @@ kf_code kf_pool_tracker_move(kf_pool_tracker *t, const char *pool, int fy, kf_ye
 /* balance (in - out) and committed of a pool (0, 0 if it never moved) */
 void kf_pool_tracker_get(const kf_pool_tracker *t, const char *pool, kf_yen *balance,
                          kf_yen *committed);
+/* The digest of the tracker's account (kf_figures_digest): KF_SYSTEM when
+ * out of memory. */
+kf_code kf_pool_tracker_digest(const kf_pool_tracker *t, kf_hash out, kf_err *err);
 /* As kf_pool_available_from, on the tracker's account. */
 void kf_pool_tracker_least(const kf_pool_tracker *t, const char *pool, int fy, kf_yen *least,
                            int *at_fy);
