@@ -8,6 +8,7 @@
 #include "kifu/common.h"
 #include "kifu/keys.h"
 #include "kifu/ledger.h"
+#include "kifu/rules.h"
 
 #include <stdio.h>
 
@@ -16,7 +17,9 @@ typedef struct {
     const char *key; /* --key, KIFU_KEY */
     bool json;
     bool help;
-    const char *cmd; /* "key add", for messages */
+    const char *cmd;   /* "key add", for messages */
+    const char *usage; /* its options ("NAME --role R ..."), for cli_usage */
+    const char *about; /* what it does, for cli_usage */
 } kf_cli;
 
 typedef enum { OPT_FLAG, OPT_VALUE } opt_kind;
@@ -38,7 +41,10 @@ kf_code cli_parse(kf_cli *cli, int argc, char **argv, const kf_opt *opts, const 
 int cli_error(const kf_err *err);
 int cli_errorf(kf_code code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prints usage for the current command (from main.c's table). */
+/* "kifu NAME USAGE" and a newline: a command's usage line. */
+void cli_usage_line(FILE *out, const char *name, const char *usage);
+/* Prints the usage and about of the current command (cli->cmd, set with its
+ * usage and about by main.c from its table). Returns 0. */
 int cli_usage(const kf_cli *cli, bool to_stderr);
 
 /* Opens the ledger with every module attached (grants, donations). */
@@ -68,23 +74,44 @@ kf_code cli_write_out(const char *path, const kf_buf *buf, kf_err *err);
 /* Reads a whole (small) file. */
 kf_code cli_read_file(const char *path, kf_buf *out, size_t max, kf_err *err);
 
-/* Prints a recorded result: "{"seq":N,...}" with --json, else the text. */
-void cli_print_json(const kf_buf *b);
-
+/* A command's output on stdout. The printers below check the document once:
+ * a buffer an append failed to (kf_buf's sticky error) prints nothing and is
+ * "kifu: out of memory", exit 3; otherwise they write it and return 0. A
+ * failed write is found by cli_exit. */
+#define CLI_CHECKED __attribute__((warn_unused_result))
+/* b and a newline (a JSON document). */
+int cli_print_json(const kf_buf *b) CLI_CHECKED;
+/* b as it is (text lines). */
+int cli_print_text(const kf_buf *b) CLI_CHECKED;
+/* A read command's output in b: as JSON (and a newline) under --json, else
+ * as text; frees b. */
+int cli_print_out(const kf_cli *cli, kf_buf *b) CLI_CHECKED;
 /* A list command's output, gathered in b and printed as one document: under
  * --json, cli_list_begin opens `head` (e.g. {"boxes":[), cli_list_item puts
  * the comma before each object but the first, cli_list_end closes "]}";
- * otherwise the items are text lines. cli_list_end prints b, frees it and
- * returns 0. */
-/* A read command's output in b: as JSON (and a newline) under --json, else
- * as text; frees b and returns 0. */
-int cli_print_out(const kf_cli *cli, kf_buf *b);
+ * otherwise the items are text lines. cli_list_end prints b (as
+ * cli_print_out) and frees it. */
 void cli_list_begin(const kf_cli *cli, kf_buf *b, const char *head);
 void cli_list_item(const kf_cli *cli, kf_buf *b, size_t i);
-int cli_list_end(const kf_cli *cli, kf_buf *b);
+int cli_list_end(const kf_cli *cli, kf_buf *b) CLI_CHECKED;
 /* Prints what a command recorded: {"seq":N,"id":ID} with --json, else
- * "seq N: WHAT". Returns 0. */
-int cli_print_recorded(const kf_cli *cli, int64_t seq, const char *id, const char *what);
+ * "seq N: WHAT". */
+int cli_print_recorded(const kf_cli *cli, int64_t seq, const char *id,
+                       const char *what) CLI_CHECKED;
+/* Writes n bytes to stdout now (output too long to gather whole). */
+void cli_stdout(const void *p, size_t n);
+
+/* The end of every run, as git's run_builtin does it: after a command that
+ * succeeded (code 0), flushes and closes stdout and checks for an error on
+ * it then or before; a failed write (ENOSPC of a full disk or /dev/full,
+ * EIO) prints "kifu: write failure on standard output: <why>" and returns
+ * 3 (KF_SYSTEM). As in git, a stdout that is closed, a pipe or a socket is
+ * not checked: a reader that went away is not a failure of kifu's. Returns
+ * code otherwise. */
+int cli_exit(int code);
+
+/* The rules as JSON (kifu rules show --json), appended to b (cli/rules_json.c). */
+void cli_rules_json(const kf_rules *r, kf_buf *b);
 
 /* A progress bar on stderr for long imports and exports (SPEC §7): drawn
  * only when stderr is a terminal and `worth` (the work is large). */

@@ -8,13 +8,18 @@
 
 /* --json: the checkpoint's origin, size and root (its first three lines)
  * and the whole signed note. */
-static void print_checkpoint_json(const kf_buf *note, const char *out)
+static int print_checkpoint_json(const kf_buf *note, const char *out)
 {
     char origin[256] = "", root[64] = "";
     long long size = -1;
     kf_buf b = {0}, text = {0};
+    kf_err err = {0};
     kf_buf_put(&text, note->data, note->len);
     kf_buf_put(&text, "", 1);
+    if (kf_buf_check(&text, &err)) {
+        kf_buf_free(&text);
+        return cli_error(&err);
+    }
     const char *s = (const char *)text.data, *nl1 = strchr(s, '\n');
     const char *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
     if (nl1 && nl2) {
@@ -33,9 +38,10 @@ static void print_checkpoint_json(const kf_buf *note, const char *out)
         kf_buf_json_str(&b, out);
     }
     kf_buf_puts(&b, "}");
-    cli_print_json(&b);
+    int code = cli_print_json(&b);
     kf_buf_free(&b);
     kf_buf_free(&text);
+    return code;
 }
 
 int cmd_checkpoint(kf_cli *cli, int argc, char **argv)
@@ -53,7 +59,7 @@ int cmd_checkpoint(kf_cli *cli, int argc, char **argv)
         ((out || !cli->json) && cli_write_out(out, &note, &err)))
         code = cli_error(&err);
     else if (cli->json)
-        print_checkpoint_json(&note, out);
+        code = print_checkpoint_json(&note, out);
     else if (out)
         fprintf(stderr, "checkpoint written to %s\n", out);
     sodium_memzero(&signer, sizeof signer);

@@ -68,6 +68,7 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
         kf_member_statement_free(&st);
         return cli_error(&err);
     }
+    int code = 0;
     if (cli->json) {
         kf_buf b = {0};
         kf_buf_puts(&b, "{\"member\":");
@@ -77,14 +78,14 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
         kf_buf_printf(&b, "\"status\":\"%s\",\"file\":", st.member.active ? "active" : "lapsed");
         kf_buf_json_str(&b, out);
         kf_buf_puts(&b, "}");
-        cli_print_json(&b);
+        code = cli_print_json(&b);
         kf_buf_free(&b);
     } else {
         printf("member %s FY %d: %zu donations, %lld yen (%s) written to %s\n", st.member.id, fy,
                st.nlines, (long long)st.total, st.member.active ? "active" : "lapsed", out);
     }
     kf_member_statement_free(&st);
-    return 0;
+    return code;
 }
 
 static void audit_progress(void *ctx, int64_t done, int64_t total)
@@ -141,6 +142,7 @@ int cmd_export_audit(kf_cli *cli, int argc, char **argv)
     sodium_memzero(&signer, sizeof signer);
     kf_ledger_close(l);
     if (rc) return cli_error(&err);
+    int code = 0;
     if (cli->json) {
         kf_buf b = {0};
         kf_buf_printf(&b,
@@ -152,7 +154,7 @@ int cmd_export_audit(kf_cli *cli, int argc, char **argv)
                       res.verified ? "true" : "false", res.root_hex, res.sheets);
         kf_buf_json_str(&b, out);
         kf_buf_puts(&b, "}");
-        cli_print_json(&b);
+        code = cli_print_json(&b);
         kf_buf_free(&b);
     } else {
         printf("FY %d: %lld donations (%lld voided, %lld yen net), %lld applications, %lld "
@@ -166,9 +168,9 @@ int cmd_export_audit(kf_cli *cli, int argc, char **argv)
          * fails as kifu verify does. */
         fprintf(stderr, "kifu: verification failed: the workbook's 検証 (Verification) sheet says "
                         "why\n");
-        return 1;
+        return code ? code : 1;
     }
-    return 0;
+    return code;
 }
 
 /* kifu export group|partner ID --fy Y --out FILE.xlsx [--lang ja|en] */
@@ -200,6 +202,7 @@ static int export_party(kf_cli *cli, int argc, char **argv, bool group)
                    : kf_partner_statement_xlsx(l, pos[0], fy, lang, out, &res, &err);
     kf_ledger_close(l);
     if (rc) return cli_error(&err);
+    int code = 0;
     if (cli->json) {
         kf_buf b = {0};
         kf_buf_printf(&b, "{\"%s\":", what);
@@ -217,7 +220,7 @@ static int export_party(kf_cli *cli, int argc, char **argv, bool group)
         kf_buf_puts(&b, "\"file\":");
         kf_buf_json_str(&b, out);
         kf_buf_puts(&b, "}");
-        cli_print_json(&b);
+        code = cli_print_json(&b);
         kf_buf_free(&b);
     } else if (group) {
         printf("group %s FY %d: %lld donations, %lld yen to its pool; %lld applications "
@@ -230,7 +233,7 @@ static int export_party(kf_cli *cli, int argc, char **argv, bool group)
                pos[0], fy, (long long)res.pledged, (long long)res.lines, (long long)res.total,
                (long long)res.outstanding, out);
     }
-    return 0;
+    return code;
 }
 
 int cmd_export_group(kf_cli *cli, int argc, char **argv)

@@ -1,97 +1,11 @@
 /*
- * kifu group add | update | deregister | list, and kifu rules load | show.
+ * kifu group add | update | deregister | list.
  */
 #include "cli.h"
 #include "kifu/grants.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* --- rules -------------------------------------------------------------- */
-
-typedef struct {
-    const char *file;
-    kf_buf text;
-    int64_t seq;
-} rules_arg;
-
-static kf_code do_rules_load(kf_txn *t, void *arg, kf_err *err)
-{
-    rules_arg *a = arg;
-    return kf_rules_load(t, a->file, a->text.data, a->text.len, &a->seq, err);
-}
-
-int cmd_rules_load(kf_cli *cli, int argc, char **argv)
-{
-    const char *pos[1];
-    const kf_opt opts[] = {{NULL, 0, NULL}};
-    int npos;
-    kf_err err = {0};
-    rules_arg a = {0};
-    CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
-    if (npos != 1) return cli_errorf(KF_BAD_INPUT, "usage: kifu rules load FILE");
-    a.file = pos[0];
-    if (cli_read_file(a.file, &a.text, 1 << 20, &err)) return cli_error(&err);
-    /* Check the file before asking for a passphrase. */
-    kf_rules *r = malloc(sizeof *r);
-    if (!r) return cli_errorf(KF_SYSTEM, "out of memory");
-    kf_code rc = kf_rules_parse(a.text.data, a.text.len, a.file, r, &err);
-    free(r);
-    if (rc) {
-        kf_buf_free(&a.text);
-        return cli_error(&err);
-    }
-    int code = cli_write(cli, do_rules_load, &a);
-    kf_buf_free(&a.text);
-    if (code) return code;
-    if (cli->json)
-        printf("{\"seq\":%lld}\n", (long long)a.seq);
-    else
-        printf("seq %lld: rules loaded from %s\n", (long long)a.seq, a.file);
-    return 0;
-}
-
-int cmd_rules_show(kf_cli *cli, int argc, char **argv)
-{
-    const char *pos[1];
-    const kf_opt opts[] = {{NULL, 0, NULL}};
-    int npos;
-    kf_err err = {0};
-    kf_ledger *l = NULL;
-    int64_t version = 0;
-    CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
-    kf_rules *r = malloc(sizeof *r);
-    if (!r) return cli_errorf(KF_SYSTEM, "out of memory");
-    if (cli_open(cli, &l, &err) || kf_rules_current(l, r, &version, &err)) {
-        free(r);
-        kf_ledger_close(l);
-        return cli_error(&err);
-    }
-    kf_buf b = {0};
-    if (cli->json) {
-        kf_buf_printf(&b, "{\"version\":%lld,\"rules\":", (long long)version);
-        kf_rules_json(r, &b);
-        kf_buf_puts(&b, "}");
-        cli_print_json(&b);
-    } else if (version) {
-        kf_entry *e;
-        if (kf_ledger_entry(l, version, &e, &err) == KF_OK) {
-            printf("; rules in force: seq %lld, file %s, sha256 %s\n", (long long)version,
-                   kf_entry_str(e, "file") ? kf_entry_str(e, "file") : "?",
-                   kf_entry_str(e, "sha256") ? kf_entry_str(e, "sha256") : "?");
-            fputs(kf_entry_str(e, "text") ? kf_entry_str(e, "text") : "", stdout);
-            kf_entry_free(e);
-        }
-    } else {
-        printf("; no rules loaded: the defaults apply (kifu rules load FILE)\n");
-        kf_rules_json(r, &b);
-        cli_print_json(&b);
-    }
-    kf_buf_free(&b);
-    free(r);
-    kf_ledger_close(l);
-    return 0;
-}
 
 /* --- groups ------------------------------------------------------------- */
 

@@ -80,17 +80,18 @@ int cmd_init(kf_cli *cli, int argc, char **argv)
     kf_ledger_close(l);
     char vkey[KF_VKEY_MAX];
     kf_key_vkey(admin_key.name, admin_key.pub, vkey);
+    int code = 0;
     if (cli->json) {
         kf_buf b = {0};
         kf_buf_printf(&b, "{\"seq\":1,\"key\":\"%08x\",\"vkey\":", admin_key.id);
         kf_buf_json_str(&b, vkey);
         kf_buf_puts(&b, "}");
-        cli_print_json(&b);
+        code = cli_print_json(&b);
         kf_buf_free(&b);
     } else {
         printf("seq 1: created ledger %s for %s\nadmin key %s (%08x) written to %s\nvkey %s\n",
                cli->db, fund, admin_key.name, admin_key.id, key_out, vkey);
     }
     sodium_memzero(&admin_key, sizeof admin_key);
-    return 0;
+    return code;
 }

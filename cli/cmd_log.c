@@ -7,6 +7,7 @@ typedef struct {
     kf_cli *cli;
     kf_buf out;
     bool first;
+    kf_err *err;
 } log_ctx;
 
 static int print_row(void *ctx, const kf_row *row)
@@ -30,8 +31,9 @@ static int print_row(void *ctx, const kf_row *row)
         kf_buf_puts(b, "\n");
     }
     c->first = false;
+    if (kf_buf_check(b, c->err)) return KF_SYSTEM;
     if (b->len > (1 << 16)) {
-        fwrite(b->data, 1, b->len, stdout);
+        cli_stdout(b->data, b->len);
         b->len = 0;
     }
     return 0;
@@ -48,7 +50,7 @@ int cmd_log(kf_cli *cli, int argc, char **argv)
     CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
     if (since && !cli_int("--since", since, 1, &from, &err)) return cli_error(&err);
     if (cli_open(cli, &l, &err)) return cli_error(&err);
-    log_ctx c = {.cli = cli, .first = true};
+    log_ctx c = {.cli = cli, .first = true, .err = &err};
     if (cli->json) kf_buf_puts(&c.out, "{\"entries\":[");
     kf_code rc = kf_ledger_scan(l, from, NULL, print_row, &c, &err);
     kf_ledger_close(l);
@@ -57,7 +59,7 @@ int cmd_log(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     }
     if (cli->json) kf_buf_puts(&c.out, "]}\n");
-    fwrite(c.out.data, 1, c.out.len, stdout);
+    int code = cli_print_text(&c.out);
     kf_buf_free(&c.out);
-    return 0;
+    return code;
 }

@@ -125,6 +125,7 @@ int cmd_balance(kf_cli *cli, int argc, char **argv)
     kf_ledger_close(l);
     kf_buf b = {0};
     bool by_fy = fy >= 0;
+    int code;
     if (cli->json) {
         kf_buf_puts(&b, "{");
         if (by_fy) kf_buf_printf(&b, "\"fy\":%d,", fy);
@@ -136,7 +137,7 @@ int cmd_balance(kf_cli *cli, int argc, char **argv)
         kf_buf_puts(&b, "],\"total\":");
         figures_json(&b, &total, by_fy, false);
         kf_buf_puts(&b, "}");
-        cli_print_json(&b);
+        code = cli_print_json(&b);
     } else {
         if (by_fy) kf_buf_printf(&b, "FY %d\n", fy);
         kf_buf_printf(&b, "%-24s", "pool");
@@ -146,11 +147,11 @@ int cmd_balance(kf_cli *cli, int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             figures_text(&b, &rows[i], by_fy);
         figures_text(&b, &total, by_fy);
-        fwrite(b.data, 1, b.len, stdout);
+        code = cli_print_text(&b);
     }
     kf_buf_free(&b);
     free(rows);
-    return 0;
+    return code;
 }
 
 typedef struct {

@@ -79,10 +79,10 @@ int cmd_prove(kf_cli *cli, int argc, char **argv)
             kf_buf_printf(&b, "root %s\n", roothex);
         }
     }
-    fwrite(b.data, 1, b.len, stdout);
+    int code = cli_print_text(&b);
     kf_buf_free(&b);
     kf_ledger_close(l);
-    return 0;
+    return code;
 out_err:
     kf_ledger_close(l);
     return cli_error(&err);

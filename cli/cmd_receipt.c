@@ -33,7 +33,7 @@ int cmd_receipt(kf_cli *cli, int argc, char **argv)
         kf_buf_printf(&b, "{\"seq\":%lld,\"file\":", (long long)seq);
         kf_buf_json_str(&b, out ? out : "-");
         kf_buf_puts(&b, "}");
-        if (out) cli_print_json(&b);
+        if (out) code = cli_print_json(&b);
         kf_buf_free(&b);
     } else if (out) {
         printf("receipt for seq %lld written to %s\n", (long long)seq, out);
@@ -86,15 +86,17 @@ int cmd_verify_receipt(kf_cli *cli, int argc, char **argv)
             kf_buf_puts(&b, "{\"ok\":false,\"error\":");
             kf_buf_json_str(&b, err.msg);
             kf_buf_puts(&b, "}");
-            cli_print_json(&b);
+            int code = cli_print_json(&b);
             kf_buf_free(&b);
+            if (code) return code;
         }
         return cli_errorf(rc, "receipt %s: %s", pos[0], err.msg);
     }
+    int code = 0;
     if (cli->json) {
         kf_buf b = {0};
         put_summary_json(&b, &s);
-        cli_print_json(&b);
+        code = cli_print_json(&b);
         kf_buf_free(&b);
     } else {
         printf("ok: receipt %s: seq %lld (%s), %lld yen on %s to %s\n", s.receipt_no,
@@ -104,5 +106,5 @@ int cmd_verify_receipt(kf_cli *cli, int argc, char **argv)
                s.origin, (long long)s.size, s.signer);
     }
     sodium_memzero(&s, sizeof s);
-    return 0;
+    return code;
 }

@@ -207,18 +207,14 @@ int cmd_partner_show(kf_cli *cli, int argc, char **argv)
                           (long long)m[i].clicks, (long long)m[i].pledged, (long long)m[i].paid,
                           (long long)m[i].outstanding);
     }
-    if (cli->json) {
+    if (cli->json)
         kf_buf_printf(&b, "],\"pledged\":%lld,\"paid\":%lld,\"outstanding\":%lld}",
                       (long long)pledged, (long long)paid, (long long)(pledged - paid));
-        cli_print_json(&b);
-    } else {
+    else
         kf_buf_printf(&b, "%-8s %10s %12lld %12lld %12lld\n", "total", "", (long long)pledged,
                       (long long)paid, (long long)(pledged - paid));
-        fwrite(b.data, 1, b.len, stdout);
-    }
-    kf_buf_free(&b);
     free(m);
-    return 0;
+    return cli_print_out(cli, &b);
 }
 
 typedef struct {

@@ -24,6 +24,7 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
     kf_buf_free(&note);
     char root[65];
     kf_hex(rep.root, KF_HASH_LEN, root);
+    int code = 0;
     if (cli->json) {
         kf_buf b = {0};
         if (rc) {
@@ -37,17 +38,17 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
                           (long long)rep.entries, (long long)rep.commits, (long long)rep.nodes,
                           (long long)rep.keys, root, rep.trusted ? "true" : "false");
         }
-        cli_print_json(&b);
+        code = cli_print_json(&b);
         kf_buf_free(&b);
     }
     if (rc) {
         fprintf(stderr, "kifu: verification failed: %s\n", err.msg);
-        return (int)rc;
+        return code ? code : (int)rc;
     }
     if (!cli->json)
         printf("ok: %lld entries, %lld commits, %lld Merkle nodes, %lld keys verified%s\n"
                "root %s\n",
                (long long)rep.entries, (long long)rep.commits, (long long)rep.nodes,
                (long long)rep.keys, rep.trusted ? "; extends the trusted checkpoint" : "", root);
-    return 0;
+    return code;
 }

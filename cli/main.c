@@ -123,26 +123,12 @@ static void print_help(FILE *out)
           out);
 }
 
-static const command *current;
-
-/* "kifu grant pay APP --amount YEN [--date D]" and a newline. */
-static void print_usage(FILE *out, const command *c)
+/* The command about to run, for cli_usage. */
+static void set_command(kf_cli *cli, const command *c)
 {
-    fprintf(out, "kifu %s%s%s\n", c->name, *c->usage ? " " : "", c->usage);
-}
-
-int cli_usage(const kf_cli *cli, bool to_stderr)
-{
-    FILE *out = to_stderr ? stderr : stdout;
-    (void)cli;
-    if (!current) {
-        print_help(out);
-        return 0;
-    }
-    fputs("usage: ", out);
-    print_usage(out, current);
-    fprintf(out, "  %s\n", current->about);
-    return 0;
+    cli->cmd = c->name;
+    cli->usage = c->usage;
+    cli->about = c->about;
 }
 
 /* Finds the longest command name matching argv's leading words. */
@@ -187,7 +173,7 @@ static void print_group(FILE *out, const char *word, bool about)
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (!in_group(i, word)) continue;
         fputs("  ", out);
-        print_usage(out, &commands[i]);
+        cli_usage_line(out, commands[i].name, commands[i].usage);
         if (about) fprintf(out, "      %s\n", commands[i].about);
     }
     if (about) fprintf(out, "\nsee kifu %s <subcommand> --help for details\n", word);
@@ -218,7 +204,8 @@ static int group_usage(const char *word, int argc, char **argv)
     return KF_BAD_INPUT;
 }
 
-int main(int argc, char **argv)
+/* Runs the command argv names; its exit code. */
+static int dispatch(int argc, char **argv)
 {
     if (sodium_init() < 0) return cli_errorf(KF_SYSTEM, "cannot initialise libsodium");
     kf_cli cli = {.db = getenv("KIFU_DB"), .key = getenv("KIFU_KEY")};
@@ -252,8 +239,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[i], "help") == 0) {
         int words = 0;
-        if (i + 1 < argc && (current = lookup(argc - i - 1, argv + i + 1, &words)))
+        const command *c = i + 1 < argc ? lookup(argc - i - 1, argv + i + 1, &words) : NULL;
+        if (c) {
+            set_command(&cli, c);
             return cli_usage(&cli, false);
+        }
         if (i + 1 >= argc) {
             print_help(stdout);
             return 0;
@@ -267,11 +257,16 @@ int main(int argc, char **argv)
         return 0;
     }
     int words = 0;
-    current = lookup(argc - i, argv + i, &words);
-    if (!current) {
+    const command *c = lookup(argc - i, argv + i, &words);
+    if (!c) {
         if (is_group(argv[i])) return group_usage(argv[i], argc - i - 1, argv + i + 1);
         return cli_errorf(KF_BAD_INPUT, "unknown command '%s' (see kifu help)", argv[i]);
     }
-    cli.cmd = current->name;
-    return current->fn(&cli, argc - i - words, argv + i + words);
+    set_command(&cli, c);
+    return c->fn(&cli, argc - i - words, argv + i + words);
+}
+
+int main(int argc, char **argv)
+{
+    return cli_exit(dispatch(argc, argv));
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -28,6 +29,20 @@ int cli_errorf(kf_code code, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return (int)code;
+}
+
+void cli_usage_line(FILE *out, const char *name, const char *usage)
+{
+    fprintf(out, "kifu %s%s%s\n", name, *usage ? " " : "", usage);
+}
+
+int cli_usage(const kf_cli *cli, bool to_stderr)
+{
+    FILE *out = to_stderr ? stderr : stdout;
+    fputs("usage: ", out);
+    cli_usage_line(out, cli->cmd, cli->usage);
+    fprintf(out, "  %s\n", cli->about);
+    return 0;
 }
 
 static const kf_opt *find_opt(const kf_opt *opts, const char *name, size_t len)
@@ -195,19 +210,41 @@ bool cli_int(const char *what, const char *s, int64_t min, int64_t *out, kf_err 
     return true;
 }
 
+/* The error of the first failed write to stdout (0: none seen): by the time
+ * cli_exit finds the stream's error flag, errno may say something else. */
+static int stdout_errno;
+
+static bool put_stdout(const void *p, size_t n)
+{
+    if (n && fwrite(p, 1, n, stdout) != n) {
+        if (!stdout_errno) stdout_errno = errno;
+        return false;
+    }
+    return true;
+}
+
+void cli_stdout(const void *p, size_t n)
+{
+    put_stdout(p, n);
+}
+
 kf_code cli_write_out(const char *path, const kf_buf *buf, kf_err *err)
 {
+    kf_code rc = kf_buf_check(buf, err);
+    if (rc) return rc;
     if (!path || strcmp(path, "-") == 0) {
-        if (buf->len && fwrite(buf->data, 1, buf->len, stdout) != buf->len)
-            return kf_fail(err, KF_SYSTEM, "cannot write to stdout");
-        return fflush(stdout) == 0 ? KF_OK : kf_fail(err, KF_SYSTEM, "cannot write to stdout");
+        if (!put_stdout(buf->data, buf->len) || fflush(stdout) != 0) {
+            if (!stdout_errno) stdout_errno = errno;
+            return kf_fail(err, KF_SYSTEM, "write failure on standard output: %s",
+                           strerror(stdout_errno));
+        }
+        return KF_OK;
     }
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);
     if (!tmp) return kf_fail(err, KF_SYSTEM, "out of memory");
     snprintf(tmp, n, "%s.tmp%d", path, (int)getpid());
     FILE *f = fopen(tmp, "wb");
-    kf_code rc = KF_OK;
     if (!f) {
         rc = kf_fail(err, KF_SYSTEM, "cannot write %s: %s", path, strerror(errno));
         goto out_free;
@@ -249,23 +286,32 @@ kf_code cli_read_file(const char *path, kf_buf *out, size_t max, kf_err *err)
 
 int cli_print_recorded(const kf_cli *cli, int64_t seq, const char *id, const char *what)
 {
-    if (cli->json) {
-        kf_buf b = {0};
-        kf_buf_printf(&b, "{\"seq\":%lld,\"id\":", (long long)seq);
-        kf_buf_json_str(&b, id);
-        kf_buf_puts(&b, "}");
-        cli_print_json(&b);
-        kf_buf_free(&b);
-    } else {
+    if (!cli->json) {
         printf("seq %lld: %s\n", (long long)seq, what);
+        return 0;
     }
+    kf_buf b = {0};
+    kf_buf_printf(&b, "{\"seq\":%lld,\"id\":", (long long)seq);
+    kf_buf_json_str(&b, id);
+    kf_buf_puts(&b, "}");
+    int code = cli_print_json(&b);
+    kf_buf_free(&b);
+    return code;
+}
+
+int cli_print_text(const kf_buf *b)
+{
+    kf_err err = {0};
+    if (kf_buf_check(b, &err)) return cli_error(&err);
+    put_stdout(b->data, b->len);
     return 0;
 }
 
-void cli_print_json(const kf_buf *b)
+int cli_print_json(const kf_buf *b)
 {
-    fwrite(b->data, 1, b->len, stdout);
-    fputc('\n', stdout);
+    int code = cli_print_text(b);
+    if (!code) put_stdout("\n", 1);
+    return code;
 }
 
 void cli_list_begin(const kf_cli *cli, kf_buf *b, const char *head)
@@ -280,18 +326,35 @@ void cli_list_item(const kf_cli *cli, kf_buf *b, size_t i)
 
 int cli_print_out(const kf_cli *cli, kf_buf *b)
 {
-    if (cli->json)
-        cli_print_json(b);
-    else if (b->len)
-        fwrite(b->data, 1, b->len, stdout);
+    int code = cli->json ? cli_print_json(b) : cli_print_text(b);
     kf_buf_free(b);
-    return 0;
+    return code;
 }
 
 int cli_list_end(const kf_cli *cli, kf_buf *b)
 {
     if (cli->json) kf_buf_puts(b, "]}");
     return cli_print_out(cli, b);
+}
+
+int cli_exit(int code)
+{
+    struct stat st;
+    if (code) return code;
+    /* Closed, or a pipe or socket (git's reasons): not checked. */
+    if (fstat(fileno(stdout), &st) != 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) return 0;
+    errno = 0;
+    bool failed = fflush(stdout) != 0;
+    if (failed && !stdout_errno) stdout_errno = errno;
+    failed = ferror(stdout) || failed;
+    errno = 0;
+    if (fclose(stdout) != 0) {
+        if (!stdout_errno) stdout_errno = errno;
+        failed = true;
+    }
+    if (!failed) return 0;
+    return cli_errorf(KF_SYSTEM, "write failure on standard output: %s",
+                      stdout_errno ? strerror(stdout_errno) : "unknown error");
 }
 
 #define BAR_WIDTH 40

@@ -748,127 +748,21 @@ kf_code kf_rules_parse(const char *text, size_t len, const char *file, kf_rules 
     return KF_OK;
 }
 
-/* ---- JSON ------------------------------------------------------------------- */
+/* ---- names, for the command line's rendering of the rules ---------------- */
 
-static bool json_ratio(kf_buf *b, kf_ratio q)
+const char *kf_expense_name(unsigned bit)
 {
-    return kf_buf_printf(b, "\"%lld/%lld\"", (long long)q.num, (long long)q.den);
+    for (size_t i = 0; i < NELEM(expense_names); i++)
+        if (bit == 1u << i) return expense_names[i];
+    return "?";
 }
 
-static bool json_bits(kf_buf *b, const char *const *names, size_t n, unsigned bits)
+const char *kf_menu_source_name(kf_menu_source s)
 {
-    bool ok = kf_buf_puts(b, "[");
-    bool first = true;
-    for (size_t i = 0; i < n; i++) {
-        if (!(bits & (1u << i))) continue;
-        if (!first) ok = ok && kf_buf_puts(b, ",");
-        ok = ok && kf_buf_json_str(b, names[i]);
-        first = false;
-    }
-    return ok && kf_buf_puts(b, "]");
+    return (unsigned)s < NELEM(source_names) ? source_names[s] : "";
 }
 
-/* The score without the locale: "3", "3.25". */
-static bool json_score(kf_buf *b, double x)
+const char *kf_menu_review_name(kf_menu_review r)
 {
-    if (!isfinite(x) || x < 0 || x > 1e9) x = 0;
-    long long scaled = (long long)(x * 1e6 + 0.5); /* no libm: the library links without -lm */
-    long long ip = scaled / 1000000, frac = scaled % 1000000;
-    if (!frac) return kf_buf_printf(b, "%lld", ip);
-    int digits = 6;
-    while (frac % 10 == 0) {
-        frac /= 10;
-        digits--;
-    }
-    return kf_buf_printf(b, "%lld.%0*lld", ip, digits, frac);
-}
-
-static bool json_key(kf_buf *b, bool *first, const char *key)
-{
-    bool ok = true;
-    if (!*first) ok = kf_buf_puts(b, ",");
-    *first = false;
-    return ok && kf_buf_json_str(b, key) && kf_buf_puts(b, ":");
-}
-
-static bool json_int(kf_buf *b, bool *first, const char *key, int64_t v)
-{
-    return json_key(b, first, key) && kf_buf_printf(b, "%lld", (long long)v);
-}
-
-static bool json_str(kf_buf *b, bool *first, const char *key, const char *v)
-{
-    return json_key(b, first, key) && kf_buf_json_str(b, v);
-}
-
-static bool json_items(kf_buf *b, const kf_rules_item *items, int n)
-{
-    bool ok = kf_buf_puts(b, "{"), first = true;
-    for (int i = 0; ok && i < n; i++)
-        ok = json_str(b, &first, items[i].code, items[i].label);
-    return ok && kf_buf_puts(b, "}");
-}
-
-static bool json_menu(kf_buf *b, const kf_menu *m)
-{
-    bool ok = kf_buf_puts(b, "{"), f = true;
-    ok = ok && json_str(b, &f, "name", m->name);
-    ok = ok && json_str(b, &f, "source",
-                        (unsigned)m->source < NELEM(source_names) ? source_names[m->source] : "");
-    ok = ok && json_str(b, &f, "review",
-                        (unsigned)m->review < NELEM(review_names) ? review_names[m->review] : "");
-    ok = ok && json_int(b, &f, "min_reviewers", m->min_reviewers);
-    ok = ok && json_key(b, &f, "pass_score") && json_score(b, m->pass_score);
-    ok = ok && json_key(b, &f, "rate") && json_ratio(b, m->rate);
-    ok = ok && json_int(b, &f, "cap", m->cap);
-    for (int i = 0; ok && i < m->ntiers; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "tier.%lld", (long long)m->tiers[i].min_cost);
-        ok = json_key(b, &f, key) && kf_buf_puts(b, "{\"rate\":") &&
-             json_ratio(b, m->tiers[i].rate) &&
-             kf_buf_printf(b, ",\"cap\":%lld}", (long long)m->tiers[i].cap);
-    }
-    ok = ok && json_int(b, &f, "min_award", m->min_award);
-    ok = ok && json_int(b, &f, "round_down", m->round_down);
-    ok = ok && json_int(b, &f, "round_budget", m->round_budget);
-    ok = ok && json_key(b, &f, "group_types") &&
-         json_bits(b, group_type_names, NELEM(group_type_names), m->group_types);
-    ok = ok && json_key(b, &f, "statuses") &&
-         json_bits(b, status_names, NELEM(status_names), m->statuses);
-    ok = ok && json_int(b, &f, "min_members", m->min_members);
-    ok = ok && json_key(b, &f, "members_exempt") &&
-         json_bits(b, group_type_names, NELEM(group_type_names), m->members_exempt);
-    ok = ok && json_int(b, &f, "min_years", m->min_years);
-    ok = ok && json_int(b, &f, "max_years", m->max_years);
-    ok = ok && json_int(b, &f, "partners_min", m->partners_min);
-    ok = ok && json_int(b, &f, "max_awards", m->max_awards);
-    ok = ok && json_int(b, &f, "max_consecutive", m->max_consecutive);
-    ok = ok && json_str(b, &f, "exclusive", m->exclusive);
-    ok = ok && json_key(b, &f, "expenses") &&
-         json_bits(b, expense_names, NELEM(expense_names), m->expenses);
-    return ok && kf_buf_puts(b, "}");
-}
-
-bool kf_rules_json(const kf_rules *r, kf_buf *out)
-{
-    kf_buf *b = out;
-    bool ok = kf_buf_puts(b, "{\"fund\":{"), f = true;
-    char fy[8];
-    snprintf(fy, sizeof fy, "%02d-%02d", r->fy_start_month % 100, r->fy_start_day % 100);
-    ok = ok && json_str(b, &f, "name", r->fund_name);
-    ok = ok && json_str(b, &f, "fy_start", fy);
-    ok = ok && json_key(b, &f, "designated_share") && json_ratio(b, r->designated_share);
-    ok = ok && json_int(b, &f, "designated_round", r->designated_round);
-    ok = ok && json_str(b, &f, "deregister_to", r->deregister_to);
-    ok = ok && kf_buf_puts(b, "},\"fields\":") && json_items(b, r->fields, r->nfields);
-    ok = ok && kf_buf_puts(b, ",\"themes\":") && json_items(b, r->themes, r->nthemes);
-    ok = ok && kf_buf_puts(b, ",\"tiers\":{");
-    f = true;
-    for (int i = 0; ok && i < r->ntiers; i++)
-        ok = json_int(b, &f, r->tiers[i].code, r->tiers[i].min);
-    ok = ok && kf_buf_puts(b, "},\"menus\":{");
-    f = true;
-    for (int i = 0; ok && i < r->nmenus; i++)
-        ok = json_key(b, &f, r->menus[i].code) && json_menu(b, &r->menus[i]);
-    return ok && kf_buf_puts(b, "}}");
+    return (unsigned)r < NELEM(review_names) ? review_names[r] : "";
 }

@@ -796,6 +796,20 @@ typedef struct {
     bool partial, scored;
 } proposal;
 
+static void proposal_out(const proposal *q, kf_grant_proposal *o)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->id, sizeof o->id, "%s", q->id);
+    snprintf(o->group, sizeof o->group, "%s", q->v.app->group);
+    o->ev = q->v.ev;
+    o->reviews = q->v.reviews;
+    o->mean = q->v.mean;
+    o->status = q->status;
+    o->award = q->award;
+    o->partial = q->partial;
+    snprintf(o->pool, sizeof o->pool, "%s", q->v.pool);
+}
+
 static int by_score(const void *x, const void *y)
 {
     const proposal *a = x, *b = y;
@@ -803,19 +817,15 @@ static int by_score(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Prints a score deterministically: shortest of %.6g, no exponent for 1..5. */
-static void put_score(kf_buf *b, double score)
-{
-    kf_buf_printf(b, "%.6g", score);
-}
-
-kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, bool json, kf_buf *out,
-                          kf_err *err)
+kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round,
+                          kf_grant_proposal **out, size_t *nout, kf_err *err)
 {
     sqlite3_stmt *st;
     proposal *p = NULL;
     size_t n = 0, cap = 0;
     kf_code rc = KF_OK;
+    *out = NULL;
+    *nout = 0;
     kf_rules *r = malloc(sizeof *r);
     if (!r) return kf_fail(err, KF_SYSTEM, "out of memory");
     if ((rc = kf_rules_current(l, r, NULL, err))) goto out_rules;
@@ -919,52 +929,14 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, boo
     }
     free(uses);
     if (rc) goto out;
-    /* Output in allocation order. */
-    if (json) {
-        kf_buf_puts(out, "{\"menu\":");
-        kf_buf_json_str(out, menu);
-        kf_buf_puts(out, ",\"round\":");
-        kf_buf_json_str(out, round);
-        kf_buf_puts(out, ",\"applications\":[");
-    } else {
-        kf_buf_printf(out, "%-12s %-8s %-16s %12s %12s %6s %8s %12s  %s\n", "application", "group",
-                      "status", "eligible", "ceiling", "score", "reviews", "award", "pool");
+    /* In allocation order. */
+    if (!(*out = calloc(n ? n : 1, sizeof **out))) {
+        rc = kf_fail(err, KF_SYSTEM, "out of memory");
+        goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        proposal *q = &p[i];
-        if (json) {
-            kf_buf_printf(out, "%s{\"id\":\"%s\",\"group\":", i ? "," : "", q->id);
-            kf_buf_json_str(out, q->v.app->group);
-            kf_buf_printf(out, ",\"eligible\":%s,\"reasons\":[",
-                          q->v.ev.eligible ? "true" : "false");
-            for (int k = 0; k < q->v.ev.nreasons; k++)
-                kf_buf_printf(out, "%s\"%s\"", k ? "," : "", q->v.ev.reasons[k]);
-            kf_buf_printf(out, "],\"eligible_cost\":%lld,\"ceiling\":%lld,\"score\":",
-                          (long long)q->v.ev.c.eligible_cost, (long long)q->v.ev.c.ceiling);
-            if (q->v.reviews)
-                put_score(out, q->v.mean);
-            else
-                kf_buf_puts(out, "null");
-            kf_buf_printf(out,
-                          ",\"reviews\":%lld,\"status\":\"%s\",\"award\":%lld,"
-                          "\"partial\":%s,\"pool\":",
-                          (long long)q->v.reviews, q->status, (long long)q->award,
-                          q->partial ? "true" : "false");
-            kf_buf_json_str(out, q->v.pool);
-            kf_buf_puts(out, "}");
-        } else {
-            char score[32] = "-";
-            if (q->v.reviews) snprintf(score, sizeof score, "%.2f", q->v.mean);
-            char why[256];
-            reasons_text(&q->v.ev, why, sizeof why);
-            kf_buf_printf(out, "%-12s %-8s %-16s %12lld %12lld %6s %8lld %12lld  %s%s%s%s\n", q->id,
-                          q->v.app->group, q->status, (long long)q->v.ev.c.eligible_cost,
-                          (long long)q->v.ev.c.ceiling, score, (long long)q->v.reviews,
-                          (long long)q->award, q->v.pool, q->partial ? " (partial)" : "",
-                          *why ? "  reasons: " : "", why);
-        }
-    }
-    if (json) kf_buf_puts(out, "]}");
+    for (size_t i = 0; i < n; i++)
+        proposal_out(&p[i], &(*out)[i]);
+    *nout = n;
 out:
     for (size_t i = 0; i < n; i++)
         evaluation_free(&p[i].v);
@@ -975,6 +947,27 @@ out_rules:
 }
 
 /* --- listing and showing ---------------------------------------------------- */
+
+/* The state part of a row: all but the title and amount requested. */
+static void row_of(const app_state *a, kf_grant_row *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "%s", a->id);
+    r->seq = a->seq;
+    r->fy = a->fy;
+    snprintf(r->menu, sizeof r->menu, "%s", a->menu);
+    snprintf(r->round, sizeof r->round, "%s", a->round);
+    snprintf(r->group, sizeof r->group, "%s", a->grp);
+    snprintf(r->status, sizeof r->status, "%s", a->status);
+    r->approved = a->approved;
+    r->paid = a->paid;
+    r->final = a->final;
+    r->settled = a->settled;
+    r->refund_due = a->settled && a->paid > a->final ? a->paid - a->final : 0;
+    r->refunded = a->refunded;
+    r->committed = committed_of(a);
+    snprintf(r->pool, sizeof r->pool, "%s", a->pool);
+}
 
 kf_code kf_grant_rows(kf_ledger *l, int fy, kf_grant_row **rows, size_t *n, kf_err *err)
 {
@@ -1002,22 +995,7 @@ kf_code kf_grant_rows(kf_ledger *l, int fy, kf_grant_row **rows, size_t *n, kf_e
             *rows = p;
         }
         kf_grant_row *r = &(*rows)[(*n)++];
-        memset(r, 0, sizeof *r);
-        snprintf(r->id, sizeof r->id, "%s", a.id);
-        r->seq = a.seq;
-        r->fy = a.fy;
-        snprintf(r->menu, sizeof r->menu, "%s", a.menu);
-        snprintf(r->round, sizeof r->round, "%s", a.round);
-        snprintf(r->group, sizeof r->group, "%s", a.grp);
-        snprintf(r->status, sizeof r->status, "%s", a.status);
-        r->approved = a.approved;
-        r->paid = a.paid;
-        r->final = a.final;
-        r->settled = a.settled;
-        r->refund_due = a.settled && a.paid > a.final ? a.paid - a.final : 0;
-        r->refunded = a.refunded;
-        r->committed = committed_of(&a);
-        snprintf(r->pool, sizeof r->pool, "%s", a.pool);
+        row_of(&a, r);
         kf_entry *e;
         kf_application app;
         if ((rc = kf_ledger_entry(l, a.seq, &e, err))) break;
@@ -1037,125 +1015,30 @@ kf_code kf_grant_rows(kf_ledger *l, int fy, kf_grant_row **rows, size_t *n, kf_e
     return rc;
 }
 
-kf_code kf_grant_list(kf_ledger *l, int fy, bool json, kf_buf *out, kf_err *err)
-{
-    sqlite3_stmt *st;
-    const char *sql = fy >= 0 ? "SELECT " APP_COLS " FROM grp_apps WHERE fy=? ORDER BY seq"
-                              : "SELECT " APP_COLS " FROM grp_apps ORDER BY seq";
-    if (sqlite3_prepare_v2(kf_ledger_db(l), sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, err);
-    if (fy >= 0) sqlite3_bind_int(st, 1, fy);
-    if (json) kf_buf_puts(out, "{\"applications\":[");
-    int i = 0, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        app_state a;
-        read_state(st, &a);
-        kf_yen due = a.settled && a.paid > a.final ? a.paid - a.final : 0;
-        if (json) {
-            kf_buf_printf(out, "%s{\"id\":\"%s\",\"seq\":%lld,\"menu\":", i ? "," : "", a.id,
-                          (long long)a.seq);
-            kf_buf_json_str(out, a.menu);
-            kf_buf_puts(out, ",\"round\":");
-            kf_buf_json_str(out, a.round);
-            kf_buf_puts(out, ",\"group\":");
-            kf_buf_json_str(out, a.grp);
-            kf_buf_printf(out,
-                          ",\"fy\":%lld,\"status\":\"%s\",\"approved\":%lld,\"paid\":%lld,"
-                          "\"settled\":%s,\"final\":%lld,\"refund_due\":%lld,\"refunded\":%lld,"
-                          "\"committed\":%lld,\"pool\":",
-                          (long long)a.fy, a.status, (long long)a.approved, (long long)a.paid,
-                          a.settled ? "true" : "false", (long long)a.final, (long long)due,
-                          (long long)a.refunded, (long long)committed_of(&a));
-            kf_buf_json_str(out, a.pool);
-            kf_buf_puts(out, "}");
-        } else {
-            kf_buf_printf(out, "%-12s %-10s %-12s %-8s %-9s approved %-10lld paid %-10lld%s %s\n",
-                          a.id, a.menu, a.round, a.grp, a.status, (long long)a.approved,
-                          (long long)a.paid, a.settled ? " settled" : "", a.pool);
-        }
-        i++;
-    }
-    sqlite3_finalize(st);
-    if (s != SQLITE_DONE) return db_fail(l, err);
-    if (json) kf_buf_puts(out, "]}");
-    return KF_OK;
-}
-
-kf_code kf_grant_show(kf_ledger *l, const char *id, bool json, kf_buf *out, kf_err *err)
+kf_code kf_grant_show(kf_ledger *l, const char *id, kf_grant_detail *out, kf_err *err)
 {
     evaluation v;
     kf_code rc = evaluate(l, id, &v, err);
     if (rc) return rc;
     const kf_application *a = v.app;
-    const kf_ceiling *c = &v.ev.c;
-    const kf_menu *m = v.menu;
-    char why[256];
-    reasons_text(&v.ev, why, sizeof why);
-    if (json) {
-        kf_buf_printf(out, "{\"id\":\"%s\",\"seq\":%lld,\"menu\":", id, (long long)a->seq);
-        kf_buf_json_str(out, a->menu);
-        kf_buf_puts(out, ",\"round\":");
-        kf_buf_json_str(out, a->round);
-        kf_buf_puts(out, ",\"group\":");
-        kf_buf_json_str(out, a->group);
-        kf_buf_puts(out, ",\"title\":");
-        kf_buf_json_str(out, a->title);
-        kf_buf_printf(out, ",\"status\":\"%s\",\"eligible\":%s,\"reasons\":[", v.st.status,
-                      v.ev.eligible ? "true" : "false");
-        for (int k = 0; k < v.ev.nreasons; k++)
-            kf_buf_printf(out, "%s\"%s\"", k ? "," : "", v.ev.reasons[k]);
-        kf_buf_printf(out,
-                      "],\"requested\":%lld,\"income\":%lld,\"budget_total\":%lld,"
-                      "\"eligible_lines\":%lld,\"eligible_cost\":%lld,\"tier\":%d,"
-                      "\"rate\":\"%lld/%lld\",\"cap\":%lld,\"by_rate\":%lld,\"capped\":%lld,"
-                      "\"round_down\":%lld,\"ceiling\":%lld,\"reviews\":%lld,\"score\":",
-                      (long long)a->requested, (long long)a->income, (long long)c->budget_total,
-                      (long long)c->eligible_lines, (long long)c->eligible_cost, c->tier,
-                      (long long)c->rate.num, (long long)c->rate.den, (long long)c->cap,
-                      (long long)c->by_rate, (long long)c->capped, (long long)m->round_down,
-                      (long long)c->ceiling, (long long)v.reviews);
-        if (v.reviews)
-            put_score(out, v.mean);
-        else
-            kf_buf_puts(out, "null");
-        kf_buf_printf(out,
-                      ",\"pool\":\"%s\",\"approved\":%lld,\"paid\":%lld,\"settled\":%s,"
-                      "\"final\":%lld,\"refunded\":%lld,\"committed\":%lld}",
-                      v.st.status[0] == 'a' ? v.st.pool : v.pool, (long long)v.st.approved,
-                      (long long)v.st.paid, v.st.settled ? "true" : "false", (long long)v.st.final,
-                      (long long)v.st.refunded, (long long)committed_of(&v.st));
-    } else {
-        kf_buf_printf(out, "%s  %s  (seq %lld)\nmenu %s (%s), round %s, group %s\n", id, a->title,
-                      (long long)a->seq, a->menu, m->name, a->round, a->group);
-        kf_buf_printf(out, "status %s; %s%s\n", v.st.status,
-                      v.ev.eligible ? "eligible" : "NOT eligible: ", why);
-        kf_buf_puts(out, "ceiling, step by step:\n");
-        kf_buf_printf(out, "  budget lines                 %12lld\n", (long long)c->budget_total);
-        kf_buf_printf(out, "  lines the menu pays for      %12lld\n", (long long)c->eligible_lines);
-        kf_buf_printf(out, "  minus expected income        %12lld\n", (long long)a->income);
-        kf_buf_printf(out, "  eligible cost                %12lld\n", (long long)c->eligible_cost);
-        if (c->tier >= 0)
-            kf_buf_printf(out, "  tier (cost >= %lld)          rate %lld/%lld, cap %lld\n",
-                          (long long)m->tiers[c->tier].min_cost, (long long)c->rate.num,
-                          (long long)c->rate.den, (long long)c->cap);
-        else
-            kf_buf_printf(out, "  base rate and cap            rate %lld/%lld, cap %s%lld\n",
-                          (long long)c->rate.num, (long long)c->rate.den, c->cap ? "" : "none ",
-                          (long long)c->cap);
-        kf_buf_printf(out, "  eligible cost x rate         %12lld\n", (long long)c->by_rate);
-        kf_buf_printf(out, "  min(requested %lld, that, cap) %10lld\n", (long long)a->requested,
-                      (long long)c->capped);
-        kf_buf_printf(out, "  rounded down to %-6lld       %12lld  = ceiling\n",
-                      (long long)m->round_down, (long long)c->ceiling);
-        if (v.reviews)
-            kf_buf_printf(out, "reviews %lld, mean score %.2f\n", (long long)v.reviews, v.mean);
-        kf_buf_printf(out, "pool %s; approved %lld, paid %lld%s", v.pool, (long long)v.st.approved,
-                      (long long)v.st.paid, v.st.settled ? ", settled" : "");
-        if (v.st.settled)
-            kf_buf_printf(out, " final %lld, refunded %lld", (long long)v.st.final,
-                          (long long)v.st.refunded);
-        kf_buf_puts(out, "\n");
-    }
+    kf_grant_row *r = &out->row;
+    memset(out, 0, sizeof *out);
+    row_of(&v.st, r);
+    snprintf(r->id, sizeof r->id, "%s", id);
+    r->seq = a->seq;
+    snprintf(r->menu, sizeof r->menu, "%s", a->menu);
+    snprintf(r->round, sizeof r->round, "%s", a->round);
+    snprintf(r->group, sizeof r->group, "%s", a->group);
+    snprintf(r->title, sizeof r->title, "%s", a->title);
+    r->requested = a->requested;
+    out->income = a->income;
+    snprintf(out->menu_name, sizeof out->menu_name, "%s", v.menu->name);
+    out->round_down = v.menu->round_down;
+    if (v.ev.c.tier >= 0) out->tier_min_cost = v.menu->tiers[v.ev.c.tier].min_cost;
+    out->ev = v.ev;
+    out->reviews = v.reviews;
+    out->mean = v.mean;
+    snprintf(out->pool, sizeof out->pool, "%s", v.pool);
     evaluation_free(&v);
     return KF_OK;
 }

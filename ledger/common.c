@@ -229,12 +229,20 @@ bool kf_today(char out[11], kf_err *err)
 
 bool kf_buf_put(kf_buf *b, const void *p, size_t n)
 {
+    if (b->failed) return false;
+    if (n >= SIZE_MAX - b->len) { /* len + n + 1 would wrap */
+        b->failed = true;
+        return false;
+    }
     if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
+        size_t need = b->len + n + 1, cap = b->cap ? b->cap : 256;
+        while (cap < need)
+            cap = cap > SIZE_MAX / 2 ? need : cap * 2;
         char *d = realloc(b->data, cap);
-        if (!d) return false;
+        if (!d) {
+            b->failed = true;
+            return false;
+        }
         b->data = d;
         b->cap = cap;
     }
@@ -256,10 +264,17 @@ bool kf_buf_printf(kf_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0) return false;
+    if (b->failed) return false;
+    if (n < 0) {
+        b->failed = true;
+        return false;
+    }
     if ((size_t)n < sizeof small) return kf_buf_put(b, small, (size_t)n);
     char *big = malloc((size_t)n + 1);
-    if (!big) return false;
+    if (!big) {
+        b->failed = true;
+        return false;
+    }
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -298,11 +313,17 @@ bool kf_buf_json_str(kf_buf *b, const char *s)
     return ok && kf_buf_put(b, "\"", 1);
 }
 
+kf_code kf_buf_check(const kf_buf *b, kf_err *err)
+{
+    return b->failed ? kf_fail(err, KF_SYSTEM, "out of memory") : KF_OK;
+}
+
 void kf_buf_free(kf_buf *b)
 {
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = false;
 }
 
 bool kf_id_valid(const char *id)

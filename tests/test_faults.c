@@ -863,6 +863,30 @@ START_TEST(memory_in_an_import)
 }
 END_TEST
 
+/* kf_buf's sticky error with a real failed allocation: the realloc of one
+ * append fails once, and the appends after it, whose allocations would
+ * succeed, still add nothing; the document is reported, never cut short. */
+START_TEST(a_buffer_remembers_a_failed_allocation)
+{
+    kf_buf b = {0};
+    kf_err err = {0};
+    ck_assert(kf_buf_puts(&b, "{\"a\":1"));
+    char big[600];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    arm(FAULT_KMEM, 1, false); /* the next allocation fails, none after it */
+    ck_assert(!kf_buf_puts(&b, big));
+    ck_assert(fault.hit);
+    disarm();
+    ck_assert(!kf_buf_puts(&b, ",\"b\":2"));
+    ck_assert(!kf_buf_printf(&b, "%s}", big));
+    ck_assert_str_eq(b.data, "{\"a\":1");
+    ck_assert_int_eq(kf_buf_check(&b, &err), KF_SYSTEM);
+    ck_assert_str_eq(err.msg, "out of memory");
+    kf_buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
     if (tu_init()) return EXIT_FAILURE;
@@ -882,5 +906,6 @@ int main(void)
     tcase_add_test(tc, faults_in_verify);
     tcase_add_test(tc, faults_in_a_receipt);
     tcase_add_test(tc, memory_in_an_import);
+    tcase_add_test(tc, a_buffer_remembers_a_failed_allocation);
     return tu_run(s);
 }

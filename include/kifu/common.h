@@ -75,16 +75,24 @@ bool kf_today(char out[11], kf_err *err);
 /* Validate an RFC 3339 timestamp like 2026-05-01T09:00:00+09:00 or ...Z. */
 bool kf_valid_rfc3339(const char *s);
 
-/* Dynamic byte buffer. */
+/* Dynamic byte buffer, data NUL-terminated. The error is sticky: once an
+ * append fails (out of memory, or a size past SIZE_MAX) `failed` is set,
+ * that append and every later one add nothing and return false, and the
+ * code that finishes the document checks once, with kf_buf_check. So a
+ * document is either whole or reported, never silently cut short; the
+ * appends' results need no checking one by one. kf_buf_free clears it. */
 typedef struct {
     char *data;
     size_t len, cap;
+    bool failed;
 } kf_buf;
 bool kf_buf_put(kf_buf *b, const void *p, size_t n);
 bool kf_buf_puts(kf_buf *b, const char *s);
 bool kf_buf_printf(kf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends a JSON string literal (with quotes and escapes). */
 bool kf_buf_json_str(kf_buf *b, const char *s);
+/* KF_OK if every append to b succeeded, else KF_SYSTEM "out of memory". */
+kf_code kf_buf_check(const kf_buf *b, kf_err *err);
 void kf_buf_free(kf_buf *b);
 
 #endif

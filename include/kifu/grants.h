@@ -141,30 +141,56 @@ kf_code kf_grant_refund(kf_txn *t, const char *id, kf_yen amount, const char *da
  * menu needs is missing). */
 void kf_grant_pool(const kf_menu *m, const kf_application *a, char pool[KF_POOL_MAX]);
 
-/* Read-only, deterministic allocation of a round (SPEC §6.4), as JSON (the
- * contract) or text. */
-kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round, bool json, kf_buf *out,
-                          kf_err *err);
-/* Applications, all or of FY fy (fy < 0: all). */
-kf_code kf_grant_list(kf_ledger *l, int fy, bool json, kf_buf *out, kf_err *err);
+/* One open application in a round's allocation (SPEC §6.4). */
+typedef struct {
+    char id[KF_APP_ID_MAX];
+    char group[KF_GROUP_ID_MAX + 1]; /* the lead group */
+    kf_eval ev;                      /* eligibility, reasons and ceiling under the rules in force */
+    int64_t reviews;
+    double mean;        /* the mean score, when reviews > 0 */
+    const char *status; /* funded, no_funds, ineligible, awaiting_review or below_pass */
+    kf_yen award;       /* proposed (funded), a multiple of the menu's round_down */
+    bool partial;       /* award < ceiling */
+    char pool[KF_POOL_MAX];
+} kf_grant_proposal;
 
-/* One application's state, as kf_grant_list shows it, with its title and
+/* Read-only, deterministic allocation of a round (SPEC §6.4): the open
+ * applications of menu and round in allocation order (mean score for scored
+ * menus, then seq), each with its status and proposed award; *out is
+ * malloc'd (n may be 0). */
+kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round,
+                          kf_grant_proposal **out, size_t *n, kf_err *err);
+
+/* One application's state, as kifu grant list shows it, with its title and
  * the amount requested (from the application entry). */
 typedef struct {
     char id[KF_APP_ID_MAX];
     int64_t seq, fy;
     char menu[KF_CODE_MAX + 1], round[KF_CODE_MAX + 1], group[KF_GROUP_ID_MAX + 1];
     char title[256];
-    char status[16];
+    char status[16]; /* open, approved or rejected */
     kf_yen requested, approved, paid, final, refund_due, refunded, committed;
     bool settled;
-    char pool[KF_POOL_MAX];
+    char pool[KF_POOL_MAX]; /* the award's pool, fixed at approval ("" before) */
 } kf_grant_row;
 
 /* The applications of FY fy (fy < 0: all), by seq; *rows is malloc'd. */
 kf_code kf_grant_rows(kf_ledger *l, int fy, kf_grant_row **rows, size_t *n, kf_err *err);
-/* One application with its evaluation and the ceiling arithmetic. */
-kf_code kf_grant_show(kf_ledger *l, const char *id, bool json, kf_buf *out, kf_err *err);
+
+/* One application as kifu grant show tells it: its state, its evaluation
+ * under the rules in force and the ceiling arithmetic step by step. */
+typedef struct {
+    kf_grant_row row;     /* menu, round, group, title and requested from the application */
+    kf_yen income;        /* the expected income it states */
+    char menu_name[256];  /* the menu's, in the rules in force */
+    kf_yen round_down;    /* the menu's */
+    kf_yen tier_min_cost; /* of the menu tier used (ev.c.tier >= 0) */
+    kf_eval ev;
+    int64_t reviews;
+    double mean;            /* the mean score, when reviews > 0 */
+    char pool[KF_POOL_MAX]; /* the pool an award would come from under the rules in force */
+} kf_grant_detail;
+kf_code kf_grant_show(kf_ledger *l, const char *id, kf_grant_detail *out, kf_err *err);
 
 /* Re-derives what grant entries assert during kifu verify (awards within
  * ceilings, recusal, payments, settlements, refunds): feed every entry. */

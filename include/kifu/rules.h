@@ -138,7 +138,11 @@ int kf_rules_fy(const kf_rules *r, const char *date);
 /* First and last day of FY y ("YYYY-MM-DD"). */
 void kf_rules_fy_bounds(const kf_rules *r, int fy, char first[11], char last[11]);
 
-/* Writes the rules as JSON (kifu rules show --json). */
-bool kf_rules_json(const kf_rules *r, kf_buf *out);
+/* Names for output (kifu rules show --json): of one KF_EXP_* bit ("?" if
+ * not one), of a menu's source and review ("" if out of range). Group types
+ * and statuses: kf_group_type_name, kf_group_status_name (kifu/fund.h). */
+const char *kf_expense_name(unsigned bit);
+const char *kf_menu_source_name(kf_menu_source s);
+const char *kf_menu_review_name(kf_menu_review r);
 
 #endif
