@@ -113,7 +113,7 @@ int cli_exit(int code);
 /* The rules as JSON (kifu rules show --json), appended to b (cli/rules_json.c). */
 void cli_rules_json(const kf_rules *r, kf_buf *b);
 
-/* A progress bar on stderr for long imports and exports (SPEC §7): drawn
+/* A progress bar on stderr for long imports and exports: drawn
  * only when stderr is a terminal and `worth` (the work is large). */
 typedef struct {
     const char *label;

@@ -1,5 +1,5 @@
 /*
- * kifu export: Excel workbooks (SPEC §7). Read-only: no key needed.
+ * kifu export: Excel workbooks. Read-only: no key needed.
  */
 #include "cli.h"
 #include "kifu/report.h"

@@ -1,6 +1,6 @@
 /*
  * kifu grant apply | review | allocate | decide | pay | settle | refund |
- * list | show (SPEC §6.3-6.4).
+ * list | show.
  */
 #include "cli.h"
 #include "kifu/grants.h"

@@ -1,6 +1,6 @@
 /*
  * kifu import donations FILE.csv [--encoding utf-8|cp932] [--skip-duplicates]
- * [--dry-run] (SPEC §5.3): the whole file in one signed commit, or nothing.
+ * [--dry-run]: the whole file in one signed commit, or nothing.
  *
  * The header is read before the ledger is opened or the key unlocked, so a
  * wrong file fails at once. Then one write transaction: every row is checked

@@ -1,5 +1,5 @@
 /*
- * kifu log: the entries, one readable line each or as JSON (SPEC §4.3).
+ * kifu log: the entries, one readable line each or as JSON.
  */
 #include "cli.h"
 

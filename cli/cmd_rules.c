@@ -1,5 +1,5 @@
 /*
- * kifu rules load | show: the fund's rules (SPEC §6.2).
+ * kifu rules load | show: the fund's rules.
  */
 #include "cli.h"
 #include "kifu/fund.h"

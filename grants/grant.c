@@ -1,5 +1,5 @@
 /*
- * Grants through their life (SPEC §6.3–6.4): apply, review, decide, pay,
+ * Grants through their life: apply, review, decide, pay,
  * settle, refund — each a ledger entry — and the derived state they leave:
  *
  *   grp_apps(id, seq, menu, round, grp, fy, status, approved, paid, settled,

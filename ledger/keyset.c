@@ -135,7 +135,7 @@ kf_code kf_ledger_keys(kf_ledger *l, kf_key_info **keys, size_t *n, kf_err *err)
     kf_code rc = KF_OK;
     *keys = NULL;
     *n = 0;
-    if ((rc = kf_ledger_flush(l, err))) return rc;
+    if ((rc = lg_flush(l, err))) return rc;
     if (sqlite3_prepare_v2(l->db,
                            "SELECT seq, body FROM entries WHERE kind <> 'donation' AND kind IN "
                            "('genesis','key.add','key.revoke') ORDER BY seq",

@@ -20,6 +20,9 @@ struct kf_ledger {
     } stmts[128]; /* kf_ledger_stmt's cache */
     int nstmts;
     struct kf_txn *txn; /* the open write transaction, if any (txn.c) */
+    /* Writes what the open transaction holds in memory (kf_ledger_flush, set
+     * by txn.c): readers call lg_flush, so that they need not call txn.c. */
+    kf_code (*flush_hook)(kf_ledger *l, kf_err *err);
     kf_figures_fn figures_fn; /* the layer above's digest of derived figures (head.c) */
     void *figures_ctx;
     kf_commit_info head; /* the last commit, as the head check found it */
@@ -38,6 +41,9 @@ typedef struct {
 
 /* --- open.c --- */
 kf_code lg_db_fail(kf_ledger *l, kf_err *err, const char *what);
+/* --- sql.c: the base of the folder --- */
+/* Writes what the open write transaction still holds in memory, if any. */
+kf_code lg_flush(kf_ledger *l, kf_err *err);
 /* --- head.c --- */
 /* Checks the head (the last commit: record, signer, signature, nothing
  * stored beyond it, the stored tree's root at its size) and keeps it in

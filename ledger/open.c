@@ -51,11 +51,6 @@ static const char *schema_sql =
     "CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes"
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;";
 
-kf_code lg_db_fail(kf_ledger *l, kf_err *err, const char *what)
-{
-    return kf_fail(err, KF_SYSTEM, "database error %s (%s): %s", what, l->path,
-                   sqlite3_errmsg(l->db));
-}
 
 static kf_code configure(kf_ledger *l, kf_err *err)
 {
@@ -102,19 +97,6 @@ sqlite3 *kf_ledger_db(kf_ledger *l)
     return l->db;
 }
 
-int64_t lg_pragma_int(sqlite3 *db, const char *sql, bool *ok)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    *ok = false;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
-    if (sqlite3_step(st) == SQLITE_ROW) { /* anything else (an error too): not ok */
-        v = sqlite3_column_int64(st, 0);
-        *ok = true;
-    }
-    sqlite3_finalize(st);
-    return v;
-}
 
 static kf_code open_file(const char *path, bool readonly, kf_ledger **out, kf_err *err)
 {

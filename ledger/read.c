@@ -40,7 +40,7 @@ int lg_ledger_node_reader(void *ctx, int level, uint64_t index, kf_hash out)
     kf_ledger *l = ctx;
     sqlite3_stmt *st;
     l->node_db_error = true; /* until a row is read or found missing */
-    if (kf_ledger_flush(l, NULL)) return -1;
+    if (lg_flush(l, NULL)) return -1;
     if (level == 0) {
         if (!l->get_leaf && sqlite3_prepare_v2(l->db, "SELECT leaf FROM entries WHERE seq=?", -1,
                                                &l->get_leaf, NULL) != SQLITE_OK)
@@ -137,7 +137,7 @@ kf_code kf_ledger_scan(kf_ledger *l, int64_t since, const char *kind, kf_row_fn 
                             "LEFT JOIN commits c ON c.id = e.commit_id "
                             "WHERE e.kind = ?2 AND e.kind <> 'donation' AND e.seq >= ?1 "
                             "ORDER BY e.seq";
-    if ((rc = kf_ledger_flush(l, err))) return rc;
+    if ((rc = lg_flush(l, err))) return rc;
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return lg_db_fail(l, err, "reading entries");
     sqlite3_bind_int64(st, 1, since);
@@ -186,7 +186,7 @@ kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err)
 {
     sqlite3_stmt *st;
     kf_code rc;
-    if ((rc = kf_ledger_flush(l, err))) return rc;
+    if ((rc = lg_flush(l, err))) return rc;
     if (sqlite3_prepare_v2(l->db, "SELECT body FROM entries WHERE seq=?", -1, &st, NULL) !=
         SQLITE_OK)
         return lg_db_fail(l, err, "reading an entry");
@@ -209,7 +209,7 @@ kf_code kf_ledger_entry(kf_ledger *l, int64_t seq, kf_entry **out, kf_err *err)
 static kf_code current_size(kf_ledger *l, int64_t *size, kf_err *err)
 {
     bool ok;
-    kf_code rc = kf_ledger_flush(l, err);
+    kf_code rc = lg_flush(l, err);
     if (rc) return rc;
     *size = lg_pragma_int(l->db, "SELECT coalesce(max(seq),0) FROM entries", &ok);
     if (!ok) return lg_db_fail(l, err, "reading the size");
@@ -274,40 +274,3 @@ kf_code kf_ledger_prove_consistency(kf_ledger *l, int64_t from, int64_t size,
     return KF_OK;
 }
 
-sqlite3_stmt *kf_ledger_stmt(kf_ledger *l, const char *sql)
-{
-    /* Most callers pass string literals: the pointer finds the statement
-     * with one comparison of the text (a buffer reused for other text
-     * fails it and falls back to the search). */
-    int hit = -1;
-    for (int i = 0; i < l->nstmts && hit < 0; i++)
-        if (l->stmts[i].origin == sql && strcmp(l->stmts[i].sql, sql) == 0) hit = i;
-    for (int i = 0; i < l->nstmts && hit < 0; i++)
-        if (strcmp(l->stmts[i].sql, sql) == 0) hit = i;
-    if (hit >= 0) {
-        sqlite3_stmt *st = l->stmts[hit].st;
-        l->stmts[hit].origin = sql;
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return st;
-    }
-    sqlite3_stmt *st;
-    char *key = strdup(sql);
-    if (!key) return NULL;
-    if (sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-        free(key);
-        return NULL;
-    }
-    if (l->nstmts == (int)(sizeof l->stmts / sizeof l->stmts[0])) {
-        /* Full: evict the oldest (statements are reset between uses). */
-        sqlite3_finalize(l->stmts[0].st);
-        free(l->stmts[0].sql);
-        memmove(&l->stmts[0], &l->stmts[1], sizeof l->stmts[0] * (size_t)(l->nstmts - 1));
-        l->nstmts--;
-    }
-    l->stmts[l->nstmts].sql = key;
-    l->stmts[l->nstmts].origin = sql;
-    l->stmts[l->nstmts].st = st;
-    l->nstmts++;
-    return st;
-}

@@ -18,6 +18,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* The first error of a bind, or SQLITE_OK. A text that could not be copied
  * (out of memory) is left NULL: stepping would then fail a NOT NULL
@@ -118,5 +120,70 @@ sqlite3_stmt *kf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, int r
         st = NULL;
     }
     kf_buf_free(&sql);
+    return st;
+}
+
+/* --- the base of ledger/: errors, one-value queries, the statement cache --- */
+
+kf_code lg_db_fail(kf_ledger *l, kf_err *err, const char *what)
+{
+    return kf_fail(err, KF_SYSTEM, "database error %s (%s): %s", what, l->path,
+                   sqlite3_errmsg(l->db));
+}
+
+int64_t lg_pragma_int(sqlite3 *db, const char *sql, bool *ok)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    *ok = false;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    if (sqlite3_step(st) == SQLITE_ROW) { /* anything else (an error too): not ok */
+        v = sqlite3_column_int64(st, 0);
+        *ok = true;
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+kf_code lg_flush(kf_ledger *l, kf_err *err)
+{
+    return l->txn && l->flush_hook ? l->flush_hook(l, err) : KF_OK;
+}
+
+sqlite3_stmt *kf_ledger_stmt(kf_ledger *l, const char *sql)
+{
+    /* Most callers pass string literals: the pointer finds the statement
+     * with one comparison of the text (a buffer reused for other text
+     * fails it and falls back to the search). */
+    int hit = -1;
+    for (int i = 0; i < l->nstmts && hit < 0; i++)
+        if (l->stmts[i].origin == sql && strcmp(l->stmts[i].sql, sql) == 0) hit = i;
+    for (int i = 0; i < l->nstmts && hit < 0; i++)
+        if (strcmp(l->stmts[i].sql, sql) == 0) hit = i;
+    if (hit >= 0) {
+        sqlite3_stmt *st = l->stmts[hit].st;
+        l->stmts[hit].origin = sql;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    sqlite3_stmt *st;
+    char *key = strdup(sql);
+    if (!key) return NULL;
+    if (sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        free(key);
+        return NULL;
+    }
+    if (l->nstmts == (int)(sizeof l->stmts / sizeof l->stmts[0])) {
+        /* Full: evict the oldest (statements are reset between uses). */
+        sqlite3_finalize(l->stmts[0].st);
+        free(l->stmts[0].sql);
+        memmove(&l->stmts[0], &l->stmts[1], sizeof l->stmts[0] * (size_t)(l->nstmts - 1));
+        l->nstmts--;
+    }
+    l->stmts[l->nstmts].sql = key;
+    l->stmts[l->nstmts].origin = sql;
+    l->stmts[l->nstmts].st = st;
+    l->nstmts++;
     return st;
 }

@@ -192,6 +192,7 @@ kf_code lg_txn_start(kf_ledger *l, const kf_signer *signer, unsigned role, kf_tx
         return rc;
     }
     l->txn = t;
+    l->flush_hook = kf_ledger_flush;
     *out = t;
     return KF_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * kifu grants: money out (SPEC §6) — the registry of groups, the rules in
+ * kifu grants: money out — the registry of groups, the rules in
  * force, and (later) applications, reviews, allocation, decisions, payment
  * and settlement.
  */
@@ -43,7 +43,7 @@ typedef struct {
     int nlines;
 } kf_application;
 
-/* Parses an application file (SPEC §6.3): [application] keys menu, round,
+/* Parses an application file: [application] keys menu, round,
  * group, partners, city_partner, field, theme, title, start, end, requested,
  * income; [budget] lines `category = amount, description` (a category may
  * repeat). Errors are KF_BAD_INPUT "FILE:LINE: [section] key: what". Checks
@@ -59,7 +59,7 @@ kf_code kf_application_to_entry(const kf_application *a, kf_entry *e, kf_err *er
 /* The reverse; out->seq is e->seq. */
 kf_code kf_application_from_entry(const kf_entry *e, kf_application *out, kf_err *err);
 
-/* The ceiling arithmetic of SPEC §6.3, step by step (for kifu grant show). */
+/* The ceiling arithmetic of docs/ENTRIES.md ("Money out"), step by step (for kifu grant show). */
 typedef struct {
     kf_yen budget_total;   /* all budget lines */
     kf_yen eligible_lines; /* lines in the menu's expense categories */
@@ -89,12 +89,12 @@ typedef struct {
 #define KF_REASON_MAX 16
 typedef struct {
     bool eligible;
-    const char *reasons[KF_REASON_MAX]; /* static strings, in SPEC order */
+    const char *reasons[KF_REASON_MAX]; /* static strings, in the order docs/ENTRIES.md gives */
     int nreasons;
     kf_ceiling c;
 } kf_eval;
 
-/* Eligibility and ceiling (SPEC §6.3). Reason codes: status, group_type,
+/* Eligibility and ceiling. Reason codes: status, group_type,
  * members, age, partners, max_awards, consecutive, exclusive, expenses,
  * below_min, duplicate, field, theme. */
 void kf_grant_evaluate(const kf_rules *r, const kf_menu *m, const kf_application *a,
@@ -141,7 +141,7 @@ kf_code kf_grant_refund(kf_txn *t, const char *id, kf_yen amount, const char *da
  * menu needs is missing). */
 void kf_grant_pool(const kf_menu *m, const kf_application *a, char pool[KF_POOL_MAX]);
 
-/* One open application in a round's allocation (SPEC §6.4). */
+/* One open application in a round's allocation. */
 typedef struct {
     char id[KF_APP_ID_MAX];
     char group[KF_GROUP_ID_MAX + 1]; /* the lead group */
@@ -154,7 +154,7 @@ typedef struct {
     char pool[KF_POOL_MAX];
 } kf_grant_proposal;
 
-/* Read-only, deterministic allocation of a round (SPEC §6.4): the open
+/* Read-only, deterministic allocation of a round: the open
  * applications of menu and round in allocation order (mean score for scored
  * menus, then seq), each with its status and proposed award; *out is
  * malloc'd (n may be 0). */

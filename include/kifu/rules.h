@@ -1,11 +1,11 @@
 /*
- * kifu rules: the fund's policy file (SPEC §6.2), one INI file in UTF-8.
+ * kifu rules: the fund's policy file, one INI file in UTF-8.
  *
  *   [fund]    name, fy_start, designated_share, designated_round, deregister_to
  *   [fields]  code = label        (分野)
  *   [themes]  code = label        (テーマ)
  *   [tiers]   tier = minimum yearly donation (supporters' club)
- *   [menu X]  one grant menu per section (keys in SPEC §6.2)
+ *   [menu X]  one grant menu per section (keys in docs/ENTRIES.md, "The rules file")
  *
  * Unknown sections or keys, duplicates and bad values are errors that name
  * file:line and the key. Each loaded version is a `rules.load` entry holding
@@ -40,7 +40,7 @@ typedef struct {
     kf_yen cap; /* 0 = none */
 } kf_menu_tier;
 
-/* Expense categories (SPEC §6.2), as bits. */
+/* Expense categories, as bits. */
 enum {
     KF_EXP_HONORARIA = 1 << 0,
     KF_EXP_SERVICES = 1 << 1,
@@ -54,7 +54,7 @@ enum {
 /* "honoraria" -> KF_EXP_HONORARIA...; 0 if unknown. */
 unsigned kf_expense_parse(const char *name);
 
-/* Group types (SPEC §6.1), as bits. */
+/* Group types, as bits. */
 enum {
     KF_GT_NEIGHBORHOOD = 1 << 0,
     KF_GT_VOLUNTEER = 1 << 1,
