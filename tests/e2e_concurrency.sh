@@ -51,7 +51,8 @@ delays=(0 0.02 0.05 0.08 0.11 0.3)
 for round in 1 2 3 4 5 6; do
   awk -v r="$round" 'BEGIN { print "date,amount,ref"; for (i = 1; i <= 30000; i++) printf "2026-05-01,%d,K%d-%d\n", 1000 + i % 500, r, i }' >big.csv
   before=$(size)
-  kifu --db L.db --key admin.key import donations big.csv >/dev/null 2>&1 &
+  # the binary itself, not the kifu() function: $! must be the process killed
+  "$KIFU_BIN" --db L.db --key admin.key import donations big.csv >/dev/null 2>&1 &
   pid=$!
   sleep "${delays[$((round - 1))]}"
   kill -9 $pid 2>/dev/null
