@@ -785,6 +785,37 @@ START_TEST(pure_functions_agree)
 }
 END_TEST
 
+/* The figures digest every commit signs (docs/FORMAT.md §9 "Figures": the
+ * vectors there were computed independently, with Python's hashlib), fed in
+ * any order: kf_pool_fy_sort puts the rows in the canonical order, and rows of
+ * three zeros are left out. */
+START_TEST(figures_digest_vectors)
+{
+    kf_pool_fy rows[] = {
+        {.pool = "group:G001", .fy = 2027, .in = 0, .out = 5000, .committed = -5000},
+        {.pool = "zzz:empty", .fy = 2026},
+        {.pool = "general", .fy = 2026, .in = 25649, .out = 10000},
+        {.pool = "group:G001", .fy = 2026, .in = 19700, .committed = 5000},
+    };
+    kf_hash h;
+    char hex[65];
+    kf_pool_fy_sort(rows, 4);
+    ck_assert_str_eq(rows[0].pool, "general");
+    ck_assert_int_eq(rows[1].fy, 2026);
+    kf_figures_digest(rows, 4, h);
+    kf_hex(h, KF_HASH_LEN, hex);
+    ck_assert_str_eq(hex, "4ebd648164128abec8d7c02de5b56456ce0eb2d8804c289f869325812d890397");
+    kf_figures_digest(rows, 0, h);
+    kf_hex(h, KF_HASH_LEN, hex);
+    ck_assert_str_eq(hex, "75c4bec7fddbaedb0ba994cfa7e867e0cab0ab90b2de0aa91ed27782885db923");
+    /* one yen more anywhere is another digest */
+    rows[2].in++;
+    kf_figures_digest(rows, 4, h);
+    kf_hex(h, KF_HASH_LEN, hex);
+    ck_assert_str_ne(hex, "4ebd648164128abec8d7c02de5b56456ce0eb2d8804c289f869325812d890397");
+}
+END_TEST
+
 int main(void)
 {
     if (tu_init()) return EXIT_FAILURE;
@@ -793,6 +824,7 @@ int main(void)
     Suite *s = suite_create("money");
     TCase *tc = tu_core(s, NULL, NULL);
     tcase_add_test(tc, pure_functions_agree);
+    tcase_add_test(tc, figures_digest_vectors);
     tcase_add_loop_test(tc, writer_and_verifier_agree, 0, NLEDGERS);
     return tu_run(s);
 }
