@@ -2,7 +2,8 @@
  * kifu verify [--trust CHECKPOINT]: full verification (docs/FORMAT.md §8).
  * It opens the file read-only and attaches no index: it never writes, and
  * it reports rows no signed commit covers as a verification result rather
- * than refusing to open them, as every other command does.
+ * than refusing to open them, as every other command does. The derived
+ * state is rebuilt in memory (kf_verify_ledger) and compared.
  */
 #include "cli.h"
 #include "kifu/report.h"
@@ -22,7 +23,8 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     }
     kf_verify_report rep;
-    kf_code rc = kf_verify_all(l, note.data, note.len, &rep, &err);
+    kf_derived_report drep;
+    kf_code rc = kf_verify_ledger(l, note.data, note.len, &rep, &drep, &err);
     kf_ledger_close(l);
     kf_buf_free(&note);
     char root[65];
@@ -37,9 +39,16 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
         } else {
             kf_buf_printf(&b,
                           "{\"ok\":true,\"entries\":%lld,\"commits\":%lld,\"nodes\":%lld,"
-                          "\"keys\":%lld,\"root\":\"%s\",\"trusted\":%s}",
+                          "\"keys\":%lld,\"root\":\"%s\",\"trusted\":%s,",
                           (long long)rep.entries, (long long)rep.commits, (long long)rep.nodes,
                           (long long)rep.keys, root, rep.trusted ? "true" : "false");
+            kf_buf_printf(&b,
+                          "\"derived\":{\"size\":%lld,\"tables\":%d,\"rows\":%lld,"
+                          "\"personal\":%lld,\"skipped\":",
+                          (long long)drep.size, drep.tables, (long long)drep.rows,
+                          (long long)drep.personal);
+            kf_buf_json_str(&b, drep.skipped);
+            kf_buf_puts(&b, "}}");
         }
         code = cli_print_json(&b);
         kf_buf_free(&b);
@@ -48,10 +57,19 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
         fprintf(stderr, "kifu: verification failed: %s\n", err.msg);
         return code ? code : (int)rc;
     }
-    if (!cli->json)
+    if (!cli->json) {
         printf("ok: %lld entries, %lld commits, %lld Merkle nodes, %lld keys verified%s\n"
                "root %s\n",
                (long long)rep.entries, (long long)rep.commits, (long long)rep.nodes,
                (long long)rep.keys, rep.trusted ? "; extends the trusted checkpoint" : "", root);
+        printf("derived state of seq 1..%lld: %d tables (%lld rows) and %lld personal rows match "
+               "the entries",
+               (long long)drep.size, drep.tables, (long long)drep.rows, (long long)drep.personal);
+        if (*drep.skipped)
+            printf("; not compared (not built for these entries; the next command rebuilds "
+                   "them): %s",
+                   drep.skipped);
+        printf("\n");
+    }
     return code;
 }

@@ -2,11 +2,14 @@
  * The index registry: derived indexes registered with kf_ledger_add_index
  * (kf_index: apply, reset, flush, close), their state in
  * index_state(name, version, seq), catching an index up with the entries
- * appended without it, and kf_ledger_reindex.
+ * appended without it, and kf_ledger_reindex. On a scratch ledger
+ * (scratch.c) an index is only created, and which tables it created is
+ * recorded (kf_ledger_table_owner).
  */
 #include "kifu/ledger.h"
 #include "ledger_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -44,6 +47,15 @@ kf_code lg_index_mark(kf_ledger *l, int64_t seq, kf_err *err)
         }
     }
     sqlite3_finalize(st);
+    return KF_OK;
+}
+
+kf_code lg_index_flush(kf_ledger *l, kf_err *err)
+{
+    kf_code rc;
+    for (int i = 0; i < l->nindexes; i++)
+        if (l->indexes[i].flush && (rc = l->indexes[i].flush(l->indexes[i].ctx, l, true, err)))
+            return rc;
     return KF_OK;
 }
 
@@ -93,10 +105,76 @@ static kf_code index_catch_up(kf_ledger *l, const kf_index *ix, bool rebuild, kf
     return rc;
 }
 
+/* A scratch ledger: each index from `first` on is reset (its tables
+ * created, empty, in memory) and not caught up; the tables its reset
+ * created are recorded as its own. */
+static kf_code scratch_sync(kf_ledger *l, int first, kf_err *err)
+{
+    char before[32][64];
+    int nbefore = 0;
+    kf_code rc = KF_OK;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return lg_db_fail(l, err, "starting to index");
+    if (first == 0) l->nowners = 0;
+    if ((rc = index_state_table(l, err))) goto out;
+    if (sqlite3_prepare_v2(l->db, "SELECT name FROM main.sqlite_schema WHERE type='table'", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = lg_db_fail(l, err, "reading the scratch schema");
+        goto out;
+    }
+    for (int i = first; i < l->nindexes; i++) {
+        int s;
+        nbefore = 0;
+        while ((s = sqlite3_step(st)) == SQLITE_ROW && nbefore < 32)
+            snprintf(before[nbefore++], sizeof before[0], "%s", sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        if (s != SQLITE_DONE) {
+            rc = s == SQLITE_ROW ? kf_fail(err, KF_SYSTEM, "too many tables in the scratch ledger")
+                                 : lg_db_fail(l, err, "reading the scratch schema");
+            goto out;
+        }
+        if ((rc = l->indexes[i].reset(l->indexes[i].ctx, l, err))) goto out;
+        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(st, 0);
+            bool old = false;
+            for (int j = 0; j < nbefore && !old; j++)
+                old = strcmp(before[j], name) == 0;
+            if (old) continue;
+            if (l->nowners == (int)(sizeof l->owners / sizeof l->owners[0]) ||
+                strlen(name) >= sizeof l->owners[0].table) {
+                rc = kf_fail(err, KF_SYSTEM, "too many tables in the scratch ledger");
+                goto out;
+            }
+            snprintf(l->owners[l->nowners].table, sizeof l->owners[0].table, "%s", name);
+            l->owners[l->nowners++].index = i;
+        }
+        sqlite3_reset(st);
+        if (s != SQLITE_DONE) {
+            rc = lg_db_fail(l, err, "reading the scratch schema");
+            goto out;
+        }
+    }
+out:
+    sqlite3_finalize(st);
+    if (!rc && sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = lg_db_fail(l, err, "committing the scratch index");
+    if (rc) sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+const char *kf_ledger_table_owner(kf_ledger *l, const char *table)
+{
+    for (int i = 0; i < l->nowners; i++)
+        if (strcmp(l->owners[i].table, table) == 0) return l->indexes[l->owners[i].index].name;
+    return NULL;
+}
+
 static kf_code index_sync(kf_ledger *l, int first, bool rebuild, kf_err *err)
 {
     kf_code rc;
     bool ok;
+    if (l->scratch) return scratch_sync(l, first, err);
     if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return lg_db_fail(l, err, "starting to index");
     if ((rc = index_state_table(l, err))) goto out_rollback;
@@ -107,9 +185,7 @@ static kf_code index_sync(kf_ledger *l, int first, bool rebuild, kf_err *err)
         rc = lg_db_fail(l, err, "reading the size");
         goto out_rollback;
     }
-    for (int i = 0; i < l->nindexes; i++)
-        if (l->indexes[i].flush && (rc = l->indexes[i].flush(l->indexes[i].ctx, l, true, err)))
-            goto out_rollback;
+    if ((rc = lg_index_flush(l, err))) goto out_rollback;
     if ((rc = lg_index_mark(l, size, err))) goto out_rollback;
     if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = lg_db_fail(l, err, "committing the index");

@@ -6,6 +6,9 @@
 
 #include <sqlite3.h>
 
+#define KIFU_APP_ID 0x6B696675 /* "kifu": PRAGMA application_id */
+#define KIFU_SCHEMA_VERSION 2  /* PRAGMA user_version */
+
 struct kf_ledger {
     sqlite3 *db;
     char *path;
@@ -28,6 +31,15 @@ struct kf_ledger {
     kf_commit_info head; /* the last commit, as the head check found it */
     bool have_head;
     bool readonly; /* opened by kf_ledger_open_readonly: no head check, no writes */
+    /* A scratch ledger (scratch.c): indexes in memory over the file attached
+     * read-only as "src". Indexes added to it are created, not caught up
+     * (indexes.c); scratch_built once kf_ledger_scratch_build filled them. */
+    bool scratch, scratch_built;
+    struct {
+        char table[64];
+        int index; /* the index whose reset created the table */
+    } owners[32];
+    int nowners;
 };
 
 /* A parsed commit record (docs/FORMAT.md §3). */
@@ -82,6 +94,8 @@ kf_code lg_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash ro
 /* --- indexes.c --- */
 /* Records that every registered index covers entries up to seq. */
 kf_code lg_index_mark(kf_ledger *l, int64_t seq, kf_err *err);
+/* Writes what each index holds in memory (flush with write = true). */
+kf_code lg_index_flush(kf_ledger *l, kf_err *err);
 
 /* --- keyset.c --- */
 kf_code lg_key_from_entry(const kf_entry *e, int64_t seq, kf_key_info *k, kf_err *err);

@@ -26,9 +26,6 @@
 
 #include <sqlite3.h>
 
-#define KIFU_APP_ID 0x6B696675 /* "kifu" */
-#define KIFU_SCHEMA_VERSION 2
-
 static const char *schema_sql =
     "CREATE TABLE entries(seq INTEGER PRIMARY KEY, commit_id INTEGER NOT NULL,"
     " kind TEXT NOT NULL, leaf BLOB NOT NULL, body BLOB NOT NULL) STRICT;"

@@ -1,9 +1,10 @@
 /*
  * kifu verify: kf_ledger_verify with the rule checks of every money module
  * on each entry, sharing one pool tracker, so that both modules re-derive
- * the same pool figures.
+ * the same pool figures; meanwhile derived.c rebuilds the derived state
+ * from the entries, in memory, and compares it with the stored one.
  */
-#include "kifu/verify.h"
+#include "verify_internal.h"
 
 #include <string.h>
 
@@ -35,17 +36,19 @@ static kf_code check_figures(void *ctx, const kf_commit_info *c, kf_err *err)
     return KF_OK;
 }
 
-kf_code kf_verify_all(kf_ledger *l, const char *trust, size_t trust_len, kf_verify_report *rep,
-                      kf_err *err)
+kf_code kf_verify_ledger(kf_ledger *l, const char *trust, size_t trust_len, kf_verify_report *rep,
+                         kf_derived_report *derived, kf_err *err)
 {
+    derived_check *dc = NULL;
     kf_pool_tracker *pools = kf_pool_tracker_new();
     rule_checks checks = {
         .donations = kf_don_verifier_new(l), .grants = kf_grant_verifier_new(l), .pools = pools};
     kf_code rc;
     memset(rep, 0, sizeof *rep);
+    if (derived) memset(derived, 0, sizeof *derived);
     if (!pools || !checks.donations || !checks.grants) {
         rc = kf_fail(err, KF_SYSTEM, "out of memory");
-    } else {
+    } else if (!(rc = derived_start(l, &dc, err))) {
         kf_don_verifier_pools(checks.donations, pools);
         kf_grant_verifier_pools(checks.grants, pools);
         kf_verify_opts vo = {.trust = trust,
@@ -54,9 +57,18 @@ kf_code kf_verify_all(kf_ledger *l, const char *trust, size_t trust_len, kf_veri
                              .on_commit = check_figures,
                              .ctx = &checks};
         rc = kf_ledger_verify(l, &vo, rep, err);
+        /* The entries first: the derived state counts only if they verify. */
+        kf_code drc = derived_finish(dc, rc == KF_OK, rep, derived, err);
+        if (!rc) rc = drc;
     }
     kf_don_verifier_free(checks.donations);
     kf_grant_verifier_free(checks.grants);
     kf_pool_tracker_free(pools);
     return rc;
+}
+
+kf_code kf_verify_all(kf_ledger *l, const char *trust, size_t trust_len, kf_verify_report *rep,
+                      kf_err *err)
+{
+    return kf_verify_ledger(l, trust, trust_len, rep, NULL, err);
 }

@@ -249,6 +249,30 @@ bool kf_ledger_writing(const kf_ledger *l);
  * for it. */
 kf_code kf_ledger_open_readonly(const char *path, kf_ledger **out, kf_err *err);
 
+/* --- a scratch ledger: derived state rebuilt in memory ------------------- */
+
+/* Opens a scratch ledger over the file of `of` (ledger/scratch.c): an
+ * in-memory database with the file attached read-only as schema "src",
+ * which nothing through it can write. The ledger's readers read the file's
+ * entries; indexes added to it (kf_ledger_add_index, e.g. through the
+ * modules' attach functions) create their tables in memory, empty, and are
+ * not caught up. Until kf_ledger_scratch_build has run, reading the file's
+ * tables other than entries, commits, nodes and personal is refused. */
+kf_code kf_ledger_open_scratch(kf_ledger *of, kf_ledger **out, kf_err *err);
+/* Begins the scratch's one read transaction: from here on it sees the file
+ * as it is now. *size is the last seq its last commit covers (0 if there is
+ * no readable commit). */
+kf_code kf_ledger_scratch_begin(kf_ledger *s, int64_t *size, kf_err *err);
+/* Applies entries 1..size, in seq order, to every index added, calling fn
+ * (may be NULL) after each entry; then writes what the indexes hold in
+ * memory and records in the scratch's index_state that they cover `size`.
+ * A non-zero return of fn stops it and is returned. Afterwards all the
+ * file's tables may be read, as src.<table>, to compare. */
+kf_code kf_ledger_scratch_build(kf_ledger *s, int64_t size, kf_row_fn fn, void *ctx, kf_err *err);
+/* The name of the index whose reset created `table` in a scratch ledger, or
+ * NULL (a table of no index, e.g. index_state or personal). */
+const char *kf_ledger_table_owner(kf_ledger *s, const char *table);
+
 /* --- verification ------------------------------------------------------- */
 
 
