@@ -282,9 +282,18 @@ static void put_rest(kf_buf *b, const columns *c, sqlite3_stmt *st, sqlite3_stmt
     }
 }
 
-/* The difference found, as a refusal. */
-static kf_code differ(kf_buf *msg, kf_err *err)
+/* A value read from a row may have been lost to a failed allocation
+ * (sqlite3_column_* then give 0 or NULL and set SQLITE_NOMEM): never a
+ * difference. */
+static bool read_failed(derived_check *d)
 {
+    return sqlite3_errcode(kf_ledger_db(d->s)) == SQLITE_NOMEM;
+}
+
+/* The difference found, as a refusal. */
+static kf_code differ(derived_check *d, kf_buf *msg, kf_err *err)
+{
+    if (read_failed(d)) return kf_fail(err, KF_SYSTEM, "out of memory");
     kf_buf_puts(msg, "; " ADVICE);
     if (!kf_buf_put(msg, "", 1)) return kf_fail(err, KF_SYSTEM, "out of memory");
     kf_code rc = kf_fail(err, KF_REFUSED, "%s", msg->data);
@@ -307,14 +316,14 @@ static kf_code compare_table(derived_check *d, const char *table, const char *sk
                       "derived table %s is not stored, though index_state says its index "
                       "covers the entries",
                       table);
-        return differ(&msg, err);
+        return differ(d, &msg, err);
     }
     if (!same_columns(&mine, &theirs)) {
         kf_buf_printf(&msg,
                       "derived table %s: the stored table's columns are not those its index "
                       "creates",
                       table);
-        return differ(&msg, err);
+        return differ(d, &msg, err);
     }
     sqlite3_stmt *a = select_rows(d, "main", table, &mine, skip_origins);
     sqlite3_stmt *b = a ? select_rows(d, "src", table, &mine, skip_origins) : NULL;
@@ -325,6 +334,9 @@ static kf_code compare_table(derived_check *d, const char *table, const char *sk
     int sa = sqlite3_step(a), sb = sqlite3_step(b);
     int64_t n = 0;
     while (sa == SQLITE_ROW || sb == SQLITE_ROW) {
+        /* A read that fails is no row missing: it is an error. */
+        if ((sa != SQLITE_ROW && sa != SQLITE_DONE) || (sb != SQLITE_ROW && sb != SQLITE_DONE))
+            break;
         if ((++n & 0xFFFF) == 0 && atomic_load(&d->stop)) {
             rc = stopped(d, err);
             goto out;
@@ -346,7 +358,7 @@ static kf_code compare_table(derived_check *d, const char *table, const char *sk
                 put_rest(&msg, &mine, b, a);
                 kf_buf_puts(&msg, ", the entries give ");
                 put_rest(&msg, &mine, a, b);
-                rc = differ(&msg, err);
+                rc = differ(d, &msg, err);
                 goto out;
             }
         } else {
@@ -356,7 +368,7 @@ static kf_code compare_table(derived_check *d, const char *table, const char *sk
             kf_buf_puts(&msg, cmp < 0 ? ": the entries give a row (" : ": stored row (");
             put_rest(&msg, &mine, row, NULL);
             kf_buf_puts(&msg, cmp < 0 ? ") that is not stored" : ") that the entries do not give");
-            rc = differ(&msg, err);
+            rc = differ(d, &msg, err);
             goto out;
         }
         if (cmp <= 0) sa = sqlite3_step(a);
@@ -482,8 +494,9 @@ static kf_code personal_next(derived_check *d, kf_err *err)
     return KF_OK;
 }
 
-static kf_code personal_fail(kf_err *err, int64_t seq, const char *what)
+static kf_code personal_fail(derived_check *d, kf_err *err, int64_t seq, const char *what)
 {
+    if (read_failed(d)) return kf_fail(err, KF_SYSTEM, "out of memory");
     return kf_fail(err, KF_REFUSED, "personal data of seq %lld: %s", (long long)seq, what);
 }
 
@@ -497,23 +510,23 @@ static kf_code personal_entry(derived_check *d, const kf_row *row, kf_err *err)
     if (d->pers_row && sqlite3_column_int64(d->pers, 0) < row->seq) {
         int64_t seq = sqlite3_column_int64(d->pers, 0);
         snprintf(what, sizeof what, "there is no entry at seq %lld", (long long)seq);
-        return personal_fail(err, seq, what);
+        return personal_fail(d, err, seq, what);
     }
     if (d->pers_row && sqlite3_column_int64(d->pers, 0) == row->seq) {
         if (!donor) {
             snprintf(what, sizeof what, "the entry at seq %lld (%s) holds no donor commitment",
                      (long long)row->seq, e->kind);
-            return personal_fail(err, row->seq, what);
+            return personal_fail(d, err, row->seq, what);
         }
         const char *name = (const char *)sqlite3_column_text(d->pers, 2);
         const char *address = (const char *)sqlite3_column_text(d->pers, 3);
         char commit[65];
         if (sqlite3_column_bytes(d->pers, 1) != 16 || !name || !address)
-            return personal_fail(err, row->seq,
+            return personal_fail(d, err, row->seq,
                                  "the stored row is malformed (salt, name, address)");
         kf_personal_commitment(sqlite3_column_blob(d->pers, 1), name, address, commit);
         if (strcmp(commit, donor) != 0)
-            return personal_fail(err, row->seq,
+            return personal_fail(d, err, row->seq,
                                  "the stored name and address do not give the donor commitment "
                                  "its entry holds (edited)");
         d->rep.personal++;
@@ -555,11 +568,11 @@ static kf_code personal_end(derived_check *d, kf_err *err)
     if (d->pers_row) {
         int64_t seq = sqlite3_column_int64(d->pers, 0);
         snprintf(what, sizeof what, "there is no entry at seq %lld", (long long)seq);
-        return personal_fail(err, seq, what);
+        return personal_fail(d, err, seq, what);
     }
     for (size_t i = 0; i < d->nlost; i++)
         if (d->lost[i])
-            return personal_fail(err, d->lost[i],
+            return personal_fail(d, err, d->lost[i],
                                  "its entry holds a donor commitment, but no personal data is "
                                  "stored and no personal.erase names it (the data is lost)");
     if (!d->nerased || !d->pers) return KF_OK;
@@ -574,7 +587,7 @@ static kf_code personal_end(derived_check *d, kf_err *err)
         if (r == SQLITE_ROW) {
             snprintf(what, sizeof what, "still stored, though personal.erase at seq %lld erased it",
                      (long long)d->erased[i].by);
-            rc = personal_fail(err, d->erased[i].seq, what);
+            rc = personal_fail(d, err, d->erased[i].seq, what);
         } else if (r != SQLITE_DONE) {
             rc = db_fail(d, err, "reading personal data");
         }
