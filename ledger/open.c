@@ -48,7 +48,6 @@ static const char *schema_sql =
     "CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes"
     " BEGIN SELECT RAISE(ABORT, 'kifu: the ledger is append-only'); END;";
 
-
 static kf_code configure(kf_ledger *l, kf_err *err)
 {
     sqlite3_busy_timeout(l->db, 60000);
@@ -93,7 +92,6 @@ sqlite3 *kf_ledger_db(kf_ledger *l)
 {
     return l->db;
 }
-
 
 static kf_code open_file(const char *path, bool readonly, kf_ledger **out, kf_err *err)
 {

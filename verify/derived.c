@@ -17,18 +17,23 @@
  * entries (another version, or built before the last entries were
  * appended) is not compared: every command rebuilds such an index before
  * reading its tables. Rows of a table with an `origin` column (pool_fy)
- * belong to the index of that name; the rows of such an index are left out
- * on both sides.
+ * belong to the index of that name: those of an index not compared are left
+ * out on both sides (rows of an origin that is no index are compared, and
+ * so found).
  *
- * Personal data is not derived; it is checked during the same replay: each
- * row of `personal` must belong to a donation or box.collect entry whose
- * `donor` field is the commitment of its salt, name and address, and no
- * personal.erase entry may name it; an entry with a `donor` field must have
- * its row, or be named by a personal.erase (else the data is lost).
+ * Personal data is not derived; it is checked on the verification's own
+ * thread, entry by entry as verification hands them over (derived_entry),
+ * inside its read of the file: each row of `personal` must belong to a
+ * donation or box.collect entry whose `donor` field is the commitment of its
+ * salt, name and address, and no personal.erase entry may name it; an entry
+ * with a `donor` field must have its row, or be named by a personal.erase
+ * (else the data is lost).
  *
- * The replay runs on a thread of its own while kf_ledger_verify runs on the
- * caller's: the scratch takes its view of the file before verification
- * starts, so the entries it derives from are among those verified.
+ * The rebuild runs on a thread of its own while kf_ledger_verify runs on
+ * the caller's: the scratch takes its view of the file before verification
+ * starts, so the entries it derives from are among those verified (a commit
+ * that lands in between is verified, not compared: the report gives the
+ * size compared). Its result counts only once verification has passed.
  */
 #include "verify_internal.h"
 
@@ -43,11 +48,8 @@
 #define ADVICE "kifu reindex (admin) rebuilds derived state once the cause is found"
 #define MAX_COLS 64
 
-struct erased {
-    int64_t seq, by; /* donation seq, personal.erase seq */
-};
-
 struct derived_check {
+    kf_ledger *l; /* the ledger verified */
     kf_ledger *s; /* the scratch ledger */
     int64_t size;
     pthread_t thread;
@@ -56,13 +58,15 @@ struct derived_check {
     kf_code rc;
     kf_err err;
     kf_derived_report rep;
-    /* the personal rows, read in seq order during the replay */
-    sqlite3_stmt *pers;
+    /* personal data, checked on the verification's thread (derived_entry) */
+    bool pers_started, pers_done;
+    int64_t last; /* the last seq stored */
+    sqlite3_stmt *pers, *pers_one;
     bool pers_row; /* pers holds a row not yet matched */
     int64_t *lost; /* donor commitments with no personal row (yet) */
     size_t nlost, lost_cap;
-    struct erased *erased;
-    size_t nerased, erased_cap;
+    kf_code pers_rc; /* the first problem found, reported after verification */
+    kf_err pers_err;
 };
 
 static kf_code db_fail(derived_check *d, kf_err *err, const char *what)
@@ -285,15 +289,15 @@ static void put_rest(kf_buf *b, const columns *c, sqlite3_stmt *st, sqlite3_stmt
 /* A value read from a row may have been lost to a failed allocation
  * (sqlite3_column_* then give 0 or NULL and set SQLITE_NOMEM): never a
  * difference. */
-static bool read_failed(derived_check *d)
+static bool read_failed(sqlite3 *db)
 {
-    return sqlite3_errcode(kf_ledger_db(d->s)) == SQLITE_NOMEM;
+    return sqlite3_errcode(db) == SQLITE_NOMEM;
 }
 
 /* The difference found, as a refusal. */
 static kf_code differ(derived_check *d, kf_buf *msg, kf_err *err)
 {
-    if (read_failed(d)) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (read_failed(kf_ledger_db(d->s))) return kf_fail(err, KF_SYSTEM, "out of memory");
     kf_buf_puts(msg, "; " ADVICE);
     if (!kf_buf_put(msg, "", 1)) return kf_fail(err, KF_SYSTEM, "out of memory");
     kf_code rc = kf_fail(err, KF_REFUSED, "%s", msg->data);
@@ -486,21 +490,54 @@ out:
 
 /* --- personal data -------------------------------------------------------- */
 
+/* On the verification's thread, inside its read of the file: the rows of
+ * `personal` in seq order, merged with the entries as they are verified. */
+
+static kf_code pers_db_fail(derived_check *d, kf_err *err)
+{
+    return kf_fail(err, KF_SYSTEM, "database error reading personal data: %s",
+                   sqlite3_errmsg(kf_ledger_db(d->l)));
+}
+
 static kf_code personal_next(derived_check *d, kf_err *err)
 {
     int r = sqlite3_step(d->pers);
     d->pers_row = r == SQLITE_ROW;
-    if (r != SQLITE_ROW && r != SQLITE_DONE) return db_fail(d, err, "reading personal data");
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return pers_db_fail(d, err);
     return KF_OK;
 }
 
 static kf_code personal_fail(derived_check *d, kf_err *err, int64_t seq, const char *what)
 {
-    if (read_failed(d)) return kf_fail(err, KF_SYSTEM, "out of memory");
+    if (read_failed(kf_ledger_db(d->l))) return kf_fail(err, KF_SYSTEM, "out of memory");
     return kf_fail(err, KF_REFUSED, "personal data of seq %lld: %s", (long long)seq, what);
 }
 
-/* During the replay, for each entry in seq order. */
+/* The table, if the file has one, and the last seq stored. */
+static kf_code personal_open(derived_check *d, kf_err *err)
+{
+    sqlite3 *db = kf_ledger_db(d->l);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT count(*) FROM main.sqlite_schema WHERE type='table' "
+                           "AND name='personal'), (SELECT coalesce(max(seq), 0) FROM main.entries)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pers_db_fail(d, err);
+    int r = sqlite3_step(st);
+    bool have = r == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    if (r == SQLITE_ROW) d->last = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW) return pers_db_fail(d, err);
+    if (!have) return KF_OK;
+    if (sqlite3_prepare_v2(db, "SELECT seq, salt, name, address FROM main.personal ORDER BY seq",
+                           -1, &d->pers, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT 1 FROM main.personal WHERE seq=?", -1, &d->pers_one, NULL) !=
+            SQLITE_OK)
+        return pers_db_fail(d, err);
+    return personal_next(d, err);
+}
+
+/* One entry, in seq order. */
 static kf_code personal_entry(derived_check *d, const kf_row *row, kf_err *err)
 {
     const kf_entry *e = row->entry;
@@ -542,29 +579,28 @@ static kf_code personal_entry(derived_check *d, const kf_row *row, kf_err *err)
         }
         d->lost[d->nlost++] = row->seq;
     }
-    if (strcmp(e->kind, "personal.erase") == 0) {
-        int64_t seq;
-        if (!kf_entry_int(e, "donation", &seq)) return KF_OK; /* the rule checks say so */
+    int64_t erased;
+    if (strcmp(e->kind, "personal.erase") == 0 && kf_entry_int(e, "donation", &erased)) {
         for (size_t i = 0; i < d->nlost; i++)
-            if (d->lost[i] == seq) d->lost[i] = 0;
-        if (d->nerased == d->erased_cap) {
-            size_t cap = d->erased_cap ? d->erased_cap * 2 : 16;
-            struct erased *grown = realloc(d->erased, cap * sizeof *grown);
-            if (!grown) return kf_fail(err, KF_SYSTEM, "out of memory");
-            d->erased = grown;
-            d->erased_cap = cap;
+            if (d->lost[i] == erased) d->lost[i] = 0;
+        if (!d->pers_one) return KF_OK;
+        sqlite3_bind_int64(d->pers_one, 1, erased);
+        int r = sqlite3_step(d->pers_one);
+        sqlite3_reset(d->pers_one);
+        if (r != SQLITE_ROW && r != SQLITE_DONE) return pers_db_fail(d, err);
+        if (r == SQLITE_ROW) {
+            snprintf(what, sizeof what, "still stored, though personal.erase at seq %lld erased it",
+                     (long long)row->seq);
+            return personal_fail(d, err, erased, what);
         }
-        d->erased[d->nerased++] = (struct erased){seq, row->seq};
     }
     return KF_OK;
 }
 
-/* After the replay: rows beyond the entries, commitments whose data is
- * gone, data kept although erased. */
+/* After the last entry: rows beyond it, commitments whose data is gone. */
 static kf_code personal_end(derived_check *d, kf_err *err)
 {
     char what[160];
-    sqlite3_stmt *st;
     if (d->pers_row) {
         int64_t seq = sqlite3_column_int64(d->pers, 0);
         snprintf(what, sizeof what, "there is no entry at seq %lld", (long long)seq);
@@ -575,24 +611,40 @@ static kf_code personal_end(derived_check *d, kf_err *err)
             return personal_fail(d, err, d->lost[i],
                                  "its entry holds a donor commitment, but no personal data is "
                                  "stored and no personal.erase names it (the data is lost)");
-    if (!d->nerased || !d->pers) return KF_OK;
-    if (sqlite3_prepare_v2(kf_ledger_db(d->s), "SELECT 1 FROM src.personal WHERE seq=?", -1, &st,
-                           NULL) != SQLITE_OK)
-        return db_fail(d, err, "reading personal data");
-    kf_code rc = KF_OK;
-    for (size_t i = 0; !rc && i < d->nerased; i++) {
-        sqlite3_bind_int64(st, 1, d->erased[i].seq);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (r == SQLITE_ROW) {
-            snprintf(what, sizeof what, "still stored, though personal.erase at seq %lld erased it",
-                     (long long)d->erased[i].by);
-            rc = personal_fail(d, err, d->erased[i].seq, what);
-        } else if (r != SQLITE_DONE) {
-            rc = db_fail(d, err, "reading personal data");
-        }
+    return KF_OK;
+}
+
+/* Done with personal data: its first problem kept, its reads ended. */
+static void personal_done(derived_check *d, kf_code rc, const kf_err *why)
+{
+    d->pers_done = true;
+    if (rc == KF_REFUSED && !d->pers_rc) {
+        d->pers_rc = rc;
+        d->pers_err = *why;
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(d->pers);
+    sqlite3_finalize(d->pers_one);
+    d->pers = d->pers_one = NULL;
+    d->pers_row = false;
+}
+
+kf_code derived_entry(derived_check *d, const kf_row *row, kf_err *err)
+{
+    kf_err why = {0};
+    kf_code rc;
+    if (!d || d->pers_done) return KF_OK;
+    if (!d->pers_started) {
+        d->pers_started = true;
+        if ((rc = personal_open(d, &why))) goto done;
+    }
+    if ((rc = personal_entry(d, row, &why))) goto done;
+    if (row->seq < d->last) return KF_OK;
+    rc = personal_end(d, &why);
+done:
+    personal_done(d, rc, &why);
+    /* A difference waits for the verification's end; an error stops it. */
+    if (rc == KF_REFUSED) return KF_OK;
+    if (rc) kf_fail(err, rc, "%s", why.msg);
     return rc;
 }
 
@@ -601,15 +653,14 @@ static kf_code personal_end(derived_check *d, kf_err *err)
 static int on_row(void *ctx, const kf_row *row)
 {
     derived_check *d = ctx;
-    if (atomic_load_explicit(&d->stop, memory_order_relaxed)) return stopped(d, &d->err);
-    return personal_entry(d, row, &d->err);
+    (void)row;
+    return atomic_load_explicit(&d->stop, memory_order_relaxed) ? stopped(d, &d->err) : 0;
 }
 
 static kf_code derive_and_compare(derived_check *d, kf_err *err)
 {
     kf_code rc = kf_ledger_scratch_build(d->s, d->size, on_row, d, err);
     d->rep.size = d->size;
-    if (!rc) rc = personal_end(d, err);
     if (!rc && atomic_load(&d->stop)) rc = stopped(d, err);
     if (!rc) rc = compare_tables(d, err);
     return rc;
@@ -626,31 +677,10 @@ static void derived_free(derived_check *d)
 {
     if (!d) return;
     sqlite3_finalize(d->pers);
+    sqlite3_finalize(d->pers_one);
     kf_ledger_close(d->s);
     free(d->lost);
-    free(d->erased);
     free(d);
-}
-
-/* The personal rows in seq order, if the file has the table. */
-static kf_code personal_open(derived_check *d, kf_err *err)
-{
-    sqlite3 *db = kf_ledger_db(d->s);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*) FROM src.sqlite_schema WHERE type='table' AND "
-                           "name='personal'",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(d, err, "reading the ledger's schema");
-    int r = sqlite3_step(st);
-    bool have = r == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-    sqlite3_finalize(st);
-    if (r != SQLITE_ROW) return db_fail(d, err, "reading the ledger's schema");
-    if (!have) return KF_OK;
-    if (sqlite3_prepare_v2(db, "SELECT seq, salt, name, address FROM src.personal ORDER BY seq", -1,
-                           &d->pers, NULL) != SQLITE_OK)
-        return db_fail(d, err, "reading personal data");
-    return personal_next(d, err);
 }
 
 kf_code derived_start(kf_ledger *l, derived_check **out, kf_err *err)
@@ -664,8 +694,9 @@ kf_code derived_start(kf_ledger *l, derived_check **out, kf_err *err)
         free(d);
         return rc;
     }
+    d->l = l;
     if ((rc = kf_grants_attach(d->s, err)) || (rc = kf_donations_attach(d->s, err)) ||
-        (rc = kf_ledger_scratch_begin(d->s, &d->size, err)) || (rc = personal_open(d, err))) {
+        (rc = kf_ledger_scratch_begin(d->s, &d->size, err))) {
         derived_free(d);
         return rc;
     }
@@ -688,9 +719,17 @@ kf_code derived_finish(derived_check *d, bool wanted, const kf_verify_report *re
     } else if (wanted) {
         d->rc = derive_and_compare(d, &d->err);
     }
+    if (wanted && !d->pers_done) { /* the last entry was not the last seq read */
+        kf_err why = {0};
+        kf_code prc = d->pers_started ? personal_end(d, &why) : KF_OK;
+        personal_done(d, prc, &why);
+        if (prc && prc != KF_REFUSED) d->rc = kf_fail(&d->err, prc, "%s", why.msg);
+    }
     if (wanted) {
         rc = d->rc;
-        if (rc)
+        if (d->pers_rc) /* in seq order, personal data comes with the entries */
+            rc = kf_fail(err, d->pers_rc, "%s", d->pers_err.msg);
+        else if (rc)
             kf_fail(err, rc, "%s", d->err.msg);
         else if (d->size > rep->entries)
             rc = kf_fail(err, KF_SYSTEM,

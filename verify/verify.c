@@ -12,13 +12,15 @@ typedef struct {
     kf_don_verifier *donations;
     kf_grant_verifier *grants;
     kf_pool_tracker *pools;
+    derived_check *derived;
 } rule_checks;
 
 static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
 {
     rule_checks *c = ctx;
     kf_code rc = kf_don_verify_entry(c->donations, row, err);
-    return rc ? rc : kf_grant_verify_entry(c->grants, row, err);
+    if (!rc) rc = kf_grant_verify_entry(c->grants, row, err);
+    return rc ? rc : derived_entry(c->derived, row, err);
 }
 
 /* After each commit: the figures it signed are those the entries give. */
@@ -39,7 +41,6 @@ static kf_code check_figures(void *ctx, const kf_commit_info *c, kf_err *err)
 kf_code kf_verify_ledger(kf_ledger *l, const char *trust, size_t trust_len, kf_verify_report *rep,
                          kf_derived_report *derived, kf_err *err)
 {
-    derived_check *dc = NULL;
     kf_pool_tracker *pools = kf_pool_tracker_new();
     rule_checks checks = {
         .donations = kf_don_verifier_new(l), .grants = kf_grant_verifier_new(l), .pools = pools};
@@ -48,7 +49,7 @@ kf_code kf_verify_ledger(kf_ledger *l, const char *trust, size_t trust_len, kf_v
     if (derived) memset(derived, 0, sizeof *derived);
     if (!pools || !checks.donations || !checks.grants) {
         rc = kf_fail(err, KF_SYSTEM, "out of memory");
-    } else if (!(rc = derived_start(l, &dc, err))) {
+    } else if (!(rc = derived_start(l, &checks.derived, err))) {
         kf_don_verifier_pools(checks.donations, pools);
         kf_grant_verifier_pools(checks.grants, pools);
         kf_verify_opts vo = {.trust = trust,
@@ -58,7 +59,7 @@ kf_code kf_verify_ledger(kf_ledger *l, const char *trust, size_t trust_len, kf_v
                              .ctx = &checks};
         rc = kf_ledger_verify(l, &vo, rep, err);
         /* The entries first: the derived state counts only if they verify. */
-        kf_code drc = derived_finish(dc, rc == KF_OK, rep, derived, err);
+        kf_code drc = derived_finish(checks.derived, rc == KF_OK, rep, derived, err);
         if (!rc) rc = drc;
     }
     kf_don_verifier_free(checks.donations);

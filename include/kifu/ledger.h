@@ -257,7 +257,7 @@ kf_code kf_ledger_open_readonly(const char *path, kf_ledger **out, kf_err *err);
  * entries; indexes added to it (kf_ledger_add_index, e.g. through the
  * modules' attach functions) create their tables in memory, empty, and are
  * not caught up. Until kf_ledger_scratch_build has run, reading the file's
- * tables other than entries, commits, nodes and personal is refused. */
+ * tables other than entries, commits and nodes is refused. */
 kf_code kf_ledger_open_scratch(kf_ledger *of, kf_ledger **out, kf_err *err);
 /* Begins the scratch's one read transaction: from here on it sees the file
  * as it is now. *size is the last seq its last commit covers (0 if there is
