@@ -121,7 +121,10 @@ static kf_code check(kf_ledger *l, kf_err *err)
     }
     bool ok;
     int64_t max_seq = lg_pragma_int(l->db, "SELECT coalesce(max(seq),0) FROM entries", &ok);
-    if (!ok) return lg_db_fail(l, err, "reading the size");
+    if (!ok) {
+        kf_buf_free(&body);
+        return lg_db_fail(l, err, "reading the size");
+    }
     if (max_seq != c.last) {
         if (max_seq > c.last)
             snprintf(what, sizeof what,
@@ -132,15 +135,20 @@ static kf_code check(kf_ledger *l, kf_err *err)
             snprintf(what, sizeof what,
                      "the last commit %lld covers seq %lld..%lld but the entries end at seq %lld",
                      (long long)c.id, (long long)c.first, (long long)c.last, (long long)max_seq);
+        kf_buf_free(&body);
         return refuse(l, err, what);
     }
     int64_t max_idx = lg_pragma_int(l->db, "SELECT coalesce(max(idx),-1) FROM nodes", &ok);
-    if (!ok) return lg_db_fail(l, err, "reading the Merkle nodes");
+    if (!ok) {
+        kf_buf_free(&body);
+        return lg_db_fail(l, err, "reading the Merkle nodes");
+    }
     int64_t want = c.last - __builtin_popcountll((unsigned long long)c.last) - 1;
     if (max_idx > want) {
         snprintf(what, sizeof what,
                  "Merkle node %lld is stored beyond the tree of %lld entries signed by commit %lld",
                  (long long)max_idx, (long long)c.last, (long long)c.id);
+        kf_buf_free(&body);
         return refuse(l, err, what);
     }
     kf_key_info k;
