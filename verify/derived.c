@@ -53,7 +53,7 @@ struct derived_check {
     kf_ledger *s; /* the scratch ledger */
     int64_t size;
     pthread_t thread;
-    bool threaded, ran;
+    bool threaded;
     atomic_bool stop;
     kf_code rc;
     kf_err err;
@@ -437,7 +437,11 @@ static kf_code compare_tables(derived_check *d, kf_err *err)
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         bool current;
-        if ((rc = index_current(d, have_state, name ? name : "", &current, err))) goto out;
+        if (!name) {
+            rc = kf_fail(err, KF_SYSTEM, "out of memory");
+            goto out;
+        }
+        if ((rc = index_current(d, have_state, name, &current, err))) goto out;
         if (current) continue;
         char *q = sqlite3_mprintf("%s%Q", skip.len ? "," : "", name);
         if (!q) skip.failed = true;
@@ -466,7 +470,12 @@ static kf_code compare_tables(derived_check *d, kf_err *err)
     }
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         char table[64];
-        snprintf(table, sizeof table, "%s", (const char *)sqlite3_column_text(st, 0));
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (!name) {
+            rc = kf_fail(err, KF_SYSTEM, "out of memory");
+            goto out;
+        }
+        snprintf(table, sizeof table, "%s", name);
         const char *owner = kf_ledger_table_owner(d->s, table);
         if (!owner) continue; /* index_state, personal */
         columns c, stored;
