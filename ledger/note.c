@@ -154,9 +154,13 @@ kf_code kf_checkpoint(kf_ledger *l, const kf_signer *signer, kf_buf *out, kf_err
     kf_code rc;
     if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return lg_db_fail(l, err, "starting a read");
+    /* It signs the head that the head check found in this very snapshot:
+     * never a tree head over rows no signed commit covers. */
     if ((rc = check_signer(l, signer, KF_ROLE_ADMIN | KF_ROLE_TREASURER, err)) ||
-        (rc = kf_ledger_get_info(l, &info, err)) || (rc = kf_ledger_root(l, info.size, root, err)))
+        (rc = lg_head_check(l, err)) || (rc = kf_ledger_get_info(l, &info, err)))
         goto out;
+    info.size = l->head.last;
+    memcpy(root, l->head.root, KF_HASH_LEN);
     size_t start = out->len;
     if (!checkpoint_body(out, info.origin, info.size, root) || !kf_buf_puts(out, "\n") ||
         !sig_line(out, signer, out->data + start, out->len - start - 1))
