@@ -14,9 +14,9 @@
  *      (on_entry), the checks of checkpoint.cosign entries; then the key
  *      entries take effect and on_commit is called.
  * So a rewritten entry is reported as a root that does not match, never as a
- * rule its signer broke. Step 3 takes the entries that step 2 kept when the
- * commit is small, and reads and decodes them again otherwise, so memory
- * stays bounded whatever the size of a commit.
+ * rule its signer broke. Step 3 decodes the entries again: from the bytes
+ * step 2 kept when they fit in KEEP_BYTES, else read again from the file,
+ * so memory stays bounded whatever the size of a commit.
  *
  * A trusted checkpoint is judged on its own before it is compared with the
  * ledger: it parses, its origin is the genesis origin and it carries a valid
@@ -35,9 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Commits of at most this many entries keep their decoded entries between
- * steps 2 and 3; larger ones are read again. */
-#define KEEP_MAX 256
+/* Step 2 keeps the bytes of a commit's entries for step 3 up to this size;
+ * the entries of a larger commit are read again. */
+#define KEEP_BYTES (4u << 20)
 
 #define TRUST_BAD "trusted checkpoint is not a valid checkpoint of this ledger: "
 
@@ -56,7 +56,10 @@ typedef struct {
     bool trust_root_seen, trust_checked;
     kf_hash trust_root;
     int64_t nodes_checked;
-    kf_entry **kept; /* step 2's decoded entries of a small commit */
+    kf_buf kept;  /* step 2's entry bytes of the commit, one after another */
+    size_t *ends; /* where each kept entry ends in kept */
+    size_t nends, ends_cap;
+    bool too_big;    /* the commit's bytes did not fit: step 3 reads them again */
     kf_entry **ents; /* the current commit's key entries, applied after it */
     size_t ents_cap;
     kf_entry *last; /* the last entry checked (its kind is compared with the next) */
@@ -150,6 +153,24 @@ static kf_code check_entry(verifier *v, const lg_commit_rec *c, int64_t seq, kf_
     }
     v->seq = seq;
     if (kf_merkle_frontier_append(&v->frontier, leaf, check_node, v) != 0) goto out_bad;
+    if (!v->too_big && v->kept.len + len > KEEP_BYTES) v->too_big = true;
+    if (!v->too_big) {
+        if (v->nends == v->ends_cap) {
+            size_t cap = v->ends_cap ? v->ends_cap * 2 : 1024;
+            size_t *grown = realloc(v->ends, cap * sizeof *grown);
+            if (!grown) {
+                kf_fail(err, KF_SYSTEM, "out of memory");
+                goto out_bad;
+            }
+            v->ends = grown;
+            v->ends_cap = cap;
+        }
+        if (!kf_buf_put(&v->kept, body, len)) {
+            kf_fail(err, KF_SYSTEM, "out of memory");
+            goto out_bad;
+        }
+        v->ends[v->nends++] = v->kept.len;
+    }
     *out = e;
     return KF_OK;
 out_bad:
@@ -301,15 +322,17 @@ static kf_code check_trust_note(verifier *v, int64_t size)
                        TRUST_BAD "its signature by %s (%08x) does not verify over its text "
                                  "(edited after signing?)",
                        unverified->name, unverified->id);
-    char claim[96] = "";
+    char claim[96];
     if (t->size > size)
         snprintf(claim, sizeof claim, " (it claims size %lld; the ledger has %lld entries)",
                  (long long)t->size, (long long)size);
+    else
+        snprintf(claim, sizeof claim, " at its size %lld", (long long)t->size);
     if (unknown < t->nsigs)
         return kf_fail(err, KF_BAD_INPUT,
-                       TRUST_BAD "it is signed by %s (%08x), which is not a key of this ledger%s",
+                       TRUST_BAD "it is signed by %s (%08x), which was not a key of this ledger%s",
                        t->sigs[unknown].name, t->sigs[unknown].id, claim);
-    return kf_fail(err, KF_BAD_INPUT, TRUST_BAD "it carries no valid signature%s", claim);
+    return kf_fail(err, KF_BAD_INPUT, TRUST_BAD "it carries no valid signature");
 }
 
 /* Step 3 for one entry: the signer's role, the rule hooks, a cosignature;
@@ -415,9 +438,9 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
     }
 
     /* Step 2: the bytes, leaves and nodes of every entry, then the root. */
-    int64_t n = c.last - c.first + 1;
-    bool keep = n <= KEEP_MAX;
-    int64_t nkept = 0, taken = 0;
+    v->kept.len = 0;
+    v->nends = 0;
+    v->too_big = false;
     for (int64_t seq = c.first; seq <= c.last; seq++) {
         kf_entry *e = NULL;
         if ((rc = check_entry(v, &c, seq, &e))) goto out_free;
@@ -438,10 +461,7 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
                 goto out_free;
             }
         }
-        if (keep)
-            v->kept[nkept++] = e;
-        else
-            kf_entry_free(e);
+        kf_entry_free(e);
     }
     kf_hash root;
     kf_merkle_frontier_root(&v->frontier, root);
@@ -456,19 +476,19 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
     size_t nkeyents = 0;
     const char *last_kind = NULL; /* roles are looked up once per run of a kind */
     bool last_ok = false;
-    if (!keep) {
+    if (v->too_big) {
         sqlite3_reset(v->again);
         sqlite3_bind_int64(v->again, 1, c.first);
         sqlite3_bind_int64(v->again, 2, c.last);
     }
     for (int64_t seq = c.first; seq <= c.last; seq++) {
         kf_entry *e = NULL;
-        if (keep) {
-            e = v->kept[taken];
-            v->kept[taken++] = NULL;
-        } else if ((rc = reread_entry(v, seq, &e))) {
-            goto out_keys;
-        }
+        size_t i = (size_t)(seq - c.first), start = i ? v->ends[i - 1] : 0;
+        if (!v->too_big)
+            rc = lg_stored_entry(v->kept.data + start, v->ends[i] - start, seq, &e, err);
+        else
+            rc = reread_entry(v, seq, &e);
+        if (rc) goto out_keys;
         if ((rc = check_entry_rules(v, &c, &signer, e, &nkeyents, &last_kind, &last_ok, opts)))
             goto out_keys;
     }
@@ -499,9 +519,7 @@ out_keys:
     for (size_t i = 0; i < nkeyents; i++)
         kf_entry_free(v->ents[i]);
 out_free:
-    for (int64_t i = taken; i < nkept; i++)
-        kf_entry_free(v->kept[i]);
-    if (!keep) sqlite3_reset(v->again);
+    if (v->too_big) sqlite3_reset(v->again);
     return rc;
 }
 
@@ -546,10 +564,6 @@ kf_code kf_ledger_verify(kf_ledger *l, const kf_verify_opts *opts, kf_verify_rep
             rc = kf_fail(err, KF_BAD_INPUT, TRUST_BAD "its size is 0 (a ledger starts at 1)");
             goto out_note;
         }
-    }
-    if (!(v.kept = malloc(KEEP_MAX * sizeof *v.kept))) {
-        rc = kf_fail(err, KF_SYSTEM, "out of memory");
-        goto out_note;
     }
     if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
         rc = lg_db_fail(l, err, "starting a read");
@@ -608,7 +622,8 @@ out_end:
     sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
 out_note:
     free(v.keys);
-    free(v.kept);
+    kf_buf_free(&v.kept);
+    free(v.ends);
     free(v.ents);
     kf_entry_free(v.last);
     kf_note_free(&trust);
