@@ -483,11 +483,12 @@ static kf_code check_commit(verifier *v, int64_t id, int64_t first, const kf_ver
     }
     for (int64_t seq = c.first; seq <= c.last; seq++) {
         kf_entry *e = NULL;
-        size_t i = (size_t)(seq - c.first), start = i ? v->ends[i - 1] : 0;
-        if (!v->too_big)
+        if (!v->too_big) {
+            size_t i = (size_t)(seq - c.first), start = i ? v->ends[i - 1] : 0;
             rc = lg_stored_entry(v->kept.data + start, v->ends[i] - start, seq, &e, err);
-        else
+        } else {
             rc = reread_entry(v, seq, &e);
+        }
         if (rc) goto out_keys;
         if ((rc = check_entry_rules(v, &c, &signer, e, &nkeyents, &last_kind, &last_ok, opts)))
             goto out_keys;
