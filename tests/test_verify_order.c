@@ -79,22 +79,24 @@ static kf_entry *donation(int64_t amount)
     return e;
 }
 
-/* Padding for entries: 300 entries with it are more than the 4 MiB of entry
- * bytes that verification keeps between its steps (ledger/verify.c), so
- * their commit is read again. */
+/* Padding for entries: 300 entries with a pad of PAD bytes are more than the
+ * 4 MiB of entry bytes that verification keeps between its steps
+ * (ledger/verify.c), so their commit is read again. */
 #define PAD 16000
 
-/* One commit of n donations by `by`, amounts 1000, 1001...; with a field of
- * PAD bytes when pad is true. */
-static void donations(kf_ledger *l, const kf_signer *by, int n, bool pad)
+/* One commit of n donations by `by`, amounts base, base + 1...; with a field
+ * of `pad` (<= PAD) bytes if not 0. */
+static void donations(kf_ledger *l, const kf_signer *by, int n, int64_t base, int pad)
 {
     kf_err err = {0};
     kf_txn *t;
     static char padding[PAD + 1];
-    memset(padding, 'x', PAD);
+    ck_assert_int_le(pad, PAD);
+    memset(padding, 'x', (size_t)pad);
+    padding[pad] = '\0';
     ck_assert_msg(kf_txn_begin(l, by, &t, &err) == KF_OK, "%s", err.msg);
     for (int i = 0; i < n; i++) {
-        kf_entry *e = donation(1000 + i);
+        kf_entry *e = donation(base + i);
         if (pad) ck_assert_int_eq(kf_entry_set_str(e, "pad", padding, NULL), KF_OK);
         ck_assert_msg(kf_txn_append(t, e, &err) == KF_OK, "%s", err.msg);
         kf_entry_free(e);
@@ -193,7 +195,7 @@ START_TEST(trusted_checkpoint_judged_first)
     ck_assert_int_eq(add_key(l, &admin, "a1", KF_ROLE_AUDITOR, &a1), 3);
     ck_assert_int_eq(add_key(l, &admin, "r1", KF_ROLE_REVIEWER, &r1), 4);
     ck_assert_int_eq(add_key(l, &admin, "t2", KF_ROLE_TREASURER, &t2), 5);
-    donations(l, &t1, 3, false);
+    donations(l, &t1, 3, 1000, 0);
     ck_assert_int_eq(revoke_key(l, &admin, t2.id), 9);
     ck_assert_int_eq(add_key(l, &admin, "t3", KF_ROLE_TREASURER, &t3), 10);
     ck_assert_int_eq(append1(l, &t3, donation(5)), 11);
@@ -300,7 +302,7 @@ static kf_ledger *cosign_ledger(const char *p, cosign_fixture *f)
     kf_ledger *l = make(p, &f->admin);
     add_key(l, &f->admin, "a1", KF_ROLE_AUDITOR, &f->a1);
     add_key(l, &f->admin, "a2", KF_ROLE_AUDITOR, &f->a2);
-    donations(l, &f->admin, 2, false);
+    donations(l, &f->admin, 2, 1000, 0);
     ck_assert_int_eq(kf_ledger_root(l, 4, f->root4, NULL), KF_OK);
     ck_assert_int_eq(kf_ledger_root(l, 5, f->root5, NULL), KF_OK);
     kf_hex(f->root5, KF_HASH_LEN, f->root5hex);
@@ -607,13 +609,15 @@ START_TEST(hooks_in_order)
     kf_err err = {0};
     kf_ledger *l = make(path, &admin);
     add_key(l, &admin, "t1", KF_ROLE_TREASURER, &t1);
-    donations(l, &t1, 3, false);
-    donations(l, &t1, 300, true); /* more than verify keeps between its steps */
-    donations(l, &t1, 700, false);
-    donations(l, &admin, 1, false);
+    donations(l, &t1, 3, 1000, 0);
+    /* seq 6..2105: 8 MiB, more than verify keeps between its steps, and more
+     * entries than it had kept when it stopped keeping */
+    donations(l, &t1, 2100, 2000, 4000);
+    donations(l, &t1, 700, 5000, 0); /* seq 2106..2805 */
+    donations(l, &admin, 1, 9000, 0);
     hook_log h = {0};
     ck_assert_msg(verify_hooks(l, &h, &err) == KF_OK, "%s", err.msg);
-    ck_assert_int_eq(h.entries, 1006);
+    ck_assert_int_eq(h.entries, 2806);
     ck_assert_int_eq(h.commits, 6);
     /* a hook's failure stops the pass with its message */
     h.refuse_commit = 4;
@@ -621,16 +625,16 @@ START_TEST(hooks_in_order)
     ck_assert_str_eq(err.msg, "commit 4 refused by on_commit");
     ck_assert_int_eq(h.commits, 4);
     h.refuse_commit = 0;
-    h.refuse_amount = 1250; /* in the commit read again (seq 6..305) */
+    h.refuse_amount = 4050; /* in the commit read again, near its end */
     ck_assert_int_eq(verify_hooks(l, &h, &err), KF_REFUSED);
-    ck_assert_str_eq(err.msg, "seq 256: donation of 1250 refused by the rule hook");
+    ck_assert_str_eq(err.msg, "seq 2056: donation of 4050 refused by the rule hook");
     ck_assert_int_eq(h.commits, 3);
-    ck_assert_int_eq(h.entries, 256);
-    h.refuse_amount = 1500; /* in the commit kept (seq 306..1005) */
+    ck_assert_int_eq(h.entries, 2056);
+    h.refuse_amount = 5500; /* in the commit kept */
     ck_assert_int_eq(verify_hooks(l, &h, &err), KF_REFUSED);
-    ck_assert_str_eq(err.msg, "seq 806: donation of 1500 refused by the rule hook");
+    ck_assert_str_eq(err.msg, "seq 2606: donation of 5500 refused by the rule hook");
     ck_assert_int_eq(h.commits, 4);
-    ck_assert_int_eq(h.entries, 806);
+    ck_assert_int_eq(h.entries, 2606);
     kf_ledger_close(l);
 }
 END_TEST
@@ -712,9 +716,9 @@ static kf_ledger *rewrite_ledger(const char *p, int big)
     kf_signer admin, t1;
     kf_ledger *l = make(p, &admin);
     add_key(l, &admin, "t1", KF_ROLE_TREASURER, &t1);
-    donations(l, &t1, 3, false);
-    donations(l, &t1, big, true);
-    donations(l, &admin, 1, false);
+    donations(l, &t1, 3, 1000, 0);
+    donations(l, &t1, big, 1000, PAD);
+    donations(l, &admin, 1, 9000, 0);
     return l;
 }
 
