@@ -252,8 +252,9 @@ kf_code kf_ledger_open_readonly(const char *path, kf_ledger **out, kf_err *err);
 /* --- verification ------------------------------------------------------- */
 
 
-/* Called for every entry in seq order during verification, after its
- * commit's signature and roles are checked; used to re-derive rules. */
+/* Called for every entry in seq order during verification, once its
+ * commit's signature, entry bytes, nodes and signed root are checked and the
+ * signer's role may write the entry; used to re-derive the rules. */
 typedef kf_code (*kf_verify_fn)(void *ctx, const kf_row *row, kf_err *err);
 
 typedef struct {
