@@ -175,7 +175,8 @@ kf_code kf_checkpoint(kf_ledger *l, const kf_signer *signer, kf_buf *out, kf_err
     kf_ledger_info info;
     kf_hash root;
     kf_code rc;
-    if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    bool own_read = sqlite3_get_autocommit(l->db);
+    if (own_read && sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return lg_db_fail(l, err, "starting a read");
     /* It signs the head that the head check found in this very snapshot:
      * never a tree head over rows no signed commit covers. */
@@ -189,7 +190,7 @@ kf_code kf_checkpoint(kf_ledger *l, const kf_signer *signer, kf_buf *out, kf_err
         !sig_line(out, signer, out->data + start, out->len - start - 1))
         rc = kf_fail(err, KF_SYSTEM, "out of memory");
 out:
-    sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+    if (own_read) sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
     return rc;
 }
 

@@ -566,7 +566,10 @@ kf_code kf_ledger_verify(kf_ledger *l, const kf_verify_opts *opts, kf_verify_rep
             goto out_note;
         }
     }
-    if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+    /* One read snapshot: the caller's, if it holds one (the auditor's
+     * workbook reads what it verified), else one of its own. */
+    bool own_read = sqlite3_get_autocommit(l->db);
+    if (own_read && sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
         rc = lg_db_fail(l, err, "starting a read");
         goto out_note;
     }
@@ -620,7 +623,7 @@ out_end:
     sqlite3_finalize(v.entries);
     sqlite3_finalize(v.nodes);
     sqlite3_finalize(v.again);
-    sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+    if (own_read) sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
 out_note:
     free(v.keys);
     kf_buf_free(&v.kept);
