@@ -56,8 +56,12 @@ static kf_code head_signer(kf_ledger *l, const lg_commit_rec *c, kf_key_info *ou
 {
     kf_key_info *keys;
     size_t n;
-    char what[256];
+    char what[1400];
     kf_code rc = kf_ledger_keys(l, &keys, &n, err);
+    if (rc == KF_REFUSED) {
+        snprintf(what, sizeof what, "its keys cannot be read: %s", err ? err->msg : "");
+        return refuse(l, err, what);
+    }
     if (rc) return rc;
     rc = KF_REFUSED;
     for (size_t i = 0; i < n; i++) {

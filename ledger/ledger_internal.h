@@ -91,6 +91,15 @@ kf_code lg_commit_body(int64_t id, int64_t first, int64_t last, const kf_hash ro
                        const char *time, uint32_t key, const kf_hash figures, kf_buf *out,
                        kf_err *err);
 
+/* --- note.c --- */
+/* Whether line, one C2SP signature line without its newline ("— name
+ * base64"), is the only signature line and a valid signature by (name, pub)
+ * of the checkpoint note <origin, size, root>, as a checkpoint.cosign entry
+ * records it: *ok. KF_SYSTEM only when out of memory. */
+kf_code lg_checkpoint_line_ok(const char *origin, int64_t size, const kf_hash root,
+                              const char *line, const char *name, const uint8_t pub[32], bool *ok,
+                              kf_err *err);
+
 /* --- indexes.c --- */
 /* Records that every registered index covers entries up to seq. */
 kf_code lg_index_mark(kf_ledger *l, int64_t seq, kf_err *err);

@@ -147,22 +147,50 @@ static bool checkpoint_body(kf_buf *out, const char *origin, int64_t size, const
     return kf_buf_printf(out, "%s\n%lld\n%s\n", origin, (long long)size, b64);
 }
 
+kf_code lg_checkpoint_line_ok(const char *origin, int64_t size, const kf_hash root,
+                              const char *line, const char *name, const uint8_t pub[32], bool *ok,
+                              kf_err *err)
+{
+    kf_buf b = {0};
+    kf_note note;
+    kf_err why = {0};
+    *ok = false;
+    if (strchr(line, '\n')) return KF_OK; /* one line, else it could carry others */
+    if (!checkpoint_body(&b, origin, size, root) || !kf_buf_printf(&b, "\n%s\n", line)) {
+        kf_buf_free(&b);
+        return kf_fail(err, KF_SYSTEM, "out of memory");
+    }
+    kf_code rc = kf_note_parse(b.data, b.len, &note, &why);
+    kf_buf_free(&b);
+    if (rc == KF_SYSTEM) return kf_fail(err, KF_SYSTEM, "%s", why.msg);
+    if (rc) return KF_OK;
+    *ok = note.nsigs == 1 && strcmp(note.origin, origin) == 0 && note.size == size &&
+          memcmp(note.root, root, KF_HASH_LEN) == 0 && kf_note_signed_by(&note, name, pub);
+    kf_note_free(&note);
+    return KF_OK;
+}
+
 kf_code kf_checkpoint(kf_ledger *l, const kf_signer *signer, kf_buf *out, kf_err *err)
 {
     kf_ledger_info info;
     kf_hash root;
     kf_code rc;
-    if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    bool own_read = sqlite3_get_autocommit(l->db);
+    if (own_read && sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return lg_db_fail(l, err, "starting a read");
+    /* It signs the head that the head check found in this very snapshot:
+     * never a tree head over rows no signed commit covers. */
     if ((rc = check_signer(l, signer, KF_ROLE_ADMIN | KF_ROLE_TREASURER, err)) ||
-        (rc = kf_ledger_get_info(l, &info, err)) || (rc = kf_ledger_root(l, info.size, root, err)))
+        (rc = lg_head_check(l, err)) || (rc = kf_ledger_get_info(l, &info, err)))
         goto out;
+    info.size = l->head.last;
+    memcpy(root, l->head.root, KF_HASH_LEN);
     size_t start = out->len;
     if (!checkpoint_body(out, info.origin, info.size, root) || !kf_buf_puts(out, "\n") ||
         !sig_line(out, signer, out->data + start, out->len - start - 1))
         rc = kf_fail(err, KF_SYSTEM, "out of memory");
 out:
-    sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+    if (own_read) sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
     return rc;
 }
 

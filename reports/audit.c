@@ -823,31 +823,30 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
     if (!kf_now(exported, err)) return err->code ? err->code : KF_BAD_INPUT;
     if (o->fy < 1900 || o->fy > 9998)
         return kf_fail(err, KF_BAD_INPUT, "--fy %d is out of range", o->fy);
-    /* Verification first (its own read transaction): the workbook states
-     * what it found. */
+    /* One read snapshot for everything: the verification, the checkpoint
+     * and every figure the workbook shows, so that what it says it verified
+     * is what it shows (a commit by another process in between is not in
+     * it). The workbook states what the verification found. */
+    sqlite3 *db = kf_ledger_db(l);
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "starting a read: %s", sqlite3_errmsg(db));
     kf_code vrc = kf_verify_all(l, NULL, 0, &rep, &verr);
     if (vrc == KF_SYSTEM) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         *err = verr;
         return vrc;
     }
     res->verified = vrc == KF_OK;
     snprintf(why, sizeof why, "%s", vrc ? verr.msg : "");
-    /* The checkpoint, signed now if a key is given (it reads the ledger in
-     * a transaction of its own, too). */
+    /* The checkpoint, signed now if a key is given. */
     kf_buf note = {0};
     kf_err nerr = {0};
     if (o->signer && (rc = kf_checkpoint(l, o->signer, &note, &nerr))) {
         /* Asked to sign and cannot (say, a reviewer's key): nothing written. */
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         kf_buf_free(&note);
         *err = nerr;
         return rc;
-    }
-    /* Everything else reads one snapshot: the entries up to info.size and
-     * the derived tables (pools, grants) as they were then. */
-    sqlite3 *db = kf_ledger_db(l);
-    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-        kf_buf_free(&note);
-        return kf_fail(err, KF_SYSTEM, "starting a read: %s", sqlite3_errmsg(db));
     }
     if ((rc = kf_ledger_get_info(l, &info, err)) || (rc = kf_ledger_root(l, info.size, h, err)))
         goto out_rules;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: kifu verify detects tampering with the SQLite file (docs/FORMAT.md §8) and names the first bad seq or commit; the append-only
-# triggers refuse plain UPDATE/DELETE; --trust catches truncation and rebuilds.
+# triggers refuse plain UPDATE/DELETE; --trust catches truncation and rebuilds, and refuses a checkpoint
+# that is not one of this ledger (edited, or signed by a key that may not); forged cosignatures are caught.
 #
 # One pristine ledger (11 entries in 11 commits, checkpoints at sizes 6 and 11)
 # is built once with a fixed KIFU_TEST_SEED and KIFU_NOW, so every key and
@@ -219,6 +220,36 @@ verify_bad() {
   ok
 }
 seq_re() { echo "seq $1([^0-9]|\$)"; }
+# verify_badcp DESC DB [ARGS...] -- REGEX...: kifu verify refuses the trusted
+# checkpoint itself: exit 2, stderr "kifu: verification failed: trusted
+# checkpoint is not a valid checkpoint of this ledger: <why>" matching every
+# REGEX, and nothing that blames the ledger (truncated, rewritten...).
+CP_BAD='trusted checkpoint is not a valid checkpoint of this ledger: '
+verify_badcp() {
+  local desc=$1 db=$2 code re
+  shift 2
+  local -a args=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+  shift
+  "$KIFU_BIN" --db "$db" verify "${args[@]}" >"$T/out" 2>"$T/err" && code=0 || code=$?
+  if [ $code != 2 ]; then
+    bad "[$CASE] $desc: verify ${args[*]} -> exit $code, want 2: $(cat "$T/out" "$T/err")"
+    return
+  fi
+  if ! grep -q "^kifu: verification failed: $CP_BAD" "$T/err" ||
+    grep -qE 'truncated|rolled back|rewritten|rebuilt|does not extend' "$T/err"; then
+    bad "[$CASE] $desc: not blamed on the checkpoint: $(cat "$T/out" "$T/err")"
+    return
+  fi
+  for re in "$@"; do
+    if ! grep -qE -- "$re" "$T/err"; then
+      bad "[$CASE] $desc: stderr does not match /$re/: $(cat "$T/err")"
+      return
+    fi
+  done
+  ok
+}
+
 commit_re() { echo "commit $1([^0-9]|\$)"; }
 
 # ---------------------------------------------------------------- ledgers
@@ -507,15 +538,20 @@ verify_bad "cosigned cp6c trusted" "$db" --trust "$P/cp6c" -- "$(seq_re 5)"
 
 # ---------------------------------------------------------------- 9. rebuilt ledger
 CASE=9a-rebuilt-new-admin
-# X (before its seq 12): same fund, origin and shape, a different admin
+# X (before its seq 12): same fund, origin and shape, a different admin. No
+# key of X signed the original checkpoints, so to X they are not checkpoints
+# of this ledger (a rebuild with new keys cannot be told from a forged
+# checkpoint): refused as checkpoints, exit 2.
 db=$(fresh 9a "$X/L.db")
 tamper "$db" "DROP TRIGGER entries_no_delete; DROP TRIGGER commits_no_delete; DROP TRIGGER nodes_no_delete;
   DELETE FROM entries WHERE seq=12; DELETE FROM commits WHERE id=12;
   DELETE FROM nodes WHERE idx >= $(nodes_for_size 11)"
 verify_ok "rebuilt ledger is self-consistent" "$db"
 grep -q '^ok: 11 entries' "$T/out" && ok || bad "[$CASE] $(cat "$T/out")"
-verify_bad "original cp6 trusted" "$db" --trust "$P/cp6" -- "does not extend" "$(seq_re 6)"
-verify_bad "original cp11 trusted" "$db" --trust "$P/cp11" -- "does not extend" "$(seq_re 11)"
+verify_badcp "original cp6 trusted" "$db" --trust "$P/cp6" -- \
+  "it is signed by admin \($ADMIN\), which was not a key of this ledger at its size 6"
+verify_badcp "original cp11 trusted" "$db" --trust "$P/cp11" -- \
+  "it is signed by t1 \($(key_id "$P/L.db" t1)\), which was not a key of this ledger at its size 11"
 
 CASE=9b-rewritten-by-real-admin
 # The real admin key (same seed) re-signs a history where r1 is an auditor.
@@ -556,6 +592,113 @@ n=$(nodes_for_size 11)
 db=$(fresh 10e)
 tamper "$db" "INSERT INTO nodes VALUES($n, randomblob(32))"
 verify_bad "node $n appended" "$db" -- "node $n([^0-9]|$)" "beyond"
+
+# ---------------------------------------------------------------- 11. trusted checkpoint judged first
+CASE=11a-checkpoint-size-edited
+# An edited size line breaks the checkpoint's signature: the checkpoint is
+# refused, the ledger is not called truncated (size 12) or rewritten (size 5).
+sed '2s/^6$/5/' "$P/cp6" >"$T/cp6-5"
+sed '2s/^11$/12/' "$P/cp11" >"$T/cp11-12"
+sed '2s/^6$/7/' "$P/cp6c" >"$T/cp6c-7"
+! cmp -s "$P/cp6" "$T/cp6-5" && ! cmp -s "$P/cp11" "$T/cp11-12" && ok || bad "[$CASE] sed edited nothing"
+verify_badcp "cp6 says size 5" "$P/L.db" --trust "$T/cp6-5" -- \
+  "its signature by admin \($ADMIN\) does not verify over its text"
+verify_badcp "cp11 says size 12" "$P/L.db" --trust "$T/cp11-12" -- \
+  "its signature by t1 \($(key_id "$P/L.db" t1)\) does not verify"
+verify_badcp "cosigned cp6c says size 7" "$P/L.db" --trust "$T/cp6c-7" -- "does not verify"
+db=$(fresh 11a)
+truncate_to "$db" 8
+verify_badcp "truncated ledger, cp11 says size 12" "$db" --trust "$T/cp11-12" -- "does not verify"
+
+if [ -n "$SIGNER" ]; then
+  CASE=11b-checkpoint-signers
+  # make_cp NAME SIZE OUT: a checkpoint of the pristine ledger at SIZE (6 or
+  # 11) signed by key NAME of the pristine ledger (seed from SEED_A).
+  make_cp() {
+    local cp=$P/cp$2 id sig
+    id=$(key_id "$P/L.db" "$1")
+    head -n 3 "$cp" >"$T/cpbody"
+    sig=$(sign_with "$(key_seed $SEED_A "$1")" "$T/cpbody")
+    { cat "$T/cpbody"; printf '\n— %s %s\n' "$1" "$(hex2bin "$id$sig" | base64 -w0)"; } >"$3"
+  }
+  make_cp admin 6 "$T/cp-admin"
+  cmp -s "$T/cp-admin" "$P/cp6" && ok || bad "[$CASE] make_cp does not reproduce cp6"
+  make_cp admin2 6 "$T/cp-admin2-6"
+  verify_ok "admin2 (added at seq 6) signs size 6" "$P/L.db" --trust "$T/cp-admin2-6"
+  make_cp t2 6 "$T/cp-t2-6"
+  verify_ok "t2 (revoked at seq 10) signs size 6" "$P/L.db" --trust "$T/cp-t2-6"
+  make_cp t3 11 "$T/cp-t3-11"
+  verify_ok "t3 (added at seq 11) signs size 11" "$P/L.db" --trust "$T/cp-t3-11"
+  make_cp a1 6 "$T/cp-a1"
+  verify_badcp "auditor a1 signs" "$P/L.db" --trust "$T/cp-a1" -- \
+    "it is signed by a1 \($(key_id "$P/L.db" a1)\), a key with role auditor; only admin and treasurer keys sign checkpoints"
+  make_cp r1 11 "$T/cp-r1"
+  verify_badcp "reviewer r1 signs" "$P/L.db" --trust "$T/cp-r1" -- "a key with role reviewer"
+  make_cp t2 11 "$T/cp-t2-11"
+  verify_badcp "revoked t2 signs size 11" "$P/L.db" --trust "$T/cp-t2-11" -- \
+    "it is signed by t2 \($(key_id "$P/L.db" t2)\), a key revoked at $(seq_re 10)" "at or before its size 11"
+  make_cp t3 6 "$T/cp-t3-6"
+  verify_badcp "t3, added at seq 11, signs size 6" "$P/L.db" --trust "$T/cp-t3-6" -- \
+    "it is signed by t3 \($(key_id "$P/L.db" t3)\), which was not a key of this ledger at its size 6"
+else
+  echo "SKIP 11b: no Ed25519 signer (openssl >= 3.0 or cc + libsodium)" >&2
+fi
+
+# ---------------------------------------------------------------- 12. forged cosignature
+if [ -n "$SIGNER" ]; then
+  CASE=12-forged-cosign
+  # C: the pristine ledger plus seq 12 = a1's checkpoint.cosign of cp11, in
+  # commit 12. A forger holding a1's key edits that entry in the file,
+  # recomputes its leaf and every node, and re-signs commit 12 with the new
+  # root: only the re-check of the cosignature can tell.
+  C=$T/cosigned
+  mkdir -p "$C" && copy_db "$P/L.db" "$C/L.db" && cp "$P/cp11" "$C/cp11c"
+  must kifu --db "$C/L.db" --key "$P/a1.key" cosign "$C/cp11c" >/dev/null
+  [ "$(q "$C/L.db" 'SELECT kind FROM entries WHERE seq=12')" = checkpoint.cosign ] && ok ||
+    bad "[$CASE] seq 12 is not the cosign"
+  verify_ok "genuine cosign at seq 12" "$C/L.db"
+  # forge_cosign DB SED: seq 12's body edited with SED, leaf, nodes, commit
+  # 12's root (12 = 8 + 4 leaves: H(node(3,0), node(2,2))) and signature redone.
+  forge_cosign() {
+    local db=$1 n30 n22
+    entry_body "$db" 12 | { read -r h; hex2bin "$h"; } | sed "$2" >"$T/body"
+    tamper "$db" "DROP TRIGGER entries_no_update;
+      UPDATE entries SET body=X'$(bin2hex <"$T/body")', leaf=X'$(leaf_of "$T/body")' WHERE seq=12"
+    rebuild_nodes "$db"
+    n30=$(q "$db" "SELECT lower(hex(hash)) FROM nodes WHERE idx=$(node_idx 3 0)")
+    n22=$(q "$db" "SELECT lower(hex(hash)) FROM nodes WHERE idx=$(node_idx 2 2)")
+    commit_body "$db" 12 | { read -r h; hex2bin "$h"; } |
+      sed "s/^root=.*/root=$(node_hash "$n30" "$n22")/" >"$T/commit"
+    tamper "$db" "DROP TRIGGER commits_no_update;
+      UPDATE commits SET body=X'$(bin2hex <"$T/commit")',
+        sig=X'$(sign_with "$(key_seed $SEED_A a1)" "$T/commit")' WHERE id=12"
+  }
+  db=$(fresh 12-same "$C/L.db")
+  forge_cosign "$db" 's/^size#11$/size#11/'
+  [ "$(fingerprint "$db")" = "$(fingerprint "$C/L.db")" ] && ok ||
+    bad "[$CASE] forge_cosign without an edit changed the ledger"
+  verify_ok "forge_cosign without an edit" "$db"
+  db=$(fresh 12-root "$C/L.db")
+  forge_cosign "$db" "s/^root=.*/root=$(sed -n 3p "$P/cp6" | base64 -d | bin2hex)/"
+  verify_bad "cosign names cp6's root at size 11" "$db" -- "$(seq_re 12)" \
+    "checkpoint.cosign root differs from the ledger's root at size 11"
+  db=$(fresh 12-size "$C/L.db")
+  forge_cosign "$db" 's/^size#11$/size#12/'
+  verify_bad "cosign of its own size" "$db" -- "$(seq_re 12)" \
+    "checkpoint.cosign size 12 is not an earlier size of the ledger \(1\.\.11\)"
+  db=$(fresh 12-origin "$C/L.db")
+  forge_cosign "$db" 's/^origin=.*/origin=evil.example/'
+  verify_bad "cosign of another origin" "$db" -- "$(seq_re 12)" "checkpoint.cosign is for origin 'evil.example'"
+  db=$(fresh 12-signature "$C/L.db")
+  forge_cosign "$db" "s/^signature=.*/signature=$(grep '^— a1 ' "$P/cp6c" | sed 's/[\/&]/\\&/g')/"
+  verify_bad "a1's signature line of cp6" "$db" -- "$(seq_re 12)" \
+    "checkpoint.cosign signature is not a valid signature line by auditor a1 of the checkpoint at size 11"
+  db=$(fresh 12-extra "$C/L.db")
+  forge_cosign "$db" '$a zz=1'
+  verify_bad "an extra field" "$db" -- "$(seq_re 12)" "checkpoint.cosign must have exactly the fields"
+else
+  echo "SKIP 12: no Ed25519 signer (openssl >= 3.0 or cc + libsodium)" >&2
+fi
 
 CASE=end
 [ "$(fingerprint "$P/L.db")" = "$P_FP" ] && ok || bad "[$CASE] the pristine ledger changed"

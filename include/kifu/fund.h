@@ -43,25 +43,6 @@ kf_code kf_rules_load(kf_txn *t, const char *file, const char *text, size_t len,
 /* Parses the rules text of a rules.load entry. */
 kf_code kf_rules_from_entry(const kf_entry *e, kf_rules *out, kf_err *err);
 
-/* Checks that a designation names a pool that can take money now: general,
- * a registered or provisional group, a field or theme of the rules in force.
- * KF_REFUSED naming what is unknown or deregistered. */
-kf_code kf_designation_check(kf_ledger *l, const char *to, kf_err *err);
-
-/* --- rules versions ----------------------------------------------------- */
-
-/* The rules in force after the whole ledger (the last rules.load entry, or
- * kf_rules_default when none). *version is its seq (0 for the defaults). */
-kf_code kf_rules_current(kf_ledger *l, kf_rules *out, int64_t *version, kf_err *err);
-/* The rules in force at seq (the last rules.load at or before it). */
-kf_code kf_rules_at(kf_ledger *l, int64_t seq, kf_rules *out, int64_t *version, kf_err *err);
-/* Parses `text` (named `file` in errors) and appends a rules.load entry
- * holding the text and its SHA-256. */
-kf_code kf_rules_load(kf_txn *t, const char *file, const char *text, size_t len, int64_t *seq,
-                      kf_err *err);
-/* Parses the rules text of a rules.load entry. */
-kf_code kf_rules_from_entry(const kf_entry *e, kf_rules *out, kf_err *err);
-
 /* --- groups ------------------------------------------------------------- */
 
 typedef struct {

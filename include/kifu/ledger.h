@@ -276,17 +276,29 @@ const char *kf_ledger_table_owner(kf_ledger *s, const char *table);
 /* --- verification ------------------------------------------------------- */
 
 
-/* Called for every entry in seq order during verification, after its
- * commit's signature and roles are checked; used to re-derive rules. */
+/* Called for every entry in seq order during verification, once its
+ * commit's signature, entry bytes, nodes and signed root are checked and the
+ * signer's role may write the entry; used to re-derive the rules. */
 typedef kf_code (*kf_verify_fn)(void *ctx, const kf_row *row, kf_err *err);
 
 typedef struct {
-    const char *trust; /* trusted checkpoint note text, or NULL */
+    /* Trusted checkpoint note text, or NULL. It is judged on its own first:
+     * it must parse, name the genesis origin and carry a valid signature by
+     * an admin or treasurer key of the ledger added at a seq <= its size and
+     * not revoked at a seq <= its size. If not, verification fails with
+     * KF_BAD_INPUT, "trusted checkpoint is not a valid checkpoint of this
+     * ledger: <why>". Only then are the ledger's size and root at that size
+     * compared with it (KF_REFUSED: truncated, rolled back or rewritten). */
+    const char *trust;
     size_t trust_len;
+    /* Called for each entry in seq order once its whole commit has passed
+     * the signature, bytes, hashes, nodes and signed root checks, and after
+     * the signer's role is checked for that entry. May be NULL. */
     kf_verify_fn on_entry;
     /* Called after each commit whose entries all passed (signature, root,
-     * roles, on_entry): the layer above compares the figures it re-derived
-     * with c->figures. May be NULL. */
+     * roles, on_entry, cosignatures) and whose key entries were applied: the
+     * layer above compares the figures it re-derived with c->figures. May be
+     * NULL. */
     kf_code (*on_commit)(void *ctx, const kf_commit_info *c, kf_err *err);
     void *ctx;
 } kf_verify_opts;
