@@ -205,6 +205,22 @@ expect 1 "$SEEN" -- kifu --db forged.db receipt "$GEN" --out receipt.txt
 [ ! -e receipt.txt ] && ok || bad "a refused receipt was written"
 expect 1 "^kifu: verification failed: seq $N is not covered by any signed commit" -- kifu --db forged.db verify
 [ "$(sha forged.db)" = "$before" ] && ok || bad "a refused command changed forged.db"
+
+# Exports present figures only from state that passed the checks they
+# describe: with a group renamed in reg_groups (a derived table no signature
+# covers), the statements are refused and written nowhere, and the auditor's
+# workbook exits 1 and says 検証 失敗 on its first sheet, never 成功.
+cp pristine.db exp.db
+sqlite3 exp.db "UPDATE reg_groups SET name='X' WHERE id='G1'"
+expect 1 "verification failed, no statement written: derived table reg_groups, id=G1" -- kifu --db exp.db export group G1 --fy 2026 --out g.xlsx
+[ ! -e g.xlsx ] && ok || bad "a statement was written from a ledger that fails verification"
+expect 1 "verification failed, no statement written" -- kifu --db exp.db export member M1 --fy 2026 --out m.xlsx
+[ ! -e m.xlsx ] && ok || bad "a member statement was written from a ledger that fails verification"
+expect 1 "verification FAILED" -- kifu --db exp.db export audit --fy 2026 --out a.xlsx
+if command -v python3 >/dev/null; then
+  first=$(python3 -c "import zipfile,sys; print(zipfile.ZipFile('a.xlsx').read('xl/worksheets/sheet1.xml').decode())")
+  grep -q '失敗' <<<"$first" && ! grep -q '成功' <<<"$first" && ok || bad "the audit workbook's first sheet does not say 検証 失敗"
+fi
 # the pristine ledger was never touched by any of this
 verify_good pristine.db
 finish
