@@ -47,8 +47,10 @@ static double time_open(const char *path)
 int main(int argc, char **argv)
 {
     if (argc < 2) die("usage: bench_head LEDGER [RUNS]");
-    int runs = argc > 2 ? atoi(argv[2]) : 51;
-    if (runs < 1) runs = 1;
+    int64_t n = 51;
+    if (argc > 2 && (!kf_parse_i64(argv[2], &n) || n < 1 || n > 100000))
+        die("RUNS '%s' must be a whole number from 1 to 100000", argv[2]);
+    int runs = (int)n;
     double *b = calloc((size_t)runs, sizeof *b), *o = calloc((size_t)runs, sizeof *o);
     if (!b || !o) die("out of memory");
     time_open(argv[1]); /* warm the page cache */

@@ -14,7 +14,7 @@ typedef struct {
     sqlite3_stmt *ref_put, *source_get, *source_put;
     uint8_t salt_key[32]; /* drawn once (donate.c make_salt) */
     bool have_salt_key;
-    int64_t ref_put_seq;            /* the seq whose ref kf_don_donate already stored */
+    int64_t ref_put_seq; /* the seq whose ref kf_don_donate already stored */
     /* Personal data rows of the open transaction not yet written: they go to
      * the personal table DON_PERSONAL_BATCH at a time (don_personal_add). */
     struct don_personal_row {

@@ -134,8 +134,8 @@ kf_code don_split_of(kf_ledger *l, const char *to, const char *date, kf_yen net,
 kf_code kf_don_ref_exists(kf_ledger *l, const char *ref, bool *exists, int64_t *seq, kf_err *err)
 {
     int64_t found_seq = 0;
-    kf_code rc =
-        kf_sql_row(l, err, exists, "SELECT seq FROM don_refs WHERE ref=?", "s", "i", ref, &found_seq);
+    kf_code rc = kf_sql_row(l, err, exists, "SELECT seq FROM don_refs WHERE ref=?", "s", "i", ref,
+                            &found_seq);
     if (seq) *seq = found_seq;
     return rc;
 }
@@ -288,8 +288,8 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
                      orig->kind);
         goto out;
     }
-    if ((rc = kf_sql_row(l, err, &found, "SELECT void_seq FROM don_voids WHERE seq=?", "i", "i", seq,
-                        &by)))
+    if ((rc = kf_sql_row(l, err, &found, "SELECT void_seq FROM don_voids WHERE seq=?", "i", "i",
+                         seq, &by)))
         goto out;
     if (found) {
         rc = kf_fail(err, KF_REFUSED, "seq %lld was already voided by seq %lld", (long long)seq,

@@ -186,9 +186,9 @@ static kf_code apply_money_in(don_ctx *c, const kf_row *row, kf_err *err)
                               "ON CONFLICT(id) DO UPDATE SET paid = paid + excluded.paid",
                               "is", m.amount, m.source + 8)) ||
             (rc = kf_sql_exec(l, err,
-                           "INSERT INTO don_partner_pays(seq, partner, date, amount) "
-                           "VALUES(?1,?2,?3,?4)",
-                           "issi", row->seq, m.source + 8, date, m.amount)))
+                              "INSERT INTO don_partner_pays(seq, partner, date, amount) "
+                              "VALUES(?1,?2,?3,?4)",
+                              "issi", row->seq, m.source + 8, date, m.amount)))
             return rc;
     } else if (strncmp(m.source, "box:", 4) == 0) {
         if ((rc = kf_sql_exec(l, err,
@@ -215,7 +215,7 @@ static kf_code apply_void(don_ctx *c, const kf_row *row, kf_err *err)
                        (long long)row->seq);
     fy = m.fy;
     rc = kf_sql_exec(l, err, "INSERT INTO don_voids(seq, void_seq) VALUES(?1,?2)", "ii", target,
-                  row->seq);
+                     row->seq);
     if (rc == KF_REFUSED)
         return kf_fail(err, KF_REFUSED, "seq %lld: seq %lld is voided twice", (long long)row->seq,
                        (long long)target);
@@ -225,17 +225,18 @@ static kf_code apply_void(don_ctx *c, const kf_row *row, kf_err *err)
         (rc = source_add(c, m.source, orig_fy, -m.amount, -1, err)))
         return rc;
     if (strncmp(m.source, "partner:", 8) == 0) {
-        if ((rc = kf_sql_exec(l, err, "UPDATE don_partner_totals SET paid = paid - ?1 WHERE id = ?2",
-                              "is", m.amount, m.source + 8)))
+        if ((rc =
+                 kf_sql_exec(l, err, "UPDATE don_partner_totals SET paid = paid - ?1 WHERE id = ?2",
+                             "is", m.amount, m.source + 8)))
             return rc;
         return kf_sql_exec(l, err, "UPDATE don_partner_pays SET voided = 1 WHERE seq = ?1", "i",
-                        target);
+                           target);
     }
     if (strncmp(m.source, "box:", 4) == 0)
         return kf_sql_exec(l, err,
-                        "UPDATE don_box_totals SET collected = collected - ?1, collections = "
-                        "collections - 1 WHERE id = ?2",
-                        "is", m.amount, m.source + 4);
+                           "UPDATE don_box_totals SET collected = collected - ?1, collections = "
+                           "collections - 1 WHERE id = ?2",
+                           "is", m.amount, m.source + 4);
     return KF_OK;
 }
 
@@ -252,11 +253,12 @@ static kf_code don_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err
         int64_t clicks = 0, pledge = 0;
         kf_entry_int(e, "clicks", &clicks);
         kf_entry_int(e, "pledge", &pledge);
-        kf_code rc = kf_sql_exec(l, err,
-                              "INSERT INTO don_partner_months(partner, month, clicks, pledge, seq)"
-                              " VALUES(?,?,?,?,?)",
-                              "ssiii", kf_entry_str(e, "partner"), kf_entry_str(e, "month"), clicks,
-                              pledge, row->seq);
+        kf_code rc =
+            kf_sql_exec(l, err,
+                        "INSERT INTO don_partner_months(partner, month, clicks, pledge, seq)"
+                        " VALUES(?,?,?,?,?)",
+                        "ssiii", kf_entry_str(e, "partner"), kf_entry_str(e, "month"), clicks,
+                        pledge, row->seq);
         if (rc) return rc;
         return kf_sql_exec(l, err,
                            "INSERT INTO don_partner_totals(id, pledged) VALUES(?2, ?1) "

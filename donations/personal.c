@@ -157,8 +157,8 @@ kf_code kf_don_erase(kf_txn *t, int64_t seq, const char *ref, int64_t *erase_seq
     kf_code rc;
     bool found;
     if (ref) {
-        if ((rc =
-                 kf_sql_row(l, err, &found, "SELECT seq FROM don_refs WHERE ref=?", "s", "i", ref, &seq)))
+        if ((rc = kf_sql_row(l, err, &found, "SELECT seq FROM don_refs WHERE ref=?", "s", "i", ref,
+                             &seq)))
             return rc;
         if (!found) return kf_fail(err, KF_REFUSED, "no donation with ref '%s'", ref);
     }

@@ -256,8 +256,8 @@ static kf_code pools_digest(void *ctx, kf_ledger *l, kf_hash out, kf_err *err)
     pools_ctx *c = ctx;
     kf_code rc = pools_write(c, l, err);
     if (rc) return rc;
-    sqlite3_stmt *st = kf_ledger_stmt(
-        l, "SELECT pool, fy, in_, out_, committed FROM pool_fy ORDER BY pool, fy");
+    sqlite3_stmt *st =
+        kf_ledger_stmt(l, "SELECT pool, fy, in_, out_, committed FROM pool_fy ORDER BY pool, fy");
     if (!st) return db_fail(l, err, "reading pool_fy");
     kf_pool_fy *rows = NULL;
     size_t n = 0, cap = 0;

@@ -82,8 +82,8 @@ static kf_code apply_group(kf_ledger *l, const kf_row *row, kf_err *err)
                            int_field(e, "members"));
     }
     if (strcmp(e->kind, "group.deregister") == 0) {
-        kf_code rc = kf_sql_exec(l, err, "UPDATE reg_groups SET status='deregistered' WHERE id=?1",
-                                 "s", id);
+        kf_code rc =
+            kf_sql_exec(l, err, "UPDATE reg_groups SET status='deregistered' WHERE id=?1", "s", id);
         int64_t moved, fy;
         const char *to = kf_entry_str(e, "to");
         char from[KF_POOL_MAX];

@@ -1,5 +1,6 @@
 /*
- * The rules file (docs/ENTRIES.md, "The rules file"): parsing, defaults, lookups, fiscal years, JSON.
+ * The rules file (docs/ENTRIES.md, "The rules file"): parsing, defaults, lookups, fiscal years,
+ * JSON.
  *
  * Parsing goes through libinih's ini_parse_stream with the line reader of
  * grants/ini.c (shared with the application parser; see grants/ini.h): it

@@ -69,10 +69,11 @@ static kf_code head_signer(kf_ledger *l, const lg_commit_rec *c, kf_key_info *ou
         if (k->id != c->key) continue;
         if (c->id == 1 ? k->added_seq != 1 : k->added_seq >= c->first) break;
         if (k->revoked_seq && k->revoked_seq < c->first) {
-            snprintf(what, sizeof what,
-                     "the last commit %lld (seq %lld..%lld) is signed by key %s, revoked at seq %lld",
-                     (long long)c->id, (long long)c->first, (long long)c->last, k->name,
-                     (long long)k->revoked_seq);
+            snprintf(
+                what, sizeof what,
+                "the last commit %lld (seq %lld..%lld) is signed by key %s, revoked at seq %lld",
+                (long long)c->id, (long long)c->first, (long long)c->last, k->name,
+                (long long)k->revoked_seq);
             free(keys);
             return refuse(l, err, what);
         }
@@ -92,7 +93,8 @@ static kf_code head_signer(kf_ledger *l, const lg_commit_rec *c, kf_key_info *ou
 static kf_code check(kf_ledger *l, kf_err *err)
 {
     char what[1400];
-    sqlite3_stmt *st = kf_ledger_stmt(l, "SELECT id, body, sig FROM commits ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *st =
+        kf_ledger_stmt(l, "SELECT id, body, sig FROM commits ORDER BY id DESC LIMIT 1");
     if (!st) return lg_db_fail(l, err, "reading the head");
     int s = sqlite3_step(st);
     if (s != SQLITE_ROW) {
@@ -171,7 +173,8 @@ static kf_code check(kf_ledger *l, kf_err *err)
     }
     kf_hash root;
     if (kf_merkle_root((uint64_t)c.last, lg_ledger_node_reader, l, root) != 0)
-        return lg_tree_fail(l, err, "%s: the stored Merkle tree of size %lld is damaged; run kifu verify",
+        return lg_tree_fail(l, err,
+                            "%s: the stored Merkle tree of size %lld is damaged; run kifu verify",
                             l->path, (long long)c.last);
     if (memcmp(root, c.root, KF_HASH_LEN) != 0) {
         snprintf(what, sizeof what,

@@ -273,4 +273,3 @@ kf_code kf_ledger_prove_consistency(kf_ledger *l, int64_t from, int64_t size,
         return lg_tree_fail(l, err, "the Merkle tree is damaged (run kifu verify)");
     return KF_OK;
 }
-

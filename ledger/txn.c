@@ -395,8 +395,8 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
     kf_hash figures;
     if ((rc = lg_figures(l, figures, err))) goto out_abort;
     t->body.len = 0;
-    if ((rc = lg_commit_body(t->commit_id, t->first, t->size, root, t->time, t->signer.id,
-                             figures, &t->body, err)))
+    if ((rc = lg_commit_body(t->commit_id, t->first, t->size, root, t->time, t->signer.id, figures,
+                             &t->body, err)))
         goto out_abort;
     kf_sign(&t->signer, t->body.data, t->body.len, sig);
     if (sqlite3_prepare_v2(l->db, "INSERT INTO commits(id, body, sig) VALUES(?,?,?)", -1, &st,
@@ -420,8 +420,8 @@ kf_code kf_txn_commit(kf_txn *t, int64_t *commit_id, kf_err *err)
         goto out_abort;
     }
     if (commit_id) *commit_id = t->commit_id;
-    l->head = (kf_commit_info){.id = t->commit_id, .first = t->first, .last = t->size,
-                               .key = t->signer.id};
+    l->head = (kf_commit_info){
+        .id = t->commit_id, .first = t->first, .last = t->size, .key = t->signer.id};
     memcpy(l->head.root, root, KF_HASH_LEN);
     memcpy(l->head.time, t->time, sizeof l->head.time);
     memcpy(l->head.figures, figures, KF_HASH_LEN);

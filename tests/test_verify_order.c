@@ -674,7 +674,8 @@ static void forge_entry(const char *p, int64_t seq, const char *from, const char
     sqlite3_finalize(st);
     char *at = strstr(body, from);
     ck_assert_msg(at != NULL, "'%s' not in seq %lld", from, (long long)seq);
-    size_t len = (size_t)sprintf(out, "%.*s%s%s", (int)(at - body), body, to, at + strlen(from));
+    size_t len = (size_t)snprintf(out, (size_t)n + 64, "%.*s%s%s", (int)(at - body), body, to,
+                                  at + strlen(from));
     free(body);
     kf_hash leaf;
     kf_merkle_leaf(out, len, leaf);

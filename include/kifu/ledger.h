@@ -275,7 +275,6 @@ const char *kf_ledger_table_owner(kf_ledger *s, const char *table);
 
 /* --- verification ------------------------------------------------------- */
 
-
 /* Called for every entry in seq order during verification, once its
  * commit's signature, entry bytes, nodes and signed root are checked and the
  * signer's role may write the entry; used to re-derive the rules. */
