@@ -46,7 +46,6 @@ mkdir -p "$run/work"
 git -C "$src" archive --format=tar --prefix=kifu/ HEAD | tar -x -C "$run/work"
 [ -d "$src/../shared" ] && cp -a "$src/../shared" "$run/work/shared"
 cp /etc/resolv.conf "$run/etc/resolv.conf"
-[ -d /etc/apt/sources.list.d ] && cp /etc/apt/sources.list.d/*.sources "$run/etc/apt/sources.list.d/" 2>/dev/null || true
 mount -t proc proc "$run/proc"
 mount -t sysfs sys "$run/sys"
 mount --bind /dev "$run/dev"
