@@ -668,3 +668,21 @@ void kf_grant_evaluate(const kf_rules *r, const kf_menu *m, const kf_application
         add_reason(out, "theme");
     out->eligible = out->nreasons == 0;
 }
+
+const char *kf_grant_amount_rule(const kf_menu *m, kf_yen ceiling, kf_yen amount)
+{
+    if (amount <= 0 || amount > ceiling) return "ceiling";
+    if (amount < m->min_award) return "min_award";
+    if (m->round_down > 0 && amount % m->round_down != 0) return "round_down";
+    return NULL;
+}
+
+bool kf_grant_score_passes(double pass_score, int64_t reviews, int64_t total)
+{
+    if (reviews <= 0) return false;
+    /* pass_score is I.F with at most 6 decimals, 0..5 (fund/rules.c), so
+     * pass_score x 10^6 is within far less than 0.5 of a whole number:
+     * rounding it recovers the decimal exactly */
+    int64_t micro = (int64_t)(pass_score * 1e6 + 0.5);
+    return (__int128)total * 1000000 >= (__int128)micro * reviews;
+}

@@ -252,9 +252,11 @@ static kf_code count_query(kf_ledger *l, kf_err *err, int64_t *out, const char *
 }
 
 /* Gathers what the registry and history say about application a (recorded
- * at a->seq, or not yet recorded when a->seq is 0). */
+ * at a->seq, or not yet recorded when a->seq is 0) whose FY is fy: the fy its
+ * grant.apply entry states, as verification uses it, not the FY of its start
+ * under the rules in force now (which may start fiscal years on another day). */
 static kf_code gather_facts(kf_ledger *l, const kf_rules *r, const kf_menu *m,
-                            const kf_application *a, kf_grant_facts *f, kf_err *err)
+                            const kf_application *a, int fy, kf_grant_facts *f, kf_err *err)
 {
     kf_code rc;
     memset(f, 0, sizeof *f);
@@ -265,7 +267,6 @@ static kf_code gather_facts(kf_ledger *l, const kf_rules *r, const kf_menu *m,
         if ((rc = kf_group_get(l, a->partners[i], &pg, &found, err))) return rc;
         if (!found || pg.status != KF_ST_REGISTERED) f->partners_unregistered++;
     }
-    int fy = kf_rules_fy(r, a->start);
     const char *others = a->seq ? " AND seq <> ?4" : " AND ?4 = ?4";
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -331,20 +332,24 @@ static kf_code load_app(kf_ledger *l, const char *id, app_state *st, kf_applicat
     return rc;
 }
 
-static kf_code reviews_of(kf_ledger *l, const char *id, int64_t *n, double *mean, kf_err *err)
+/* The number of reviewers, the sum of their latest scores and its mean. */
+static kf_code reviews_of(kf_ledger *l, const char *id, int64_t *n, int64_t *total, double *mean,
+                          kf_err *err)
 {
     sqlite3_stmt *st;
     *n = 0;
+    *total = 0;
     *mean = 0;
     if (sqlite3_prepare_v2(kf_ledger_db(l),
-                           "SELECT count(*), total(score) FROM grp_reviews WHERE app=?", -1, &st,
-                           NULL) != SQLITE_OK)
+                           "SELECT count(*), coalesce(sum(score), 0) FROM grp_reviews WHERE app=?",
+                           -1, &st, NULL) != SQLITE_OK)
         return db_fail(l, err);
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         *n = sqlite3_column_int64(st, 0);
-        if (*n) *mean = sqlite3_column_double(st, 1) / (double)*n;
+        *total = sqlite3_column_int64(st, 1);
+        if (*n) *mean = (double)*total / (double)*n;
     }
     sqlite3_finalize(st);
     return s == SQLITE_ROW ? KF_OK : db_fail(l, err);
@@ -491,7 +496,7 @@ typedef struct {
     kf_application *app;
     app_state st;
     kf_eval ev;
-    int64_t reviews;
+    int64_t reviews, total; /* reviewers and the sum of their latest scores */
     double mean;
     char pool[KF_POOL_MAX];
 } evaluation;
@@ -523,8 +528,8 @@ static kf_code evaluate(kf_ledger *l, const char *id, evaluation *v, kf_err *err
                      v->app->menu);
         goto fail;
     }
-    if ((rc = gather_facts(l, v->rules, v->menu, v->app, &f, err)) ||
-        (rc = reviews_of(l, id, &v->reviews, &v->mean, err)))
+    if ((rc = gather_facts(l, v->rules, v->menu, v->app, (int)v->st.fy, &f, err)) ||
+        (rc = reviews_of(l, id, &v->reviews, &v->total, &v->mean, err)))
         goto fail;
     kf_grant_evaluate(v->rules, v->menu, v->app, &f, &v->ev);
     kf_grant_pool(v->menu, v->app, v->pool);
@@ -608,15 +613,29 @@ kf_code kf_grant_decide(kf_txn *t, const char *id, bool approve, kf_yen amount, 
                          (long long)v.reviews, (long long)v.menu->min_reviewers);
             goto out;
         }
-        if (v.mean < v.menu->pass_score) {
-            rc = kf_fail(err, KF_REFUSED, "%s scored %.2f, below the pass score %.2f", id, v.mean,
-                         v.menu->pass_score);
+        if (!kf_grant_score_passes(v.menu->pass_score, v.reviews, v.total)) {
+            rc = kf_fail(err, KF_REFUSED,
+                         "%s scored %.2f, below the pass score %.6g (pass_score: %lld points from "
+                         "%lld reviews)",
+                         id, v.mean, v.menu->pass_score, (long long)v.total, (long long)v.reviews);
             goto out;
         }
     }
-    if (amount <= 0 || amount > v.ev.c.ceiling) {
+    const char *broken = kf_grant_amount_rule(v.menu, v.ev.c.ceiling, amount);
+    if (broken && strcmp(broken, "ceiling") == 0) {
         rc = kf_fail(err, KF_REFUSED, "%s: %lld yen is above its ceiling of %lld yen", id,
                      (long long)amount, (long long)v.ev.c.ceiling);
+        goto out;
+    }
+    if (broken && strcmp(broken, "min_award") == 0) {
+        rc = kf_fail(err, KF_REFUSED, "%s: %lld yen is below the min_award of menu %s (%lld yen)",
+                     id, (long long)amount, v.menu->code, (long long)v.menu->min_award);
+        goto out;
+    }
+    if (broken) {
+        rc = kf_fail(err, KF_REFUSED,
+                     "%s: %lld yen is not a multiple of the round_down of menu %s (%lld yen)", id,
+                     (long long)amount, v.menu->code, (long long)v.menu->round_down);
         goto out;
     }
     kf_yen left, avail;
@@ -872,7 +891,7 @@ kf_code kf_grant_allocate(kf_ledger *l, const char *menu, const char *round,
             q->status = "ineligible";
         else if (q->scored && q->v.reviews < m->min_reviewers)
             q->status = "awaiting_review";
-        else if (q->scored && q->v.mean < m->pass_score)
+        else if (q->scored && !kf_grant_score_passes(m->pass_score, q->v.reviews, q->v.total))
             q->status = "below_pass";
     }
     if (rc) goto out;

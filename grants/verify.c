@@ -27,11 +27,11 @@ typedef struct {
     char pool[KF_POOL_MAX];
     char menu[KF_CODE_MAX + 1], round[KF_CODE_MAX + 1];
     int64_t fy; /* the application's FY */
-    struct {
+    struct vreview {
         uint32_t reviewer;
         int64_t score;
-    } reviews[32]; /* the latest score per reviewer key */
-    int nreviews;
+    } * reviews; /* the latest score per reviewer key (malloc'd, as many as there are) */
+    int nreviews, reviews_cap;
 } vapp;
 
 typedef struct {
@@ -111,6 +111,8 @@ void kf_grant_verifier_free(kf_grant_verifier *v)
 {
     if (!v) return;
     free(v->rules);
+    for (size_t i = 0; i < v->napps; i++)
+        free(v->apps[i].reviews);
     free(v->apps);
     free(v->keys);
     free(v->groups);
@@ -203,12 +205,24 @@ static kf_code on_group(kf_grant_verifier *v, const kf_row *row, kf_err *err)
         g->seq = row->seq;
     } else if (!g) {
         return bad(err, row->seq, e->kind, "names unknown group %s", id);
+    } else if (g->status & KF_ST_DEREGISTERED) {
+        /* a deregistered group keeps its id and stays deregistered */
+        return bad(err, row->seq, e->kind, "changes group %s, which is deregistered", id);
     }
     const char *type = kf_entry_str(e, "type"), *founded = kf_entry_str(e, "founded");
     const char *status = kf_entry_str(e, "status"), *fields = kf_entry_str(e, "fields");
     if (type) g->type = kf_group_type_parse(type);
     if (founded) snprintf(g->founded, sizeof g->founded, "%s", founded);
-    if (status) g->status = kf_group_status_parse(status);
+    if (status) {
+        /* group.add and group.update set registered or provisional:
+         * deregistration is its own entry, which moves the group's money */
+        unsigned st = kf_group_status_parse(status);
+        if (strcmp(e->kind, "group.deregister") != 0 && st != KF_ST_REGISTERED &&
+            st != KF_ST_PROVISIONAL)
+            return bad(err, row->seq, e->kind, "sets status '%s', not registered or provisional",
+                       status);
+        g->status = st;
+    }
     if (fields) snprintf(g->fields, sizeof g->fields, "%s", fields);
     if (kf_entry_int(e, "members", &members)) g->members = members;
     if (strcmp(e->kind, "group.deregister") == 0) g->status = KF_ST_DEREGISTERED;
@@ -284,8 +298,13 @@ static kf_code on_review(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
             p->reviews[i].score = score; /* a later score replaces the earlier */
             return KF_OK;
         }
-    if (p->nreviews == (int)(sizeof p->reviews / sizeof p->reviews[0]))
-        return bad(err, row->seq, "grant.review", "is one review too many for %s", p->id);
+    if (p->nreviews == p->reviews_cap) {
+        int cap = p->reviews_cap ? p->reviews_cap * 2 : 8;
+        struct vreview *grown = realloc(p->reviews, (size_t)cap * sizeof *grown);
+        if (!grown) return kf_fail(err, KF_SYSTEM, "out of memory");
+        p->reviews = grown;
+        p->reviews_cap = cap;
+    }
     p->reviews[p->nreviews].reviewer = row->actor;
     p->reviews[p->nreviews++].score = score;
     return KF_OK;
@@ -346,10 +365,17 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
         int64_t total = 0;
         for (int i = 0; i < p->nreviews; i++)
             total += p->reviews[i].score;
-        if (p->nreviews < m->min_reviewers ||
-            (double)total / (double)(p->nreviews ? p->nreviews : 1) < m->pass_score)
-            return bad(err, row->seq, "grant.decide",
-                       "approves %s without enough reviews at the pass score", p->id);
+        if (p->nreviews < m->min_reviewers)
+            return kf_fail(err, KF_REFUSED,
+                           "seq %lld: grant.decide approves %s without enough reviews at the pass "
+                           "score (min_reviewers: %d of %lld)",
+                           (long long)row->seq, p->id, p->nreviews, (long long)m->min_reviewers);
+        if (!kf_grant_score_passes(m->pass_score, p->nreviews, total))
+            return kf_fail(err, KF_REFUSED,
+                           "seq %lld: grant.decide approves %s without enough reviews at the pass "
+                           "score (pass_score: %lld points from %d reviews, below %.6g)",
+                           (long long)row->seq, p->id, (long long)total, p->nreviews,
+                           m->pass_score);
     }
     const char *pool = kf_entry_str(e, "pool");
     if (!pool || !*p->pool || strcmp(pool, p->pool) != 0)
@@ -363,8 +389,21 @@ static kf_code on_decide(kf_grant_verifier *v, const kf_row *row, vapp *p, kf_er
     if (ceiling != c.ceiling || strcmp(rate, want_rate) != 0 || round_down != m->round_down)
         return bad(err, row->seq, "grant.decide",
                    "states a ceiling or rate for %s that the rules in force do not give", p->id);
-    if (amount <= 0 || amount > c.ceiling)
+    const char *broken = kf_grant_amount_rule(m, c.ceiling, amount);
+    if (broken && strcmp(broken, "ceiling") == 0)
         return bad(err, row->seq, "grant.decide", "approves %s above its ceiling", p->id);
+    if (broken && strcmp(broken, "min_award") == 0)
+        return kf_fail(err, KF_REFUSED,
+                       "seq %lld: grant.decide approves %s with %lld yen, below the min_award of "
+                       "menu %s (%lld yen)",
+                       (long long)row->seq, p->id, (long long)amount, m->code,
+                       (long long)m->min_award);
+    if (broken)
+        return kf_fail(err, KF_REFUSED,
+                       "seq %lld: grant.decide approves %s with %lld yen, not a multiple of the "
+                       "round_down of menu %s (%lld yen)",
+                       (long long)row->seq, p->id, (long long)amount, m->code,
+                       (long long)m->round_down);
     if (m->round_budget) {
         kf_yen used = 0;
         for (size_t i = 0; i < v->napps; i++) {

@@ -1052,6 +1052,368 @@ START_TEST(refund_wrong_fy)
 }
 END_TEST
 
+/* --- every rule of a menu, at decision and in verification (docs/ENTRIES.md,
+ * "Which rule holds where") ---------------------------------------------------- */
+
+/* Menus of the rules below (fy_start given): a (min_award 100,000, round
+ * budget 300,000), s (scored: 25 reviewers, pass 3.28), t (scored: 33
+ * reviewers, pass 3), c (max_consecutive 1), x (exclusive tag x); all from
+ * general, rate 8/10, cap 500,000, round_down 1,000. */
+static void load_menu_rules(const char *fy_start)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "[fund]\nname = F\nfy_start = %s\n[fields]\nwelfare = 福祉\n"
+             "[menu m]\nsource = general\nrate = 8/10\ncap = 500000\n"
+             "[menu a]\nsource = general\nrate = 8/10\ncap = 500000\nmin_award = 100000\n"
+             "round_down = 1000\nround_budget = 300000\n"
+             "[menu s]\nsource = general\nreview = scored\nmin_reviewers = 25\n"
+             "pass_score = 3.28\nrate = 8/10\ncap = 500000\n"
+             "[menu t]\nsource = general\nreview = scored\nmin_reviewers = 33\n"
+             "pass_score = 3\nrate = 8/10\ncap = 500000\n"
+             "[menu c]\nsource = general\nrate = 8/10\ncap = 500000\nmax_consecutive = 1\n"
+             "[menu x]\nsource = general\nrate = 8/10\ncap = 500000\nexclusive = x\n",
+             fy_start);
+    load_rules(text);
+}
+
+/* An application of lead `group` (no partners) in menu and round, starting on
+ * `start`, dated 2026-05-01; ceiling 400,000 in the menus above. */
+static void apply_as(const char *menu, const char *round, const char *group, const char *start,
+                     char id[KF_APP_ID_MAX])
+{
+    kf_err err;
+    char text[1024];
+    int n = snprintf(text, sizeof text,
+                     "[application]\nmenu = %s\nround = %s\ngroup = %s\ntitle = T\n"
+                     "start = %s\nend = 2027-03-31\nrequested = 450000\n"
+                     "[budget]\nequipment = 500000, 備品\n",
+                     menu, round, group, start);
+    kf_application *a = malloc(sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    kf_code rc = kf_application_parse(text, (size_t)n, "app.ini", a, &err);
+    ck_assert_msg(rc == KF_OK, "parse: %s", err.msg);
+    snprintf(a->date, sizeof a->date, "2026-05-01");
+    kf_txn *t = begin(&admin);
+    rc = kf_grant_apply(t, a, &err);
+    ck_assert_msg(rc == KF_OK, "apply: %s", err.msg);
+    commit(t);
+    snprintf(id, KF_APP_ID_MAX, "%s", a->id);
+    free(a);
+}
+
+static kf_code decide_on(const char *id, kf_yen amount, const char *date, kf_err *err)
+{
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    kf_code rc = kf_grant_decide(t, id, true, amount, NULL, date, &seq, err);
+    if (rc) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    commit(t);
+    return KF_OK;
+}
+
+static void refused_saying(kf_code rc, const kf_err *err, const char *what)
+{
+    ck_assert_int_eq(rc, KF_REFUSED);
+    ck_assert_msg(strstr(err->msg, what) != NULL, "refused with '%s', want '%s'", err->msg, what);
+}
+
+START_TEST(amount_rule_and_score_pure)
+{
+    kf_menu m;
+    memset(&m, 0, sizeof m);
+    m.min_award = 100000;
+    m.round_down = 1000;
+    ck_assert_ptr_null(kf_grant_amount_rule(&m, 400000, 400000));
+    ck_assert_ptr_null(kf_grant_amount_rule(&m, 400000, 100000));
+    ck_assert_str_eq(kf_grant_amount_rule(&m, 400000, 0), "ceiling");
+    ck_assert_str_eq(kf_grant_amount_rule(&m, 400000, 401000), "ceiling");
+    ck_assert_str_eq(kf_grant_amount_rule(&m, 400000, 20500), "min_award");
+    ck_assert_str_eq(kf_grant_amount_rule(&m, 400000, 99000), "min_award");
+    ck_assert_str_eq(kf_grant_amount_rule(&m, 400000, 100500), "round_down");
+    m.min_award = 0;
+    m.round_down = 1;
+    ck_assert_ptr_null(kf_grant_amount_rule(&m, 400000, 1));
+    /* 25 reviews adding up to 82: the mean is exactly 3.28 */
+    ck_assert(kf_grant_score_passes(3.28, 25, 82));
+    ck_assert(!kf_grant_score_passes(3.28, 25, 81));
+    ck_assert(kf_grant_score_passes(3.25, 4, 13));
+    ck_assert(!kf_grant_score_passes(3.250001, 4, 13));
+    ck_assert(kf_grant_score_passes(5, 1, 5));
+    ck_assert(kf_grant_score_passes(0, 1, 1));
+    ck_assert(!kf_grant_score_passes(0, 0, 0));
+    ck_assert(kf_grant_score_passes(0.000001, 1000000, 1));
+    ck_assert(!kf_grant_score_passes(0.000002, 1000000, 1));
+}
+END_TEST
+
+/* min_award bounds the award too, not only the ceiling (issue 12): the
+ * field menu's allocation proposes no_funds below it, and decide refuses. */
+START_TEST(decide_below_min_award)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    load_menu_rules("04-01");
+    apply_as("a", "R1", "G001", "2026-06-01", a);
+    refused_saying(decide(a, 20500, &err), &err,
+                   "20500 yen is below the min_award of menu a (100000 yen)");
+    refused_saying(decide(a, 99000, &err), &err,
+                   "99000 yen is below the min_award of menu a (100000 yen)");
+    verify_ok();
+    int64_t seq = forge(forged_decide(a, 99000, 400000), &admin);
+    verify_refuses(seq, "grant.decide",
+                   "approves A-2026-0001 with 99000 yen, below the min_award of menu a "
+                   "(100000 yen)");
+}
+END_TEST
+
+START_TEST(decide_off_round_down)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX];
+    load_menu_rules("04-01");
+    apply_as("a", "R1", "G001", "2026-06-01", a);
+    refused_saying(decide(a, 150500, &err), &err,
+                   "150500 yen is not a multiple of the round_down of menu a (1000 yen)");
+    ck_assert_int_eq(decide(a, 150000, &err), KF_OK);
+    verify_ok();
+    char b[KF_APP_ID_MAX];
+    apply_as("m", "R1", "G002", "2026-06-01", b);
+    refused_saying(decide(b, 1, &err), &err,
+                   "1 yen is not a multiple of the round_down of menu m (1000 yen)");
+    int64_t seq = forge(forged_decide(b, 200001, 400000), &admin);
+    verify_refuses(seq, "grant.decide",
+                   "approves A-2026-0002 with 200001 yen, not a multiple of the round_down of "
+                   "menu m (1000 yen)");
+}
+END_TEST
+
+START_TEST(decide_beyond_round_budget)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    load_menu_rules("04-01");
+    apply_as("a", "R1", "G001", "2026-06-01", a);
+    apply_as("a", "R1", "G002", "2026-06-01", b);
+    ck_assert_int_eq(decide(a, 200000, &err), KF_OK);
+    refused_saying(decide(b, 200000, &err), &err,
+                   "200000 yen is more than the round budget left (100000 yen)");
+    ck_assert_int_eq(decide(b, 100000, &err), KF_OK); /* exactly what is left */
+    verify_ok();
+    char c[KF_APP_ID_MAX];
+    apply_as("a", "R2", "G002", "2026-06-01", c); /* another round: a budget of its own */
+    ck_assert_int_eq(decide(c, 300000, &err), KF_OK);
+    verify_ok();
+}
+END_TEST
+
+START_TEST(forged_beyond_round_budget)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    load_menu_rules("04-01");
+    apply_as("a", "R1", "G001", "2026-06-01", a);
+    apply_as("a", "R1", "G002", "2026-06-01", b);
+    ck_assert_int_eq(decide(a, 200000, &err), KF_OK);
+    ck_assert_int_eq(decide(b, 101000, &err), KF_REFUSED);
+    int64_t seq = forge(forged_decide(b, 101000, 400000), &admin);
+    verify_refuses(seq, "grant.decide", "approves A-2026-0002 beyond the round budget");
+}
+END_TEST
+
+/* n reviewer keys rev0, rev1, ... */
+static kf_signer *reviewers(int n)
+{
+    kf_signer *r = calloc((size_t)n, sizeof *r);
+    ck_assert_ptr_nonnull(r);
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "rev%d", i);
+        add_key(name, &r[i], KF_ROLE_REVIEWER, NULL);
+    }
+    return r;
+}
+
+/* 25 reviews adding up to 82 have a mean of exactly 3.28: they pass
+ * pass_score = 3.28 (in floating point they did not); 81 do not. */
+START_TEST(pass_score_exact)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    kf_signer *r = reviewers(25);
+    load_menu_rules("04-01");
+    apply_as("s", "R1", "G001", "2026-06-01", a);
+    apply_as("s", "R1", "G002", "2026-06-01", b);
+    for (int i = 0; i < 25; i++) {
+        ck_assert_int_eq(review(&r[i], a, i < 7 ? 4 : 3, &err), KF_OK); /* 28 + 54 = 82 */
+        ck_assert_int_eq(review(&r[i], b, i < 6 ? 4 : 3, &err), KF_OK); /* 24 + 57 = 81 */
+    }
+    kf_grant_proposal *p;
+    size_t n;
+    ck_assert_int_eq(kf_grant_allocate(l, "s", "R1", &p, &n, &err), KF_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(p[0].id, a);
+    ck_assert_str_eq(p[0].status, "funded");
+    ck_assert_str_eq(p[1].status, "below_pass");
+    free(p);
+    kf_code rc = decide(a, 400000, &err);
+    ck_assert_msg(rc == KF_OK, "decide: %s", err.msg);
+    refused_saying(decide(b, 400000, &err), &err,
+                   "below the pass score 3.28 (pass_score: 81 points from 25 reviews)");
+    verify_ok();
+    int64_t seq = forge(forged_decide(b, 400000, 400000), &admin);
+    verify_refuses(seq, "grant.decide",
+                   "approves A-2026-0002 without enough reviews at the pass score (pass_score: "
+                   "81 points from 25 reviews, below 3.28)");
+    free(r);
+}
+END_TEST
+
+/* min_reviewers: a scored application needs as many reviews, in the writer
+ * and in verification alike, however many that is: verification once
+ * stopped at 32 reviewers. */
+START_TEST(many_reviewers)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    kf_signer *r = reviewers(33);
+    load_menu_rules("04-01");
+    apply_as("t", "R1", "G001", "2026-06-01", a);
+    apply_as("t", "R1", "G002", "2026-06-01", b);
+    for (int i = 0; i < 33; i++)
+        ck_assert_int_eq(review(&r[i], a, 3, &err), KF_OK);
+    for (int i = 0; i < 32; i++)
+        ck_assert_int_eq(review(&r[i], b, 5, &err), KF_OK);
+    ck_assert_int_eq(review(&r[0], a, 4, &err), KF_OK); /* replaces, still 33 */
+    kf_code rc = decide(a, 400000, &err);
+    ck_assert_msg(rc == KF_OK, "decide: %s", err.msg);
+    refused_saying(decide(b, 400000, &err), &err, "has 32 of the 33 reviews needed");
+    verify_ok();
+    int64_t seq = forge(forged_decide(b, 400000, 400000), &admin);
+    verify_refuses(seq, "grant.decide",
+                   "approves A-2026-0002 without enough reviews at the pass score "
+                   "(min_reviewers: 32 of 33)");
+    free(r);
+}
+END_TEST
+
+/* max_consecutive counts the fiscal years the applications' entries state:
+ * after fy_start moves to 07-01 the writer must not re-derive the FY of a
+ * start of 2026-06-01 as 2025, as verification does not. */
+START_TEST(consecutive_uses_stored_fy)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX];
+    load_menu_rules("04-01");
+    apply_as("c", "R1", "G001", "2025-06-01", a); /* FY 2025 */
+    apply_as("c", "R2", "G001", "2026-06-01", b); /* FY 2026 */
+    ck_assert_str_eq(a, "A-2025-0001");
+    ck_assert_str_eq(b, "A-2026-0001");
+    ck_assert_int_eq(decide(a, 100000, &err), KF_OK);
+    load_menu_rules("07-01");
+    refused_saying(decide_on(b, 100000, "2026-08-01", &err), &err,
+                   "A-2026-0001 is not eligible: consecutive");
+    verify_ok();
+    kf_entry *e = forged_decide(b, 100000, 400000);
+    kf_entry_set_str(e, "date", "2026-08-01", NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.decide",
+                   "approves A-2026-0001, which was not eligible (consecutive)");
+}
+END_TEST
+
+/* exclusive: one award per lead group and FY among the menus sharing the tag,
+ * the FY being the one the application's entry states. */
+START_TEST(exclusive_uses_stored_fy)
+{
+    kf_err err;
+    char a[KF_APP_ID_MAX], b[KF_APP_ID_MAX], c[KF_APP_ID_MAX];
+    load_menu_rules("04-01");
+    apply_as("x", "R1", "G001", "2025-06-01", a); /* FY 2025 */
+    apply_as("x", "R2", "G001", "2026-06-01", b); /* FY 2026 */
+    ck_assert_int_eq(decide(a, 100000, &err), KF_OK);
+    load_menu_rules("07-01");
+    kf_code rc = decide_on(b, 100000, "2026-08-01", &err);
+    ck_assert_msg(rc == KF_OK, "decide: %s", err.msg);
+    verify_ok();
+    apply_as("x", "R3", "G001", "2026-08-01", c); /* FY 2026 under 07-01 too */
+    refused_saying(decide_on(c, 100000, "2026-08-01", &err), &err,
+                   "A-2026-0002 is not eligible: exclusive");
+    kf_entry *e = forged_decide(c, 100000, 400000);
+    kf_entry_set_str(e, "date", "2026-08-01", NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "grant.decide", "approves A-2026-0002, which was not eligible (exclusive)");
+}
+END_TEST
+
+static kf_entry *forged_group_update(const char *id, const char *key, const char *value)
+{
+    kf_entry *e = kf_entry_new("group.update");
+    ck_assert_ptr_nonnull(e);
+    kf_entry_set_str(e, "id", id, NULL);
+    if (strcmp(key, "members") == 0)
+        kf_entry_set_int(e, key, atoi(value), NULL);
+    else
+        kf_entry_set_str(e, key, value, NULL);
+    return e;
+}
+
+/* A deregistered group stays deregistered: kifu refuses to update it, and
+ * verification rejects an update (which would let it qualify again). */
+START_TEST(update_of_deregistered_group)
+{
+    kf_err err;
+    kf_yen moved;
+    int64_t seq;
+    ck_assert_int_eq(deregister("G002", "2026-06-01", &moved, &err), KF_OK);
+    kf_txn *t = begin(&admin);
+    ck_assert_int_ne(kf_group_update(t, "G002", 20, KF_ST_REGISTERED, NULL, NULL, &seq, &err),
+                     KF_OK);
+    kf_txn_abort(t);
+    verify_ok();
+    seq = forge(forged_group_update("G002", "status", "registered"), &admin);
+    verify_refuses(seq, "group.update", "changes group G002, which is deregistered");
+}
+END_TEST
+
+START_TEST(update_to_deregistered_status)
+{
+    kf_err err;
+    int64_t seq;
+    kf_txn *t = begin(&admin);
+    ck_assert_int_ne(kf_group_update(t, "G002", -1, KF_ST_DEREGISTERED, NULL, NULL, &seq, &err),
+                     KF_OK);
+    kf_txn_abort(t);
+    seq = forge(forged_group_update("G002", "members", "20"), &admin); /* a legal update */
+    verify_ok();
+    seq = forge(forged_group_update("G002", "status", "deregistered"), &admin);
+    verify_refuses(seq, "group.update",
+                   "sets status 'deregistered', not registered or provisional");
+}
+END_TEST
+
+START_TEST(deregister_twice)
+{
+    kf_err err;
+    kf_yen moved;
+    ck_assert_int_eq(deregister("G002", "2026-06-01", &moved, &err), KF_OK);
+    ck_assert_int_ne(deregister("G002", "2026-06-02", &moved, &err), KF_OK);
+    kf_entry *e = kf_entry_new("group.deregister");
+    ck_assert_ptr_nonnull(e);
+    kf_entry_set_str(e, "id", "G002", NULL);
+    kf_entry_set_str(e, "reason", "再", NULL);
+    kf_entry_set_str(e, "date", "2026-06-02", NULL);
+    kf_entry_set_int(e, "fy", 2026, NULL);
+    kf_entry_set_int(e, "moved", 0, NULL);
+    kf_entry_set_str(e, "to", "general", NULL);
+    int64_t seq = forge(e, &admin);
+    verify_refuses(seq, "group.deregister", "changes group G002, which is deregistered");
+}
+END_TEST
+
 int main(void)
 {
     if (tu_init()) return EXIT_FAILURE;
@@ -1088,5 +1450,17 @@ int main(void)
     tcase_add_test(tc, pay_wrong_fy);
     tcase_add_test(tc, settle_wrong_fy);
     tcase_add_test(tc, refund_wrong_fy);
+    tcase_add_test(tc, amount_rule_and_score_pure);
+    tcase_add_test(tc, decide_below_min_award);
+    tcase_add_test(tc, decide_off_round_down);
+    tcase_add_test(tc, decide_beyond_round_budget);
+    tcase_add_test(tc, forged_beyond_round_budget);
+    tcase_add_test(tc, pass_score_exact);
+    tcase_add_test(tc, many_reviewers);
+    tcase_add_test(tc, consecutive_uses_stored_fy);
+    tcase_add_test(tc, exclusive_uses_stored_fy);
+    tcase_add_test(tc, update_of_deregistered_group);
+    tcase_add_test(tc, update_to_deregistered_status);
+    tcase_add_test(tc, deregister_twice);
     return tu_run(s);
 }

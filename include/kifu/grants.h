@@ -100,6 +100,19 @@ typedef struct {
 void kf_grant_evaluate(const kf_rules *r, const kf_menu *m, const kf_application *a,
                        const kf_grant_facts *f, kf_eval *out);
 
+/* The rules of a menu that an approved amount itself must meet (docs/ENTRIES.md,
+ * "What every approval meets"), checked alike by kf_grant_decide and by
+ * verification: NULL when amount may be awarded, else the rule it breaks:
+ * "ceiling" (amount <= 0 or > ceiling), "min_award" (below the menu's
+ * min_award) or "round_down" (not a multiple of the menu's round_down). */
+const char *kf_grant_amount_rule(const kf_menu *m, kf_yen ceiling, kf_yen amount);
+
+/* Whether `reviews` latest scores adding up to `total` reach pass_score
+ * (a decimal with at most 6 decimals), compared exactly:
+ * total x 10^6 >= round(pass_score x 10^6) x reviews. False without reviews.
+ * Used by decide, allocate and verification alike. */
+bool kf_grant_score_passes(double pass_score, int64_t reviews, int64_t total);
+
 /* --- the life of a grant (grants/grant.c) ------------------------------- */
 
 /* Records an application (grant.apply): checks the menu and lead group
