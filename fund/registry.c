@@ -174,48 +174,6 @@ kf_code kf_fund_rules(kf_ledger *l, const kf_rules **out, kf_err *err)
     return KF_OK;
 }
 
-/* Keeps the date of the first row's commit (the genesis commit). */
-static int first_commit_date(void *ctx, const kf_row *row)
-{
-    snprintf((char *)ctx, 11, "%.10s", row->time);
-    return 1; /* stop */
-}
-
-kf_code kf_date_window(kf_ledger *l, char first[11], char last[11], kf_err *err)
-{
-    fund_registry *c = fund_registry_of(l, err);
-    const kf_rules *r;
-    char today[11], unused[11];
-    kf_code rc;
-    if (!c) return KF_SYSTEM;
-    if ((rc = kf_fund_rules(l, &r, err))) return rc;
-    if (!c->genesis[0]) {
-        char got[11] = "";
-        rc = kf_ledger_scan(l, 1, NULL, first_commit_date, got, err);
-        if (rc != KF_OK && !got[0]) return rc;
-        if (!kf_parse_date(got, NULL, NULL, NULL))
-            return kf_fail(err, KF_SYSTEM, "the ledger has no first commit with a date");
-        memcpy(c->genesis, got, sizeof c->genesis);
-    }
-    if (!kf_today(today, err)) return err->code ? err->code : KF_SYSTEM;
-    kf_rules_fy_bounds(r, kf_rules_fy(r, c->genesis) - 1, first, unused);
-    kf_rules_fy_bounds(r, kf_rules_fy(r, today) + 1, unused, last);
-    return KF_OK;
-}
-
-kf_code kf_date_check(kf_ledger *l, const char *what, const char *date, kf_err *err)
-{
-    char first[11], last[11];
-    kf_code rc = kf_date_window(l, first, last, err);
-    if (rc) return rc;
-    if (strcmp(date, first) < 0 || strcmp(date, last) > 0)
-        return kf_fail(err, KF_BAD_INPUT,
-                       "%s %s is outside the business dates this ledger takes, %s to %s (the FY "
-                       "before its first commit's to the FY after today's)",
-                       what, date, first, last);
-    return KF_OK;
-}
-
 kf_code kf_designation_check(kf_ledger *l, const char *to, kf_err *err)
 {
     const kf_rules *r;

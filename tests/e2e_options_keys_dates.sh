@@ -9,9 +9,9 @@ SRC=${KIFU_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$(dirname "$0")/common.sh"
 APPS=$SRC/tests/data/apps
 export KIFU_DB=L.db KIFU_KEY=admin.key
-# KIFU_NOW is 2026-05-01 (common.sh): FY 2026 under fy_start 04-01, so the
-# window is FY 2025 .. FY 2027: 2025-04-01 .. 2028-03-31.
-WINDOW='outside the business dates this ledger takes, 2025-04-01 to 2028-03-31'
+# KIFU_NOW is 2026-05-01 (common.sh): the first commit is in FY 2026 under
+# fy_start 04-01, so the window is 2025-04-01 (FY 2025) .. 2100-12-31.
+WINDOW='outside the business dates this ledger takes, 2025-04-01 to 2100-12-31'
 
 # With no controlling terminal (setsid) and stdin closed, a prompt cannot hang.
 notty() { setsid -w "$@" </dev/null; }
@@ -139,9 +139,9 @@ fi
 
 # --- business dates --------------------------------------------------------
 before=$(fingerprint L.db)
-only_error 2 "kifu: date 1900-01-01 is $WINDOW (the FY before its first commit's to the FY after today's)" -- kifu --key t.key donate --amount 1000 --date 1900-01-01
+only_error 2 "kifu: date 1900-01-01 is $WINDOW (from the FY before its first commit's)" -- kifu --key t.key donate --amount 1000 --date 1900-01-01
 expect 2 "date 2025-03-31 is $WINDOW" -- kifu --key t.key donate --amount 1000 --date 2025-03-31
-expect 2 "date 2028-04-01 is $WINDOW" -- kifu --key t.key donate --amount 1000 --date 2028-04-01
+expect 2 "date 2101-01-01 is $WINDOW" -- kifu --key t.key donate --amount 1000 --date 2101-01-01
 expect 2 "date 9999-12-31 is $WINDOW" -- kifu --key t.key donate --amount 1000 --date 9999-12-31
 expect 2 "date 1900-01-01 is $WINDOW" -- kifu --key t.key partner pay P1 --amount 100 --date 1900-01-01
 expect 2 "date 1900-01-01 is $WINDOW" -- kifu --key t.key box collect B1 --date 1900-01-01 --count-a 100 --count-b 100 --counters "A,B"
@@ -150,17 +150,17 @@ expect 2 "--date 1900-01-01 is $WINDOW" -- kifu group deregister G2 --reason x -
 expect 2 "the application's date 1900-01-01 is $WINDOW" -- kifu grant apply "$APPS/A1.ini" --date 1900-01-01
 sed 's/^start = .*/start = 1900-06-01/; s/^end = .*/end = 1901-01-31/' "$APPS/A1.ini" >old.ini
 expect 2 "its start 1900-06-01 is $WINDOW" -- kifu grant apply old.ini --date 2026-04-25
-printf 'date,amount\n2026-05-03,100\n1900-01-01,100\n2099-01-01,100\n' >rows.csv
+printf 'date,amount\n2026-05-03,100\n1900-01-01,100\n2101-01-01,100\n' >rows.csv
 expect 2 "rows.csv:3: date 1900-01-01 is $WINDOW" -- kifu --key t.key import donations rows.csv
-expect 2 "rows.csv:4: date 2099-01-01 is $WINDOW" -- kifu --key t.key import donations rows.csv
+expect 2 "rows.csv:4: date 2101-01-01 is $WINDOW" -- kifu --key t.key import donations rows.csv
 [ "$(fingerprint L.db)" = "$before" ] && ok || bad "a date outside the window recorded something"
 # The first and the last day of the window are taken.
 expect 0 "donation of 1000 yen" -- kifu --key t.key donate --amount 1000 --date 2025-04-01
-expect 0 "donation of 1000 yen" -- kifu --key t.key donate --amount 1000 --date 2028-03-31
+expect 0 "donation of 1000 yen" -- kifu --key t.key donate --amount 1000 --date 2100-12-31
 APP=$(kifu grant apply "$APPS/A1.ini" --date 2025-04-01 | sed -n 's/^seq [0-9]*: \(A-[0-9]*-[0-9]*\) recorded$/\1/p')
 [ -n "$APP" ] && ok || bad "grant apply dated 2025-04-01"
 expect 2 "--date 2025-03-31 is $WINDOW" -- kifu grant decide "$APP" --reject --reason x --date 2025-03-31
-printf 'date,amount\n2025-04-01,100\n2028-03-31,100\n' >edge.csv
+printf 'date,amount\n2025-04-01,100\n2100-12-31,100\n' >edge.csv
 expect 0 "" -- kifu --key t.key import donations edge.csv
 expect 0 "" -- kifu verify
 

@@ -26,8 +26,9 @@ kf_code kf_fund_rules(kf_ledger *l, const kf_rules **out, kf_err *err);
 
 /* The business dates a writer accepts (README, "Business dates"): from the
  * first day of the FY before the FY of the ledger's first commit (its date,
- * in the commit time's own offset) to the last day of the FY after today's
- * (KIFU_NOW in tests), FYs under the rules in force. */
+ * in the commit time's own offset; FYs under the rules in force) to
+ * KF_DATE_LAST. */
+#define KF_DATE_LAST "2100-12-31"
 kf_code kf_date_window(kf_ledger *l, char first[11], char last[11], kf_err *err);
 /* KF_BAD_INPUT when date (a real date) is outside that window: "WHAT DATE is
  * outside the business dates this ledger takes, FIRST to LAST (...)". */
