@@ -266,7 +266,10 @@ kf_code cli_new_passphrase(const char *key_out, cli_new_pass how, const char *sa
         const char *env = "KIFU_NEW_PASSPHRASE";
         if (!getenv(env) && how == CLI_PASS_INIT && getenv("KIFU_PASSPHRASE"))
             env = "KIFU_PASSPHRASE";
-        if ((rc = kf_passphrase(env, key_out, true, out, outsz, err))) return rc;
+        if ((rc = kf_passphrase(env, key_out, true, out, outsz, err))) {
+            sodium_memzero(out, outsz); /* the first answer, when the second differed */
+            return rc;
+        }
     }
     size_t chars = 0;
     for (const unsigned char *p = (const unsigned char *)out; *p; p++)
