@@ -891,8 +891,8 @@ int main(int argc, char **argv)
     unsetenv("KIFU_DB");
     unsetenv("KIFU_KEY");
     unsetenv("KIFU_TEST_SEED");
-    unsetenv("KIFU_NEW_PASSPHRASE");
-    spawn_server_start(); /* before this process grows */
+    setenv("KIFU_NEW_PASSPHRASE", PASSPHRASE, 1); /* key add: the same, explicitly */
+    spawn_server_start();                         /* before this process grows */
 
     char label[32], csv[PATH_SZ], journal[PATH_SZ], tmpl[PATH_SZ], key[PATH_SZ];
     char name[128];

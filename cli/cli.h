@@ -17,10 +17,18 @@ typedef struct {
     const char *key; /* --key, KIFU_KEY */
     bool json;
     bool help;
-    const char *cmd;   /* "key add", for messages */
-    const char *usage; /* its options ("NAME --role R ..."), for cli_usage */
-    const char *about; /* what it does, for cli_usage */
+    const char *cmd;     /* "key add", for messages */
+    const char *usage;   /* its options ("NAME --role R ..."), for cli_usage */
+    const char *about;   /* what it does, for cli_usage */
+    const char *details; /* more lines of --help, or NULL */
+    unsigned given;      /* CLI_GIVEN_* bits: the global options seen so far */
 } kf_cli;
+
+/* The global options already given (main.c reads those before the command
+ * word, cli_parse those after it): each may be given once. */
+#define CLI_GIVEN_DB 1u
+#define CLI_GIVEN_KEY 2u
+#define CLI_GIVEN_JSON 4u
 
 typedef enum { OPT_FLAG, OPT_VALUE } opt_kind;
 
@@ -32,8 +40,11 @@ typedef struct {
 
 /* Parses argv (after the command words): global options (--db, --key,
  * --json, --help) and opts, anywhere; the rest are positional (up to maxpos).
- * "--" ends options. Unknown options and missing values print an error and
- * return KF_BAD_INPUT. */
+ * "--" ends options. Unknown options, missing values and an option given a
+ * second time ("--amount given twice", also a global option given before and
+ * after the command; --help may repeat) print an error and return
+ * KF_BAD_INPUT. No command has a repeatable option: one would need a kind of
+ * its own here, and its --help would say so. */
 kf_code cli_parse(kf_cli *cli, int argc, char **argv, const kf_opt *opts, const char **pos,
                   int maxpos, int *npos);
 
@@ -65,6 +76,25 @@ bool cli_fy(kf_ledger *l, const char *s, int *fy, kf_err *err);
 /* Loads the signing key given by --key / KIFU_KEY (passphrase from
  * KIFU_PASSPHRASE or the terminal). */
 kf_code cli_signer(const kf_cli *cli, kf_signer *out, kf_err *err);
+/* The same, leaving the passphrase that unlocked it in pass (wiped on error;
+ * the caller wipes it after use). */
+kf_code cli_signer_pass(const kf_cli *cli, kf_signer *out, char *pass, size_t passsz, kf_err *err);
+
+/* Where a new key file's passphrase comes from (README, "Keys and
+ * passphrases"): KIFU_NEW_PASSPHRASE, else the terminal (asked twice, no
+ * echo; the two must match) — never silently the signing key's
+ * KIFU_PASSPHRASE. CLI_PASS_INIT (kifu init, there is no signing key yet)
+ * also takes KIFU_PASSPHRASE when KIFU_NEW_PASSPHRASE is unset;
+ * CLI_PASS_SAME (key add --same-passphrase) takes the signing key's. */
+typedef enum { CLI_PASS_NEW, CLI_PASS_INIT, CLI_PASS_SAME } cli_new_pass;
+#define CLI_PASS_MIN 8 /* characters (UTF-8 code points) */
+/* KF_BAD_INPUT now, before anything is unlocked or written, when there is no
+ * source for the passphrase (no env var and no terminal), or two. */
+kf_code cli_new_pass_ready(const char *key_out, cli_new_pass how, kf_err *err);
+/* Reads it (same: the signing key's passphrase for CLI_PASS_SAME); an empty
+ * one or one shorter than CLI_PASS_MIN characters is KF_BAD_INPUT. */
+kf_code cli_new_passphrase(const char *key_out, cli_new_pass how, const char *same, char *out,
+                           size_t outsz, kf_err *err);
 
 /* Parses a positive seq / size / count. */
 bool cli_int(const char *what, const char *s, int64_t min, int64_t *out, kf_err *err);

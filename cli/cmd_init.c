@@ -45,13 +45,24 @@ int cmd_init(kf_cli *cli, int argc, char **argv)
             return cli_error(&err);
         }
     }
-    if (kf_key_generate(admin, &admin_key, &err)) return cli_error(&err);
-    if (kf_passphrase("KIFU_PASSPHRASE", key_out, true, pass, sizeof pass, &err))
+    if (cli_new_pass_ready(key_out, CLI_PASS_INIT, &err)) {
+        kf_buf_free(&rules_text);
         return cli_error(&err);
+    }
+    if (cli_new_passphrase(key_out, CLI_PASS_INIT, NULL, pass, sizeof pass, &err) ||
+        kf_key_generate(admin, &admin_key, &err)) {
+        kf_buf_free(&rules_text);
+        return cli_error(&err);
+    }
     kf_code rc = kf_keyfile_write(key_out, &admin_key, pass, &err);
     sodium_memzero(pass, sizeof pass);
-    if (rc) return cli_error(&err);
+    if (rc) {
+        kf_buf_free(&rules_text);
+        sodium_memzero(&admin_key, sizeof admin_key);
+        return cli_error(&err);
+    }
     if (kf_ledger_create(cli->db, fund, origin ? origin : fund, &admin_key, &l, &err)) {
+        kf_buf_free(&rules_text);
         unlink(key_out);
         sodium_memzero(&admin_key, sizeof admin_key);
         return cli_error(&err);

@@ -32,9 +32,11 @@ static int record_one(kf_cli *cli, kf_ledger *l, const kf_signer *signer, kf_ent
 int cmd_key_add(kf_cli *cli, int argc, char **argv)
 {
     const char *role = NULL, *aff = NULL, *key_out = NULL;
+    bool same = false;
     const kf_opt opts[] = {{"role", OPT_VALUE, &role},
                            {"affiliation", OPT_VALUE, &aff},
                            {"key-out", OPT_VALUE, &key_out},
+                           {"same-passphrase", OPT_FLAG, &same},
                            {NULL, 0, NULL}};
     const char *pos[1];
     int npos, code;
@@ -42,9 +44,11 @@ int cmd_key_add(kf_cli *cli, int argc, char **argv)
     kf_signer signer, fresh;
     kf_ledger *l = NULL;
     kf_entry *e = NULL;
-    char pass[1024];
+    char pass[1024], signer_pass[1024];
     struct stat sb;
+    cli_new_pass how;
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
+    how = same ? CLI_PASS_SAME : CLI_PASS_NEW;
     if (npos != 1 || !role || !key_out)
         return cli_errorf(KF_BAD_INPUT, "usage: kifu key add NAME --role R --key-out PATH");
     unsigned r = kf_role_parse(role);
@@ -56,11 +60,16 @@ int cmd_key_add(kf_cli *cli, int argc, char **argv)
     if (stat(key_out, &sb) == 0)
         return cli_errorf(KF_BAD_INPUT, "%s already exists; refusing to overwrite a key file",
                           key_out);
+    if (cli_new_pass_ready(key_out, how, &err)) return cli_error(&err);
+    signer_pass[0] = '\0';
     if (kf_key_generate(pos[0], &fresh, &err) || cli_open(cli, &l, &err) ||
-        cli_signer(cli, &signer, &err) || kf_key_add_entry(fresh.name, fresh.pub, r, aff, &e, &err))
+        cli_signer_pass(cli, &signer, signer_pass, sizeof signer_pass, &err) ||
+        kf_key_add_entry(fresh.name, fresh.pub, r, aff, &e, &err))
         goto out_err;
-    if (kf_passphrase("KIFU_NEW_PASSPHRASE", key_out, true, pass, sizeof pass, &err)) goto out_err;
-    kf_code rc = kf_keyfile_write(key_out, &fresh, pass, &err);
+    kf_code rc = cli_new_passphrase(key_out, how, signer_pass, pass, sizeof pass, &err);
+    sodium_memzero(signer_pass, sizeof signer_pass);
+    if (rc) goto out_err;
+    rc = kf_keyfile_write(key_out, &fresh, pass, &err);
     sodium_memzero(pass, sizeof pass);
     if (rc) goto out_err;
     char json[256], text[256], vkey[KF_VKEY_MAX];
@@ -78,6 +87,7 @@ out:
     kf_ledger_close(l);
     sodium_memzero(&signer, sizeof signer);
     sodium_memzero(&fresh, sizeof fresh);
+    sodium_memzero(signer_pass, sizeof signer_pass);
     return code;
 }
 

@@ -21,7 +21,7 @@ static const command commands[] = {
      "create a new ledger and its first admin key"},
     {"key add", cmd_key_add,
      "NAME --role admin|treasurer|reviewer|auditor [--affiliation G1,G2] "
-     "--key-out PATH",
+     "--key-out PATH [--same-passphrase]",
      "add a key with a role (admin)"},
     {"key revoke", cmd_key_revoke, "KEYID", "revoke a key (admin)"},
     {"key list", cmd_key_list, "[--json]", "list keys with roles and verifier keys"},
@@ -109,12 +109,25 @@ static const command commands[] = {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+/* More lines for `kifu NAME --help` (after its about line). */
+static const struct {
+    const char *name, *text;
+} details[] = {
+    {"init", "the admin key file's passphrase: KIFU_NEW_PASSPHRASE, else KIFU_PASSPHRASE, else\n"
+             "  asked twice on the terminal (no echo; both must match); at least 8 characters."},
+    {"key add", "the new key file's passphrase: KIFU_NEW_PASSPHRASE, else asked twice on the\n"
+                "  terminal (no echo; both must match) — never the signing key's KIFU_PASSPHRASE\n"
+                "  unless --same-passphrase asks for it; at least 8 characters. With neither\n"
+                "  KIFU_NEW_PASSPHRASE nor a terminal nor --same-passphrase: exit 2."},
+};
+
 static void print_help(FILE *out)
 {
     fputs("kifu — donation fund ledger and grant administration\n\n"
           "usage: kifu <command> [<subcommand>] [options]\n\n"
           "global options: --db PATH (KIFU_DB, default ./kifu.db), --key PATH (KIFU_KEY),\n"
-          "                --json (machine-readable output), --help\n\ncommands:\n",
+          "                --json (machine-readable output), --help\n"
+          "every option may be given once (a second --amount is an error, exit 2)\n\ncommands:\n",
           out);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  kifu %-17s %s\n", commands[i].name, commands[i].about);
@@ -129,6 +142,9 @@ static void set_command(kf_cli *cli, const command *c)
     cli->cmd = c->name;
     cli->usage = c->usage;
     cli->about = c->about;
+    cli->details = NULL;
+    for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
+        if (strcmp(details[i].name, c->name) == 0) cli->details = details[i].text;
 }
 
 /* Finds the longest command name matching argv's leading words. */
@@ -213,18 +229,19 @@ static int dispatch(int argc, char **argv)
     /* Global options may also come before the command. */
     int i = 1;
     while (i < argc && argv[i][0] == '-') {
+        unsigned bit = 0;
         if ((strcmp(argv[i], "--db") == 0 || strcmp(argv[i], "--key") == 0) && i + 1 < argc) {
             if (argv[i][2] == 'd')
-                cli.db = argv[i + 1];
+                cli.db = argv[i + 1], bit = CLI_GIVEN_DB;
             else
-                cli.key = argv[i + 1];
+                cli.key = argv[i + 1], bit = CLI_GIVEN_KEY;
             i += 2;
         } else if (strncmp(argv[i], "--db=", 5) == 0) {
-            cli.db = argv[i++] + 5;
+            cli.db = argv[i++] + 5, bit = CLI_GIVEN_DB;
         } else if (strncmp(argv[i], "--key=", 6) == 0) {
-            cli.key = argv[i++] + 6;
+            cli.key = argv[i++] + 6, bit = CLI_GIVEN_KEY;
         } else if (strcmp(argv[i], "--json") == 0) {
-            cli.json = true;
+            cli.json = true, bit = CLI_GIVEN_JSON;
             i++;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             print_help(stdout);
@@ -232,6 +249,12 @@ static int dispatch(int argc, char **argv)
         } else {
             return cli_errorf(KF_BAD_INPUT, "unknown option '%s' (see kifu help)", argv[i]);
         }
+        if (cli.given & bit)
+            return cli_errorf(KF_BAD_INPUT, "--%s given twice",
+                              bit == CLI_GIVEN_DB    ? "db"
+                              : bit == CLI_GIVEN_KEY ? "key"
+                                                     : "json");
+        cli.given |= bit;
     }
     if (i >= argc) {
         print_help(stderr);

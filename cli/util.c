@@ -6,6 +6,7 @@
 #include "kifu/grants.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ int cli_usage(const kf_cli *cli, bool to_stderr)
     fputs("usage: ", out);
     cli_usage_line(out, cli->cmd, cli->usage);
     fprintf(out, "  %s\n", cli->about);
+    if (cli->details) fprintf(out, "  %s\n", cli->details);
     return 0;
 }
 
@@ -61,6 +63,7 @@ kf_code cli_parse(kf_cli *cli, int argc, char **argv, const kf_opt *opts, const 
                               {"help", OPT_FLAG, &cli->help},
                               {NULL, 0, NULL}};
     bool options_done = false;
+    bool seen[64] = {false}; /* opts given so far, by index */
     *npos = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -82,11 +85,22 @@ kf_code cli_parse(kf_cli *cli, int argc, char **argv, const kf_opt *opts, const 
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const kf_opt *o = find_opt(opts, name, len);
-        if (!o) o = find_opt(globals, name, len);
-        if (!o)
+        if (o) {
+            size_t k = (size_t)(o - opts);
+            if (k >= sizeof seen / sizeof seen[0])
+                return cli_errorf(KF_SYSTEM, "too many options for 'kifu %s'", cli->cmd);
+            if (seen[k]) return cli_errorf(KF_BAD_INPUT, "--%s given twice", o->name);
+            seen[k] = true;
+        } else if ((o = find_opt(globals, name, len)) != NULL) {
+            unsigned bit =
+                (unsigned[]){CLI_GIVEN_DB, CLI_GIVEN_KEY, CLI_GIVEN_JSON, 0}[o - globals];
+            if (cli->given & bit) return cli_errorf(KF_BAD_INPUT, "--%s given twice", o->name);
+            cli->given |= bit;
+        } else {
             return cli_errorf(KF_BAD_INPUT,
                               "unknown option '--%.*s' for 'kifu %s' (see kifu %s --help)",
                               (int)len, name, cli->cmd, cli->cmd);
+        }
         if (o->kind == OPT_FLAG) {
             if (eq) return cli_errorf(KF_BAD_INPUT, "option '--%s' takes no value", o->name);
             *(bool *)o->dest = true;
@@ -186,6 +200,13 @@ bool cli_fy(kf_ledger *l, const char *s, int *fy, kf_err *err)
 kf_code cli_signer(const kf_cli *cli, kf_signer *out, kf_err *err)
 {
     char pass[1024];
+    kf_code rc = cli_signer_pass(cli, out, pass, sizeof pass, err);
+    sodium_memzero(pass, sizeof pass);
+    return rc;
+}
+
+kf_code cli_signer_pass(const kf_cli *cli, kf_signer *out, char *pass, size_t passsz, kf_err *err)
+{
     if (!cli->key || !*cli->key)
         return kf_fail(err, KF_BAD_INPUT,
                        "'kifu %s' needs a signing key: pass --key FILE or set "
@@ -193,11 +214,73 @@ kf_code cli_signer(const kf_cli *cli, kf_signer *out, kf_err *err)
                        cli->cmd);
     if (access(cli->key, R_OK) != 0)
         return kf_fail(err, KF_BAD_INPUT, "cannot read key file %s: %s", cli->key, strerror(errno));
-    kf_code rc = kf_passphrase("KIFU_PASSPHRASE", cli->key, false, pass, sizeof pass, err);
+    kf_code rc = kf_passphrase("KIFU_PASSPHRASE", cli->key, false, pass, passsz, err);
     if (rc) return rc;
     rc = kf_keyfile_read(cli->key, pass, out, err);
-    sodium_memzero(pass, sizeof pass);
+    if (rc) sodium_memzero(pass, passsz);
     return rc;
+}
+
+/* Whether a terminal can be opened to ask for a passphrase. */
+static bool have_tty(void)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
+    if (fd < 0) return false;
+    close(fd);
+    return true;
+}
+
+kf_code cli_new_pass_ready(const char *key_out, cli_new_pass how, kf_err *err)
+{
+    const char *env = getenv("KIFU_NEW_PASSPHRASE");
+    if (how == CLI_PASS_SAME) {
+        if (env)
+            return kf_fail(err, KF_BAD_INPUT,
+                           "--same-passphrase and KIFU_NEW_PASSPHRASE both give the passphrase of "
+                           "%s: give one",
+                           key_out);
+        return KF_OK;
+    }
+    if (env || (how == CLI_PASS_INIT && getenv("KIFU_PASSPHRASE")) || have_tty()) return KF_OK;
+    if (how == CLI_PASS_INIT)
+        return kf_fail(err, KF_BAD_INPUT,
+                       "no passphrase for the new key %s: set KIFU_NEW_PASSPHRASE (or "
+                       "KIFU_PASSPHRASE), or run on a terminal to be asked",
+                       key_out);
+    return kf_fail(err, KF_BAD_INPUT,
+                   "no passphrase for the new key %s: set KIFU_NEW_PASSPHRASE, run on a terminal "
+                   "to be asked, or pass --same-passphrase to reuse the signing key's",
+                   key_out);
+}
+
+kf_code cli_new_passphrase(const char *key_out, cli_new_pass how, const char *same, char *out,
+                           size_t outsz, kf_err *err)
+{
+    kf_code rc = cli_new_pass_ready(key_out, how, err);
+    if (rc) return rc;
+    if (how == CLI_PASS_SAME) {
+        if (!same || strlen(same) >= outsz)
+            return kf_fail(err, KF_BAD_INPUT, "no signing passphrase to reuse for %s", key_out);
+        snprintf(out, outsz, "%s", same);
+    } else {
+        const char *env = "KIFU_NEW_PASSPHRASE";
+        if (!getenv(env) && how == CLI_PASS_INIT && getenv("KIFU_PASSPHRASE"))
+            env = "KIFU_PASSPHRASE";
+        if ((rc = kf_passphrase(env, key_out, true, out, outsz, err))) {
+            sodium_memzero(out, outsz); /* the first answer, when the second differed */
+            return rc;
+        }
+    }
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+        if ((*p & 0xC0) != 0x80) chars++;
+    if (chars < CLI_PASS_MIN) {
+        sodium_memzero(out, outsz);
+        return kf_fail(err, KF_BAD_INPUT,
+                       "the passphrase of the new key %s is %s: it needs at least %d characters",
+                       key_out, chars ? "too short" : "empty", CLI_PASS_MIN);
+    }
+    return KF_OK;
 }
 
 bool cli_int(const char *what, const char *s, int64_t min, int64_t *out, kf_err *err)

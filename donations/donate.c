@@ -124,7 +124,9 @@ kf_code don_split_of(kf_ledger *l, const char *to, const char *date, kf_yen net,
 {
     const kf_rules *r;
     kf_code rc;
-    if ((rc = kf_designation_check(l, to, err)) || (rc = kf_fund_rules(l, &r, err))) return rc;
+    if ((rc = kf_date_check(l, "date", date, err)) || (rc = kf_designation_check(l, to, err)) ||
+        (rc = kf_fund_rules(l, &r, err)))
+        return rc;
     kf_designated_split(r, to, net, &sp->credit, &sp->general);
     sp->pool = sp->credit ? to : "general";
     sp->fy = kf_rules_fy(r, date);
@@ -280,6 +282,7 @@ kf_code kf_don_void(kf_txn *t, int64_t seq, const char *reason, const char *date
     if (!reason || !*reason) return kf_fail(err, KF_BAD_INPUT, "a void needs --reason");
     if (!kf_parse_date(date, NULL, NULL, NULL))
         return kf_fail(err, KF_BAD_INPUT, "date '%s' is not a real date YYYY-MM-DD", date);
+    if ((rc = kf_date_check(l, "date", date, err))) return rc;
     if (seq < 1 || seq > kf_txn_size(t))
         return kf_fail(err, KF_REFUSED, "no entry with seq %lld", (long long)seq);
     if ((rc = kf_ledger_entry(l, seq, &orig, err))) return rc;

@@ -11,6 +11,7 @@ typedef struct {
     kf_group group;    /* the last group looked up by kf_designation_check... */
     bool group_found;  /* ...and whether it exists... */
     bool group_cached; /* ...until a group entry is applied */
+    char genesis[11];  /* the date of the first commit, "" until asked for */
 } fund_registry;
 
 fund_registry *fund_registry_of(kf_ledger *l, kf_err *err);

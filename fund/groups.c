@@ -196,6 +196,7 @@ kf_code kf_group_deregister(kf_txn *t, const char *id, const char *reason, const
     if (!reason || !*reason) return kf_fail(err, KF_BAD_INPUT, "deregistration needs --reason");
     if (!kf_parse_date(date, NULL, NULL, NULL))
         return kf_fail(err, KF_BAD_INPUT, "--date '%s' is not a date YYYY-MM-DD", date);
+    if ((rc = kf_date_check(l, "--date", date, err))) return rc;
     snprintf(pool, sizeof pool, "group:%s", id);
     if ((rc = kf_pool_get(l, pool, &pf, err))) return rc;
     if (pf.committed != 0)

@@ -389,7 +389,10 @@ kf_code kf_grant_apply(kf_txn *t, kf_application *a, kf_err *err)
     bool found;
     kf_group g;
     if (!r) return kf_fail(err, KF_SYSTEM, "out of memory");
-    if ((rc = kf_rules_current(l, r, NULL, err))) goto out;
+    if ((rc = kf_rules_current(l, r, NULL, err)) ||
+        (rc = kf_date_check(l, "the application's date", a->date, err)) ||
+        (rc = kf_date_check(l, "its start", a->start, err)))
+        goto out;
     const kf_menu *m = kf_rules_menu(r, a->menu);
     if (!m) {
         rc = kf_fail(err, KF_REFUSED, "unknown menu '%s' (see kifu rules show)", a->menu);
@@ -579,6 +582,7 @@ kf_code kf_grant_decide(kf_txn *t, const char *id, bool approve, kf_yen amount, 
         rc = kf_fail(err, KF_BAD_INPUT, "--date '%s' is not a real date", date);
         goto out;
     }
+    if ((rc = kf_date_check(l, "--date", date, err))) goto out;
     if (*v.app->date && strcmp(date, v.app->date) < 0) {
         rc = kf_fail(err, KF_REFUSED, "%s: a decision dated %s would precede the application (%s)",
                      id, date, v.app->date);
@@ -687,6 +691,7 @@ static kf_code money_entry(kf_txn *t, const char *kind, const char *id, const ch
     kf_code rc;
     if (!kf_parse_date(date, NULL, NULL, NULL))
         return kf_fail(err, KF_BAD_INPUT, "--date '%s' is not a real date", date);
+    if ((rc = kf_date_check(kf_txn_ledger(t), "--date", date, err))) return rc;
     if (strcmp(date, after) < 0)
         return kf_fail(err, KF_REFUSED, "%s: a %s dated %s would precede its %s (%s)", id,
                        !strcmp(kind, "grant.pay")      ? "payment"

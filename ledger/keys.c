@@ -266,12 +266,12 @@ out_free:
     return rc;
 }
 
-static kf_code read_tty(const char *prompt, char *out, size_t outsz, kf_err *err)
+static kf_code read_tty(const char *env, const char *prompt, char *out, size_t outsz, kf_err *err)
 {
     FILE *tty = fopen("/dev/tty", "r+");
     if (!tty)
-        return kf_fail(err, KF_BAD_INPUT,
-                       "no terminal to ask for the passphrase: set KIFU_PASSPHRASE");
+        return kf_fail(err, KF_BAD_INPUT, "no terminal to ask for the passphrase: set %s",
+                       env ? env : "KIFU_PASSPHRASE");
     struct termios old, quiet;
     int fd = fileno(tty);
     bool restore = tcgetattr(fd, &old) == 0;
@@ -295,18 +295,17 @@ kf_code kf_passphrase(const char *env, const char *what, bool confirm, char *out
                       kf_err *err)
 {
     const char *v = env ? getenv(env) : NULL;
-    if (!v && env && strcmp(env, "KIFU_PASSPHRASE") != 0) v = getenv("KIFU_PASSPHRASE");
     if (v) {
         if (strlen(v) >= outsz) return kf_fail(err, KF_BAD_INPUT, "passphrase is too long");
         snprintf(out, outsz, "%s", v);
         return KF_OK;
     }
-    char prompt[200], again[256];
+    char prompt[200], again[1024];
     snprintf(prompt, sizeof prompt, "passphrase for %s: ", what);
-    kf_code rc = read_tty(prompt, out, outsz, err);
+    kf_code rc = read_tty(env, prompt, out, outsz, err);
     if (rc || !confirm) return rc;
     snprintf(prompt, sizeof prompt, "repeat passphrase for %s: ", what);
-    if ((rc = read_tty(prompt, again, sizeof again, err))) return rc;
+    if ((rc = read_tty(env, prompt, again, sizeof again, err))) return rc;
     bool same = strcmp(out, again) == 0;
     sodium_memzero(again, sizeof again);
     if (!same) return kf_fail(err, KF_BAD_INPUT, "the passphrases do not match");

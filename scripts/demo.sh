@@ -15,6 +15,8 @@ say() { printf '\n== %s\n' "$*" >&2; }
 kifu() { echo "\$ kifu $*" >&2; "$bin" "$@"; }
 rm -rf demo && mkdir demo && cd demo
 export KIFU_DB=kifu.db KIFU_PASSPHRASE=${KIFU_PASSPHRASE:-demo-passphrase}
+# the passphrase of the keys the demo makes (kifu init, key add): the same one, explicitly
+export KIFU_NEW_PASSPHRASE=${KIFU_NEW_PASSPHRASE:-$KIFU_PASSPHRASE}
 export KIFU_NOW=${KIFU_NOW:-2026-04-01T09:00:00+09:00}
 
 say "a new ledger with the fund's rules, and keys with roles"

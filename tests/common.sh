@@ -7,6 +7,9 @@ export KIFU_KDF_COST=${KIFU_KDF_COST:-min}
 export KIFU_PASSPHRASE=${KIFU_PASSPHRASE:-test-pass}
 export KIFU_NOW=${KIFU_NOW:-2026-05-01T09:00:00+09:00}
 unset KIFU_DB KIFU_KEY KIFU_TEST_SEED KIFU_NEW_PASSPHRASE
+# A new key's passphrase is never taken from KIFU_PASSPHRASE by itself (kifu
+# key add): the tests give every key the same one, explicitly.
+export KIFU_NEW_PASSPHRASE=$KIFU_PASSPHRASE
 T=$(mktemp -d /tmp/kifu-e2e.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 cd "$T"

@@ -10,7 +10,7 @@
 SRC=${KIFU_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$(dirname "$0")/common.sh"
 APPS=$SRC/tests/data/apps
-export KIFU_DB=L.db KIFU_KEY=admin.key KIFU_PASSPHRASE=pw
+export KIFU_DB=L.db KIFU_KEY=admin.key KIFU_PASSPHRASE=pw-tests KIFU_NEW_PASSPHRASE=pw-tests
 
 q() { sqlite3 -batch "$1" "$2"; }
 sha() { sha256sum "$1" | cut -c1-64; }

@@ -30,7 +30,7 @@ V=$tmp/verify
 GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$tmp/gocache GOPROXY=off GOFLAGS= \
     GOENV=off go build -o "$V" "$KIFU_SRC/tests/interop/verify.go"
 
-export KIFU_PASSPHRASE=pw KIFU_NOW=2026-05-01T09:00:00+09:00
+export KIFU_PASSPHRASE=pw-tests KIFU_NEW_PASSPHRASE=pw-tests KIFU_NOW=2026-05-01T09:00:00+09:00
 db=$tmp/x.db
 kifu() { "$KIFU_BIN" --db "$db" "$@"; }
 roles=(treasurer reviewer auditor)

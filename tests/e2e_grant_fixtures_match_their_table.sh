@@ -358,7 +358,9 @@ show_is "$S27" false '["exclusive"]' 200000 100000
 verify_ok
 
 # --- 5. consecutive: small allows awards in at most 3 FYs in a row -----------------
-newledger consecutive
+# (a ledger begun in FY 2024, so that its business dates from 2024-04 are in
+# its window: README, "Business dates")
+KIFU_NOW=2024-04-01T09:00:00+09:00 newledger consecutive
 # G006: founded 2024-04-01, so younger than small's max_years 3 on every
 # application date below (2024-04-15 age 0 ... 2027-03-15 age 2); 6 members
 kifu group add G006 --name "ひよこの会" --type volunteer --founded 2024-04-01 --members 6 >/dev/null || bad "add G006"

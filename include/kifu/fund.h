@@ -24,6 +24,16 @@ kf_code kf_fund_attach(kf_ledger *l, kf_err *err);
  * until the next rules.load is applied. The pointer stays valid until then. */
 kf_code kf_fund_rules(kf_ledger *l, const kf_rules **out, kf_err *err);
 
+/* The business dates a writer accepts (README, "Business dates"): from the
+ * first day of the FY before the FY of the ledger's first commit (its date,
+ * in the commit time's own offset; FYs under the rules in force) to
+ * KF_DATE_LAST. */
+#define KF_DATE_LAST "2100-12-31"
+kf_code kf_date_window(kf_ledger *l, char first[11], char last[11], kf_err *err);
+/* KF_BAD_INPUT when date (a real date) is outside that window: "WHAT DATE is
+ * outside the business dates this ledger takes, FIRST to LAST (...)". */
+kf_code kf_date_check(kf_ledger *l, const char *what, const char *date, kf_err *err);
+
 /* Checks that a designation names a pool that can take money now: general,
  * a registered or provisional group, a field or theme of the rules in force.
  * KF_REFUSED naming what is unknown or deregistered. */

@@ -42,8 +42,10 @@ bool kf_sig_ok(const uint8_t pub[32], const void *msg, size_t len, const uint8_t
 kf_code kf_keyfile_write(const char *path, const kf_signer *s, const char *pass, kf_err *err);
 kf_code kf_keyfile_read(const char *path, const char *pass, kf_signer *out, kf_err *err);
 
-/* Reads a passphrase from env var `env` if set, else from the terminal with
- * echo off (asking twice when confirm). `what` names it in the prompt. */
+/* Reads a passphrase from env var `env` if set (only that one: a new key's
+ * KIFU_NEW_PASSPHRASE never falls back to KIFU_PASSPHRASE), else from the
+ * terminal with echo off (asking twice when confirm; they must match). `what`
+ * names it in the prompt. With no terminal: KF_BAD_INPUT naming env. */
 kf_code kf_passphrase(const char *env, const char *what, bool confirm, char *out, size_t outsz,
                       kf_err *err);
 
