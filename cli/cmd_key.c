@@ -158,13 +158,41 @@ int cmd_key_list(kf_cli *cli, int argc, char **argv)
     kf_ledger *l = NULL;
     kf_key_info *keys = NULL;
     size_t n = 0;
-    const kf_opt opts[] = {{NULL, 0, NULL}};
+    const char *vkey_of = NULL;
+    const kf_opt opts[] = {{"vkey", OPT_VALUE, &vkey_of}, {NULL, 0, NULL}};
     CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
     if (cli_open(cli, &l, &err) || kf_ledger_keys(l, &keys, &n, &err)) {
         kf_ledger_close(l);
         return cli_error(&err);
     }
     kf_buf b = {0};
+    if (vkey_of) {
+        /* --vkey NAME: the verifier key of an active key, alone on a line,
+         * for `verify-receipt --origin-key "$(kifu key list --vkey NAME)"`. */
+        const kf_key_info *k = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(keys[i].name, vkey_of) == 0 && !keys[i].revoked_seq) k = &keys[i];
+        kf_ledger_close(l);
+        if (!k) {
+            free(keys);
+            return cli_errorf(KF_REFUSED, "no active key named '%s' (see kifu key list)", vkey_of);
+        }
+        char vkey[KF_VKEY_MAX];
+        kf_key_vkey(k->name, k->pub, vkey);
+        free(keys);
+        if (cli->json) {
+            kf_buf_puts(&b, "{\"vkey\":");
+            kf_buf_json_str(&b, vkey);
+            kf_buf_puts(&b, "}");
+            int code = cli_print_json(&b);
+            kf_buf_free(&b);
+            return code;
+        }
+        kf_buf_printf(&b, "%s\n", vkey);
+        int code = cli_print_text(&b);
+        kf_buf_free(&b);
+        return code;
+    }
     cli_list_begin(cli, &b, "{\"keys\":[");
     for (size_t i = 0; i < n; i++) {
         char vkey[KF_VKEY_MAX];
