@@ -143,15 +143,13 @@ out:
 bool cli_yen(const char *what, const char *s, kf_yen min, kf_yen *out, kf_err *err)
 {
     if (!s || !kf_parse_i64(s, out)) {
-        /* Digits alone that do not fit in 64 bits: a number, too large. */
+        /* Digits alone that do not fit in 64 bits: a number, out of range. */
         const char *d = s && *s == '-' ? s + 1 : s;
-        if (d && *d && strspn(d, "0123456789") == strlen(d)) {
-            kf_fail(err, KF_BAD_INPUT, "%s %s is too large: at most 1,000,000,000,000 yen", what,
-                    s);
+        if (!d || !*d || strspn(d, "0123456789") != strlen(d)) {
+            kf_fail(err, KF_BAD_INPUT, "%s '%s' is not a whole number of yen", what, s ? s : "");
             return false;
         }
-        kf_fail(err, KF_BAD_INPUT, "%s '%s' is not a whole number of yen", what, s ? s : "");
-        return false;
+        *out = *s == '-' ? INT64_MIN : INT64_MAX;
     }
     if (*out < min || *out > KF_YEN_MAX_ONE) {
         kf_fail(err, KF_BAD_INPUT, "%s %s must be between %lld and 1,000,000,000,000 yen", what, s,
