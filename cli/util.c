@@ -298,10 +298,10 @@ static void remove_stale_tmp(const char *path)
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        const char *p = e->d_name + blen + 4;
-        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp", 4) != 0 ||
-            !isdigit((unsigned char)*p))
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp", 4) != 0)
             continue;
+        const char *p = e->d_name + blen + 4;
+        if (!isdigit((unsigned char)*p)) continue;
         char *end;
         long pid = strtol(p, &end, 10);
         if (*end == '-') {
@@ -309,10 +309,9 @@ static void remove_stale_tmp(const char *path)
             if (!isdigit((unsigned char)*q)) continue;
             strtol(q, &end, 10);
         }
-        if ((*end && strcmp(end, ".xlsx") != 0) || pid <= 0 || pid > INT32_MAX ||
-            pid == (long)getpid())
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        /* One of this pid is a dead run's too: this run has made none yet. */
+        if ((*end && strcmp(end, ".xlsx") != 0) || pid <= 0 || pid > INT32_MAX) continue;
+        if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) continue;
         unlinkat(dirfd(d), e->d_name, 0);
     }
     closedir(d);
