@@ -343,13 +343,17 @@ kf_code cli_out_check(const kf_cli *cli, const char *out, const char *opt, bool 
     remove_stale_tmp(out);
     snprintf(sig_tmp[0], sizeof sig_tmp[0], "%s.tmp%d", out, (int)getpid());
     snprintf(sig_tmp[1], sizeof sig_tmp[1], "%s.tmp%d.xlsx", out, (int)getpid());
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fatal_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    /* A signal ignored when kifu started (SIGINT of a background job) stays
+     * ignored. */
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa, old;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
     return KF_OK;
 }
 

@@ -115,17 +115,33 @@ rm -f "a.xlsx.tmp$$.xlsx" a.xlsx.tmpnotes
 touch "cp4.txt.tmp$dead"
 expect 0 "checkpoint written to cp4.txt" -- kifu checkpoint --out cp4.txt
 [ ! -e "cp4.txt.tmp$dead" ] && ok || bad "stale checkpoint temporary file left"
-# A real kill -9 of exports: whatever moment it lands, what it left is gone
-# after the next export to the same file, and no run leaves one behind.
+# A real kill -9 of exports, the moment their temporary workbook appears:
+# it is left behind, and the next export to the same file removes it.
+caught=0
 for i in 1 2 3 4 5; do
   "$KIFU_BIN" export audit --fy 2026 --out k.xlsx --force >/dev/null 2>&1 &
   pid=$!
-  sleep "0.0$i"
+  while kill -0 "$pid" 2>/dev/null && [ ! -e "k.xlsx.tmp$pid.xlsx" ]; do :; done
   kill -9 "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  [ -e "k.xlsx.tmp$pid.xlsx" ] && caught=$((caught + 1)) && last=$pid
 done
+[ "$caught" -ge 1 ] && [ "$(ls -A | grep -c '^k\.xlsx\.tmp')" -le 1 ] && ok ||
+  bad "kill -9: caught $caught mid-export; left: $(ls -A | grep tmp)"
 expect 0 "written to k.xlsx" -- kifu export audit --fy 2026 --out k.xlsx --force
-[ -z "$(ls -A | grep -E '\.tmp[0-9]')" ] && ok || bad "temporary files left: $(ls -A | grep tmp)"
+[ ! -e "k.xlsx.tmp${last:-0}.xlsx" ] && [ -z "$(ls -A | grep -E '\.tmp[0-9]')" ] && ok ||
+  bad "temporary files left: $(ls -A | grep tmp)"
+# SIGTERM or SIGHUP mid-export: the run removes its temporary workbook and
+# writes no s.xlsx. (SIGINT too, but a background job of a script ignores it.)
+for sig in TERM HUP; do
+  "$KIFU_BIN" export audit --fy 2026 --out s.xlsx >/dev/null 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null && [ ! -e "s.xlsx.tmp$pid.xlsx" ]; do :; done
+  kill -"$sig" "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  [ ! -e "s.xlsx.tmp$pid.xlsx" ] && [ ! -e s.xlsx ] && ok || bad "SIG$sig: left $(ls s.xlsx*)"
+  rm -f s.xlsx
+done
 
 # --- smaller points --------------------------------------------------------
 only_error 2 "kifu: amount 99999999999999999999 is above the limit of 1,000,000,000,000 yen" -- \
