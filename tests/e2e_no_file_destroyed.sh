@@ -171,4 +171,7 @@ kifu --key t.key import donations sj.csv >i.out 2>i.err && bad "CP932 as UTF-8 i
 # Singulars: one payment, one donation.
 expect 0 "partner P1 FY 2026: pledged 14000, 1 payment of 14000 yen" -- kifu export partner P1 --fy 2026 --out p1.xlsx
 expect 0 "member M1 FY 2026: 1 donation, 3000 yen" -- kifu export member M1 --fy 2026 --out m1.xlsx
+kifu --db one.db init --fund f --admin a --key-out one.key >/dev/null
+expect 0 "^ok: 1 entry, 1 commit, 0 Merkle nodes, 1 key verified" -- kifu --db one.db verify
+expect 0 "^derived tables rebuilt from the entries \(1 entry\)$" -- kifu --db one.db --key one.key reindex
 finish
