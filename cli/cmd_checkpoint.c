@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* --json: the checkpoint's origin, size and root (its first three lines)
  * and the whole signed note. */
@@ -82,9 +83,13 @@ int cmd_cosign(kf_cli *cli, int argc, char **argv)
     const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {"force", OPT_FLAG, &force}, {NULL, 0, NULL}};
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
     if (npos != 1) return cli_errorf(KF_BAD_INPUT, "usage: kifu cosign FILE --key auditor.key");
-    /* With no --out the checkpoint is cosigned in place: FILE is replaced
-     * without --force (but never the ledger or the key in use). */
-    if (cli_out_check(cli, out ? out : pos[0], "--out", force || !out, &err) ||
+    /* With no --out (or --out FILE itself) the checkpoint is cosigned in
+     * place: FILE is replaced without --force (never the ledger or the key
+     * in use, though). */
+    struct stat so, si;
+    bool in_place = !out || (stat(out, &so) == 0 && stat(pos[0], &si) == 0 &&
+                             so.st_dev == si.st_dev && so.st_ino == si.st_ino);
+    if (cli_out_check(cli, out ? out : pos[0], "--out", force || in_place, &err) ||
         cli_read_file(pos[0], &in, 1 << 16, &err) || cli_open(cli, &l, &err) ||
         cli_signer(cli, &signer, &err) ||
         kf_cosign(l, &signer, in.data, in.len, &note, &seq, &err) ||

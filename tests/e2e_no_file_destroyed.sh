@@ -89,6 +89,8 @@ only_error 1 "kifu: admin.key is the key file in use (--key other-name.key); cho
 kifu checkpoint --out cp2.txt >/dev/null
 expect 0 "cosigned by a1, written to cp2.txt" -- kifu --key aud.key cosign cp2.txt
 grep -q '^— a1 ' cp2.txt && ok || bad "cp2.txt not cosigned: $(cat cp2.txt)"
+kifu checkpoint --out cp5.txt >/dev/null
+expect 0 "cosigned by a1, written to cp5.txt" -- kifu --key aud.key cosign cp5.txt --out cp5.txt
 
 # The confirmation of a written file is on stdout, nothing on stderr.
 kifu checkpoint --out cp3.txt >c.out 2>c.err
