@@ -99,6 +99,14 @@ kf_code cli_new_passphrase(const char *key_out, cli_new_pass how, const char *sa
 /* Parses a positive seq / size / count. */
 bool cli_int(const char *what, const char *s, int64_t min, int64_t *out, kf_err *err);
 
+/* Checks a command's output file before any work: refuses (KF_REFUSED)
+ * out when it is the ledger in use (cli->db) or its -wal/-shm, or the key
+ * file in use (cli->key), compared by device and inode, force or not; and
+ * an existing file unless force. opt names the option in the message
+ * ("--out"). Then removes the temporary files of out that a killed run left
+ * (OUT.tmpPID...), and removes this run's on SIGINT, SIGTERM and SIGHUP.
+ * out NULL or "-" (stdout) passes. */
+kf_code cli_out_check(const kf_cli *cli, const char *out, const char *opt, bool force, kf_err *err);
 /* Writes buf to path (atomically: temp file + rename), or stdout if NULL. */
 kf_code cli_write_out(const char *path, const kf_buf *buf, kf_err *err);
 /* Reads a whole (small) file. */

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* --json: the checkpoint's origin, size and root (its first three lines)
  * and the whole signed note. */
@@ -52,16 +53,17 @@ int cmd_checkpoint(kf_cli *cli, int argc, char **argv)
     kf_ledger *l = NULL;
     kf_signer signer;
     kf_buf note = {0};
-    const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {NULL, 0, NULL}};
+    bool force = false;
+    const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {"force", OPT_FLAG, &force}, {NULL, 0, NULL}};
     CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
-    if (cli_open(cli, &l, &err) || cli_signer(cli, &signer, &err) ||
-        kf_checkpoint(l, &signer, &note, &err) ||
+    if (cli_out_check(cli, out, "--out", force, &err) || cli_open(cli, &l, &err) ||
+        cli_signer(cli, &signer, &err) || kf_checkpoint(l, &signer, &note, &err) ||
         ((out || !cli->json) && cli_write_out(out, &note, &err)))
         code = cli_error(&err);
     else if (cli->json)
         code = print_checkpoint_json(&note, out);
     else if (out)
-        fprintf(stderr, "checkpoint written to %s\n", out);
+        printf("checkpoint written to %s\n", out);
     sodium_memzero(&signer, sizeof signer);
     kf_buf_free(&note);
     kf_ledger_close(l);
@@ -77,10 +79,18 @@ int cmd_cosign(kf_cli *cli, int argc, char **argv)
     kf_signer signer;
     kf_buf in = {0}, note = {0};
     int64_t seq = 0;
-    const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {NULL, 0, NULL}};
+    bool force = false;
+    const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {"force", OPT_FLAG, &force}, {NULL, 0, NULL}};
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
     if (npos != 1) return cli_errorf(KF_BAD_INPUT, "usage: kifu cosign FILE --key auditor.key");
-    if (cli_read_file(pos[0], &in, 1 << 16, &err) || cli_open(cli, &l, &err) ||
+    /* With no --out (or --out FILE itself) the checkpoint is cosigned in
+     * place: FILE is replaced without --force (never the ledger or the key
+     * in use, though). */
+    struct stat so, si;
+    bool in_place = !out || (stat(out, &so) == 0 && stat(pos[0], &si) == 0 &&
+                             so.st_dev == si.st_dev && so.st_ino == si.st_ino);
+    if (cli_out_check(cli, out ? out : pos[0], "--out", force || in_place, &err) ||
+        cli_read_file(pos[0], &in, 1 << 16, &err) || cli_open(cli, &l, &err) ||
         cli_signer(cli, &signer, &err) ||
         kf_cosign(l, &signer, in.data, in.len, &note, &seq, &err) ||
         cli_write_out(out ? out : pos[0], &note, &err)) {

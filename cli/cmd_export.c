@@ -6,27 +6,33 @@
 #include "kifu/report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* "s" for a count other than one: "1 donation", "2 donations". */
+#define PL(n) ((n) == 1 ? "" : "s")
+
 /* Fails fast when the workbook cannot be written, before the ledger is
  * opened, a key unlocked or anything read: out must not be a directory, and
  * a file must be creatable next to it (where the workbook's temporary file
  * will be; kx_book_open creates that one again when the workbook starts).
  * Prints "kifu: cannot write OUT: reason" and returns 3, or returns 0. */
-static int check_out(const char *out)
+static int check_out(const kf_cli *cli, const char *out, bool force)
 {
     struct stat st;
+    kf_err err = {0};
+    if (cli_out_check(cli, out, "--out", force, &err)) return cli_error(&err);
     if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
         return cli_errorf(KF_SYSTEM, "cannot write %s: %s", out, strerror(EISDIR));
     size_t n = strlen(out) + 16;
     char *probe = malloc(n);
     if (!probe) return cli_errorf(KF_SYSTEM, "out of memory");
-    snprintf(probe, n, "%s.tmpXXXXXX", out);
-    int fd = mkstemp(probe);
+    snprintf(probe, n, "%s.tmp%d", out, (int)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0) {
         int e = errno;
         free(probe);
@@ -59,8 +65,10 @@ static kf_code open_verified(const kf_cli *cli, kf_ledger **l, kf_err *err)
 int cmd_export_member(kf_cli *cli, int argc, char **argv)
 {
     const char *fy_s = NULL, *out = NULL, *lang_s = NULL, *pos[1];
+    bool force = false;
     const kf_opt opts[] = {{"fy", OPT_VALUE, &fy_s},
                            {"out", OPT_VALUE, &out},
+                           {"force", OPT_FLAG, &force},
                            {"lang", OPT_VALUE, &lang_s},
                            {NULL, 0, NULL}};
     int npos, fy;
@@ -70,12 +78,13 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
     kf_member_statement st;
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
     if (npos != 1 || !fy_s || !out || !*out)
-        return cli_errorf(KF_BAD_INPUT,
-                          "usage: kifu export member ID --fy Y --out FILE.xlsx [--lang ja|en]");
+        return cli_errorf(
+            KF_BAD_INPUT,
+            "usage: kifu export member ID --fy Y --out FILE.xlsx [--force] [--lang ja|en]");
     if (lang_s && !kf_statement_lang_parse(lang_s, &lang))
         return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
     if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
-    int bad = check_out(out);
+    int bad = check_out(cli, out, force);
     if (bad) return bad;
     if (open_verified(cli, &l, &err) || kf_member_statement_load(l, pos[0], fy, &st, &err)) {
         kf_ledger_close(l);
@@ -100,8 +109,9 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
         code = cli_print_json(&b);
         kf_buf_free(&b);
     } else {
-        printf("member %s FY %d: %zu donations, %lld yen (%s) written to %s\n", st.member.id, fy,
-               st.nlines, (long long)st.total, st.member.active ? "active" : "lapsed", out);
+        printf("member %s FY %d: %zu donation%s, %lld yen (%s) written to %s\n", st.member.id, fy,
+               st.nlines, PL(st.nlines), (long long)st.total,
+               st.member.active ? "active" : "lapsed", out);
     }
     kf_member_statement_free(&st);
     return code;
@@ -119,12 +129,11 @@ static void audit_progress(void *ctx, int64_t done, int64_t total)
 int cmd_export_audit(kf_cli *cli, int argc, char **argv)
 {
     const char *fy_s = NULL, *out = NULL, *lang_s = NULL, *pos[1];
+    bool force = false;
     bool sign = false;
-    const kf_opt opts[] = {{"fy", OPT_VALUE, &fy_s},
-                           {"out", OPT_VALUE, &out},
-                           {"lang", OPT_VALUE, &lang_s},
-                           {"sign", OPT_FLAG, &sign},
-                           {NULL, 0, NULL}};
+    const kf_opt opts[] = {{"fy", OPT_VALUE, &fy_s},    {"out", OPT_VALUE, &out},
+                           {"force", OPT_FLAG, &force}, {"lang", OPT_VALUE, &lang_s},
+                           {"sign", OPT_FLAG, &sign},   {NULL, 0, NULL}};
     int npos, fy;
     kf_err err = {0};
     kf_ledger *l = NULL;
@@ -136,12 +145,12 @@ int cmd_export_audit(kf_cli *cli, int argc, char **argv)
     if (!fy_s || !out || !*out)
         return cli_errorf(
             KF_BAD_INPUT,
-            "usage: kifu export audit --fy Y --out FILE.xlsx [--lang ja|en] [--sign]");
+            "usage: kifu export audit --fy Y --out FILE.xlsx [--force] [--lang ja|en] [--sign]");
     if (lang_s && !kf_statement_lang_parse(lang_s, &ao.lang))
         return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
     if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
     ao.fy = fy;
-    int bad = check_out(out);
+    int bad = check_out(cli, out, force);
     if (bad) return bad;
     memset(&signer, 0, sizeof signer);
     kf_code rc = cli_open(cli, &l, &err);
@@ -176,10 +185,11 @@ int cmd_export_audit(kf_cli *cli, int argc, char **argv)
         code = cli_print_json(&b);
         kf_buf_free(&b);
     } else {
-        printf("FY %d: %lld donations (%lld voided, %lld yen net), %lld applications, %lld "
-               "ledger entries; verification %s; written to %s\n",
-               fy, (long long)res.donations, (long long)res.voided, (long long)res.donated,
-               (long long)res.applications, (long long)res.ledger_rows,
+        printf("FY %d: %lld donation%s (%lld voided, %lld yen net), %lld application%s, %lld "
+               "ledger entr%s; verification %s; written to %s\n",
+               fy, (long long)res.donations, PL(res.donations), (long long)res.voided,
+               (long long)res.donated, (long long)res.applications, PL(res.applications),
+               (long long)res.ledger_rows, res.ledger_rows == 1 ? "y" : "ies",
                res.verified ? "passed" : "FAILED", out);
     }
     if (!res.verified) {
@@ -192,12 +202,14 @@ int cmd_export_audit(kf_cli *cli, int argc, char **argv)
     return code;
 }
 
-/* kifu export group|partner ID --fy Y --out FILE.xlsx [--lang ja|en] */
+/* kifu export group|partner ID --fy Y --out FILE.xlsx [--force] [--lang ja|en] */
 static int export_party(kf_cli *cli, int argc, char **argv, bool group)
 {
     const char *fy_s = NULL, *out = NULL, *lang_s = NULL, *pos[1];
+    bool force = false;
     const kf_opt opts[] = {{"fy", OPT_VALUE, &fy_s},
                            {"out", OPT_VALUE, &out},
+                           {"force", OPT_FLAG, &force},
                            {"lang", OPT_VALUE, &lang_s},
                            {NULL, 0, NULL}};
     const char *what = group ? "group" : "partner";
@@ -208,12 +220,13 @@ static int export_party(kf_cli *cli, int argc, char **argv, bool group)
     kf_statement_result res;
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
     if (npos != 1 || !fy_s || !out || !*out)
-        return cli_errorf(KF_BAD_INPUT,
-                          "usage: kifu export %s ID --fy Y --out FILE.xlsx [--lang ja|en]", what);
+        return cli_errorf(
+            KF_BAD_INPUT,
+            "usage: kifu export %s ID --fy Y --out FILE.xlsx [--force] [--lang ja|en]", what);
     if (lang_s && !kf_statement_lang_parse(lang_s, &lang))
         return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
     if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
-    int bad = check_out(out);
+    int bad = check_out(cli, out, force);
     if (bad) return bad;
     kf_code rc = open_verified(cli, &l, &err);
     if (!rc)
@@ -242,15 +255,16 @@ static int export_party(kf_cli *cli, int argc, char **argv, bool group)
         code = cli_print_json(&b);
         kf_buf_free(&b);
     } else if (group) {
-        printf("group %s FY %d: %lld donations, %lld yen to its pool; %lld applications "
+        printf("group %s FY %d: %lld donation%s, %lld yen to its pool; %lld application%s "
                "(approved %lld, paid %lld) written to %s\n",
-               pos[0], fy, (long long)res.lines, (long long)res.total, (long long)res.applications,
-               (long long)res.approved, (long long)res.paid, out);
+               pos[0], fy, (long long)res.lines, PL(res.lines), (long long)res.total,
+               (long long)res.applications, PL(res.applications), (long long)res.approved,
+               (long long)res.paid, out);
     } else {
-        printf("partner %s FY %d: pledged %lld, %lld payments of %lld yen, outstanding %lld "
+        printf("partner %s FY %d: pledged %lld, %lld payment%s of %lld yen, outstanding %lld "
                "written to %s\n",
-               pos[0], fy, (long long)res.pledged, (long long)res.lines, (long long)res.total,
-               (long long)res.outstanding, out);
+               pos[0], fy, (long long)res.pledged, (long long)res.lines, PL(res.lines),
+               (long long)res.total, (long long)res.outstanding, out);
     }
     return code;
 }

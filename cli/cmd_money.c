@@ -211,6 +211,7 @@ int cmd_reindex(kf_cli *cli, int argc, char **argv)
     if (cli->json)
         printf("{\"rebuilt\":true,\"entries\":%lld}\n", (long long)info.size);
     else
-        printf("derived tables rebuilt from the entries (%lld entries)\n", (long long)info.size);
+        printf("derived tables rebuilt from the entries (%lld entr%s)\n", (long long)info.size,
+               info.size == 1 ? "y" : "ies");
     return 0;
 }

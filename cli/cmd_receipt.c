@@ -19,14 +19,16 @@ int cmd_receipt(kf_cli *cli, int argc, char **argv)
     kf_ledger *l = NULL;
     kf_signer signer;
     kf_buf receipt = {0};
-    const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {NULL, 0, NULL}};
+    bool force = false;
+    const kf_opt opts[] = {{"out", OPT_VALUE, &out}, {"force", OPT_FLAG, &force}, {NULL, 0, NULL}};
     memset(&signer, 0, sizeof signer);
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
     if (npos != 1)
         return cli_errorf(KF_BAD_INPUT, "usage: kifu receipt SEQ --out FILE [--key KEY]");
     if (!cli_int("SEQ", pos[0], 1, &seq, &err)) return cli_error(&err);
-    if (cli_open(cli, &l, &err) || cli_signer(cli, &signer, &err) ||
-        kf_receipt_make(l, &signer, seq, &receipt, &err) || cli_write_out(out, &receipt, &err)) {
+    if (cli_out_check(cli, out, "--out", force, &err) || cli_open(cli, &l, &err) ||
+        cli_signer(cli, &signer, &err) || kf_receipt_make(l, &signer, seq, &receipt, &err) ||
+        cli_write_out(out, &receipt, &err)) {
         code = cli_error(&err);
     } else if (cli->json) {
         kf_buf b = {0};

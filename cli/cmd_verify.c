@@ -8,6 +8,9 @@
 #include "cli.h"
 #include "kifu/report.h"
 
+/* "s" for a count other than one: "1 key", "2 keys". */
+#define PL(n) ((n) == 1 ? "" : "s")
+
 int cmd_verify(kf_cli *cli, int argc, char **argv)
 {
     const char *trust = NULL, *pos[1];
@@ -58,13 +61,15 @@ int cmd_verify(kf_cli *cli, int argc, char **argv)
         return code ? code : (int)rc;
     }
     if (!cli->json) {
-        printf("ok: %lld entries, %lld commits, %lld Merkle nodes, %lld keys verified%s\n"
+        printf("ok: %lld entr%s, %lld commit%s, %lld Merkle node%s, %lld key%s verified%s\n"
                "root %s\n",
-               (long long)rep.entries, (long long)rep.commits, (long long)rep.nodes,
-               (long long)rep.keys, rep.trusted ? "; extends the trusted checkpoint" : "", root);
-        printf("derived state of seq 1..%lld: %d tables (%lld rows) and %lld personal rows match "
-               "the entries",
-               (long long)drep.size, drep.tables, (long long)drep.rows, (long long)drep.personal);
+               (long long)rep.entries, rep.entries == 1 ? "y" : "ies", (long long)rep.commits,
+               PL(rep.commits), (long long)rep.nodes, PL(rep.nodes), (long long)rep.keys,
+               PL(rep.keys), rep.trusted ? "; extends the trusted checkpoint" : "", root);
+        printf("derived state of seq 1..%lld: %d table%s (%lld row%s) and %lld personal row%s "
+               "match the entries",
+               (long long)drep.size, drep.tables, PL(drep.tables), (long long)drep.rows,
+               PL(drep.rows), (long long)drep.personal, PL(drep.personal));
         if (*drep.skipped)
             printf("; not compared (not built for these entries; the next command rebuilds "
                    "them): %s",

@@ -5,12 +5,17 @@
 #include "kifu/donations.h"
 #include "kifu/grants.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -152,8 +157,13 @@ out:
 bool cli_yen(const char *what, const char *s, kf_yen min, kf_yen *out, kf_err *err)
 {
     if (!s || !kf_parse_i64(s, out)) {
-        kf_fail(err, KF_BAD_INPUT, "%s '%s' is not a whole number of yen", what, s ? s : "");
-        return false;
+        /* Digits alone that do not fit in 64 bits: a number, out of range. */
+        const char *d = s && *s == '-' ? s + 1 : s;
+        if (!d || !*d || strspn(d, "0123456789") != strlen(d)) {
+            kf_fail(err, KF_BAD_INPUT, "%s '%s' is not a whole number of yen", what, s ? s : "");
+            return false;
+        }
+        *out = *s == '-' ? INT64_MIN : INT64_MAX;
     }
     if (*out < min || *out > KF_YEN_MAX_ONE) {
         kf_fail(err, KF_BAD_INPUT, "%s %s must be between %lld and 1,000,000,000,000 yen", what, s,
@@ -309,6 +319,125 @@ static bool put_stdout(const void *p, size_t n)
 void cli_stdout(const void *p, size_t n)
 {
     put_stdout(p, n);
+}
+
+/* --- output files ------------------------------------------------------- */
+
+/* The names of this run's temporary files for the --out being written
+ * (OUT.tmpPID, OUT.tmpPID.xlsx), removed by a fatal signal's handler. */
+static char sig_tmp[2][4096];
+
+static void on_fatal_signal(int sig)
+{
+    for (int i = 0; i < 2; i++)
+        if (sig_tmp[i][0]) unlink(sig_tmp[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* The directory and last component of path ("." when it has no slash). */
+static bool split_path(const char *path, char *dir, size_t n, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(dir, n, ".");
+        *base = path;
+        return true;
+    }
+    size_t len = slash == path ? 1 : (size_t)(slash - path);
+    if (len >= n) return false;
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    *base = slash + 1;
+    return true;
+}
+
+/* Whether a and b name one file: the same device and inode when a exists,
+ * else the same directory (device and inode) and the same last component
+ * (a ledger's -wal that is not there now may be there later). */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0)
+        return stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char da[4096], db[4096];
+    const char *ba, *bb;
+    if (!split_path(a, da, sizeof da, &ba) || !split_path(b, db, sizeof db, &bb) || strcmp(ba, bb))
+        return false;
+    return stat(da, &sa) == 0 && stat(db, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Removes the temporary files a killed run left next to path:
+ * BASE.tmp<pid>, BASE.tmp<pid>.xlsx and BASE.tmp<pid>-<n>.xlsx whose pid is
+ * no live process. */
+static void remove_stale_tmp(const char *path)
+{
+    char dir[4096];
+    const char *base;
+    if (!split_path(path, dir, sizeof dir, &base) || !*base) return;
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp", 4) != 0)
+            continue;
+        const char *p = e->d_name + blen + 4;
+        if (!isdigit((unsigned char)*p)) continue;
+        char *end;
+        long pid = strtol(p, &end, 10);
+        if (*end == '-') {
+            const char *q = end + 1;
+            if (!isdigit((unsigned char)*q)) continue;
+            strtol(q, &end, 10);
+        }
+        /* One of this pid is a dead run's too: this run has made none yet. */
+        if ((*end && strcmp(end, ".xlsx") != 0) || pid <= 0 || pid > INT32_MAX) continue;
+        if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+kf_code cli_out_check(const kf_cli *cli, const char *out, const char *opt, bool force, kf_err *err)
+{
+    if (!out || strcmp(out, "-") == 0) return KF_OK;
+    const char *db = cli->db ? cli->db : "kifu.db";
+    char side[4096];
+    if (same_file(out, db))
+        return kf_fail(err, KF_REFUSED, "%s is the ledger in use (--db %s); choose another %s", out,
+                       db, opt);
+    for (int i = 0; i < 2; i++) {
+        snprintf(side, sizeof side, "%s%s", db, i ? "-shm" : "-wal");
+        if (same_file(out, side))
+            return kf_fail(err, KF_REFUSED,
+                           "%s is a file of the ledger in use (--db %s); choose another %s", out,
+                           db, opt);
+    }
+    if (cli->key && *cli->key && same_file(out, cli->key))
+        return kf_fail(err, KF_REFUSED, "%s is the key file in use (--key %s); choose another %s",
+                       out, cli->key, opt);
+    struct stat st;
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        return kf_fail(err, KF_SYSTEM, "cannot write %s: %s", out, strerror(EISDIR));
+    if (!force && lstat(out, &st) == 0)
+        return kf_fail(err, KF_REFUSED, "%s exists; give --force to replace it", out);
+    remove_stale_tmp(out);
+    snprintf(sig_tmp[0], sizeof sig_tmp[0], "%s.tmp%d", out, (int)getpid());
+    snprintf(sig_tmp[1], sizeof sig_tmp[1], "%s.tmp%d.xlsx", out, (int)getpid());
+    /* A signal ignored when kifu started (SIGINT of a background job) stays
+     * ignored. */
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa, old;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+    return KF_OK;
 }
 
 kf_code cli_write_out(const char *path, const kf_buf *buf, kf_err *err)

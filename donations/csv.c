@@ -37,7 +37,8 @@
 struct kf_csv {
     FILE *f;
     kf_csv_encoding enc;
-    iconv_t cd; /* CP932 -> UTF-8, or (iconv_t)-1 */
+    iconv_t cd;  /* CP932 -> UTF-8, or (iconv_t)-1 */
+    bool hinted; /* the --encoding cp932 hint was given */
     struct csv_parser parser;
     bool parser_live; /* csv_init succeeded; needs csv_free */
 
@@ -70,10 +71,14 @@ bool kf_csv_encoding_parse(const char *name, kf_csv_encoding *out)
         *out = KF_CSV_UTF8;
         return true;
     }
-    if (!strcasecmp(name, "cp932")) {
-        *out = KF_CSV_CP932;
-        return true;
-    }
+    /* Shift_JIS as Windows writes it (Excel's CSV): every common name. */
+    static const char *const cp932[] = {"cp932",     "ms932",     "windows-31j", "sjis",
+                                        "shift_jis", "shift-jis", "shiftjis",    NULL};
+    for (int i = 0; cp932[i]; i++)
+        if (!strcasecmp(name, cp932[i])) {
+            *out = KF_CSV_CP932;
+            return true;
+        }
     return false;
 }
 
@@ -444,10 +449,14 @@ kf_code kf_csv_next(kf_csv *c, kf_csv_record *rec, bool *eof, kf_err *err)
         if (badat < n) {
             if (p[badat] == '\0')
                 mark_bad(c, c->lineno, "a NUL byte");
-            else if (c->enc == KF_CSV_UTF8)
+            else if (c->enc == KF_CSV_UTF8 && !c->hinted && !c->bad) {
+                /* The hint once per file, on its first bad line. */
+                c->hinted = true;
                 mark_bad(c, c->lineno,
                          "invalid UTF-8 byte 0x%02X (for a CP932 file, use --encoding cp932)",
                          (unsigned char)p[badat]);
+            } else if (c->enc == KF_CSV_UTF8)
+                mark_bad(c, c->lineno, "invalid UTF-8 byte 0x%02X", (unsigned char)p[badat]);
             else
                 mark_bad(c, c->lineno, "invalid byte 0x%02X", (unsigned char)p[badat]);
         }

@@ -44,6 +44,16 @@ static void copy_str(char *dst, size_t size, const char *src)
 static bool parse_money(const char *what, const char *s, kf_yen *out, kf_err *err)
 {
     if (!kf_parse_i64(s, out)) {
+        /* Digits alone that do not fit in 64 bits: a number, out of range. */
+        const char *d = *s == '-' ? s + 1 : s;
+        if (*d && strspn(d, "0123456789") == strlen(d)) {
+            if (*s == '-')
+                kf_fail(err, KF_BAD_INPUT, "%s %s must be more than 0 yen", what, s);
+            else
+                kf_fail(err, KF_BAD_INPUT, "%s %s is above the limit of 1,000,000,000,000 yen",
+                        what, s);
+            return false;
+        }
         kf_fail(err, KF_BAD_INPUT, "%s '%s' is not a whole number of yen", what, s);
         return false;
     }

@@ -50,7 +50,7 @@ root=$(kifu --json verify | sed -n 's/.*"root":"\([0-9a-f]*\)".*/\1/p')
 # FY2026 donations: d1 600000, d2 3000, d3 5000 (fee 200), d4 7777 (voided),
 # d6 14000, d7 8000: 6 rows, total 637777, voided 7777, net 630000 yen.
 before=$(fingerprint L.db)
-expect 0 "FY 2026: 6 donations \(1 voided, 630000 yen net\), 1 applications, $size ledger entries; verification passed; written to a.xlsx" -- \
+expect 0 "FY 2026: 6 donations \(1 voided, 630000 yen net\), 1 application, $size ledger entries; verification passed; written to a.xlsx" -- \
   env -u KIFU_KEY "$KIFU_BIN" export audit --fy 2026 --out a.xlsx
 expect 0 "^\{\"fy\":2026,\"donations\":6,\"voided\":1,\"donated\":630000,\"applications\":1,\"entries\":$size,\"verified\":true,\"root\":\"$root\",\"sheets\":6,\"file\":\"a-en.xlsx\"\}$" -- \
   kifu --json export audit --fy 2026 --out a-en.xlsx --lang en
@@ -293,7 +293,7 @@ PY
 
   # The group's statement: its pool, the two gifts credited to it (d3 net of
   # its fee, d7 the box), its application; every cell at its place.
-  expect 0 "group G5 FY 2026: 2 donations, 12800 yen to its pool; 1 applications \(approved 480000, paid 200000\) written to g.xlsx" -- \
+  expect 0 "group G5 FY 2026: 2 donations, 12800 yen to its pool; 1 application \(approved 480000, paid 200000\) written to g.xlsx" -- \
     kifu export group G5 --fy 2026 --out g.xlsx
   expect 0 "written to g-en.xlsx" -- kifu export group G5 --fy 2026 --out g-en.xlsx --lang en
   gs=$(cells g.xlsx 1)

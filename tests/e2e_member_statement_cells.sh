@@ -116,13 +116,13 @@ if [ "$have_reader" = 1 ]; then
   grep -q 'formatCode="&quot;¥&quot;#,##0"' <<<"$(part m1-en.xlsx xl/styles.xml)" && ok || bad "en yen format"
 
   # A lapsed member; an FY with no donations still has a total of 0.
-  expect 0 "1 donations, 4321 yen \(lapsed\)" -- kifu export member M2 --fy 2026 --out m2.xlsx
+  expect 0 "1 donation, 4321 yen \(lapsed\)" -- kifu export member M2 --fy 2026 --out m2.xlsx
   grep -qF '<t>失効 (lapsed)</t>' <<<"$(part m2.xlsx xl/sharedStrings.xml)" && ok || bad "M2 lapsed"
   expect 0 "0 donations, 0 yen \(lapsed\)" -- kifu export member M1 --fy 2025 --out empty.xlsx
   grep -q '<f>SUM(C11:C11)</f><v>0</v>' <<<"$(part empty.xlsx xl/worksheets/sheet1.xml)" && ok || bad "empty FY total"
   grep -qF '<t>（この年度の寄附はありません）</t>' <<<"$(part empty.xlsx xl/sharedStrings.xml)" && ok || bad "empty FY note"
   # FY2027 lists the 9999 gift only
-  expect 0 "1 donations, 9999 yen" -- kifu export member M1 --fy 2027 --out m1-27.xlsx
+  expect 0 "1 donation, 9999 yen" -- kifu export member M1 --fy 2027 --out m1-27.xlsx
   grep -q '<f>SUM(C11:C11)</f><v>9999</v>' <<<"$(part m1-27.xlsx xl/worksheets/sheet1.xml)" && ok || bad "FY2027 total"
 fi
 
@@ -135,8 +135,9 @@ fi
 # Same ledger, same KIFU_NOW: the same bytes.
 expect 0 "" -- kifu export member M1 --fy 2026 --out again.xlsx
 cmp -s m1.xlsx again.xlsx && ok || bad "export is not reproducible under KIFU_NOW"
-# Overwrites an existing file in place.
-expect 0 "" -- kifu export member M1 --fy 2026 --out again.xlsx
+# Overwrites an existing file in place with --force (refused without it).
+expect 1 "again.xlsx exists; give --force to replace it" -- kifu export member M1 --fy 2026 --out again.xlsx
+expect 0 "" -- kifu export member M1 --fy 2026 --out again.xlsx --force
 is_xlsx again.xlsx && ok || bad "overwrite"
 
 # Errors

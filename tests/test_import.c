@@ -130,8 +130,8 @@ START_TEST(bad_bytes_and_malformed)
     /* Overlong encodings and surrogates are not UTF-8. */
     CHECK_CSV("\xC0\xAF\n\xED\xA0\x80\n\xE3\x81\n", KF_CSV_UTF8,
               "1:bad@1:invalid UTF-8 byte 0xC0 (for a CP932 file, use --encoding cp932)\n"
-              "2:bad@2:invalid UTF-8 byte 0xED (for a CP932 file, use --encoding cp932)\n"
-              "3:bad@3:invalid UTF-8 byte 0xE3 (for a CP932 file, use --encoding cp932)\n");
+              "2:bad@2:invalid UTF-8 byte 0xED\n"
+              "3:bad@3:invalid UTF-8 byte 0xE3\n");
     /* A stray quote: the record is bad, reading resumes on the next line. */
     CHECK_CSV("a,b\nx\"y,1\n\"q\"z,2\nc,3\n", KF_CSV_UTF8,
               "1:a|b\n"
@@ -186,7 +186,13 @@ START_TEST(encoding_names)
     ck_assert(kf_csv_encoding_parse(NULL, &e) && e == KF_CSV_UTF8);
     ck_assert(kf_csv_encoding_parse("UTF-8", &e) && e == KF_CSV_UTF8);
     ck_assert(kf_csv_encoding_parse("cp932", &e) && e == KF_CSV_CP932);
-    ck_assert(!kf_csv_encoding_parse("sjis", &e));
+    ck_assert(kf_csv_encoding_parse("utf8", &e) && e == KF_CSV_UTF8);
+    const char *cp932[] = {"CP932", "ms932",     "Windows-31J", "sjis",
+                           "SJIS",  "shift_jis", "Shift-JIS"};
+    for (size_t i = 0; i < sizeof cp932 / sizeof cp932[0]; i++)
+        ck_assert(kf_csv_encoding_parse(cp932[i], &e) && e == KF_CSV_CP932);
+    ck_assert(!kf_csv_encoding_parse("euc-jp", &e));
+    ck_assert(!kf_csv_encoding_parse("utf-16", &e));
 }
 END_TEST
 
