@@ -366,7 +366,7 @@ static void detail_json(kf_buf *b, const kf_grant_detail *d)
                   (long long)c->ceiling, (long long)d->reviews);
     score_json(b, d->reviews, d->mean);
     /* The pool fixed at approval, else the one an award would come from. */
-    bool approved = strcmp(r->status, "approved") == 0;
+    bool approved = strcmp(r->status, "approved") == 0 || strcmp(r->status, "settled") == 0;
     kf_buf_printf(b,
                   ",\"pool\":\"%s\",\"approved\":%lld,\"paid\":%lld,\"settled\":%s,"
                   "\"final\":%lld,\"refunded\":%lld,\"committed\":%lld}",

@@ -121,6 +121,22 @@ static const struct {
                 "  terminal (no echo; both must match) — never the signing key's KIFU_PASSPHRASE\n"
                 "  unless --same-passphrase asks for it; at least 8 characters. With neither\n"
                 "  KIFU_NEW_PASSPHRASE nor a terminal nor --same-passphrase: exit 2."},
+    {"donate", "defaults: --date today (KIFU_NOW), --source direct, --to general for a direct\n"
+               "  or member gift and the partner's own designation for partner:ID, no fee,\n"
+               "  no method, no ref. --source: direct | member:ID | partner:ID (a payment of\n"
+               "  its pledge); boxes: kifu box collect. --to: general | group:ID | field:CODE\n"
+               "  | theme:CODE; a group's share is the rules' designated_share, the rest goes\n"
+               "  to general. --donor/--address are personal data (kept outside the entry;\n"
+               "  kifu erase donor). Amounts are whole yen, 1 to 1,000,000,000,000."},
+    {"void", "defaults: --date today (KIFU_NOW); the money leaves the pools in that date's\n"
+             "  fiscal year, which may not be before the donation's."},
+    {"import donations", "defaults: --encoding utf-8 (cp932 and its names: sjis, shift_jis,\n"
+                         "  windows-31j, ms932); every bad row is named FILE:LINE and nothing is\n"
+                         "  recorded (exit 2); --dry-run checks without recording."},
+    {"grant pay", "defaults: --date today (KIFU_NOW), not before the decision."},
+    {"grant settle", "defaults: --income 0, --date today (KIFU_NOW)."},
+    {"grant decide", "defaults: --date today (KIFU_NOW). An approval must hold every rule of\n"
+                     "  its menu (docs/ENTRIES.md, \"Which rule holds where\")."},
 };
 
 static void print_help(FILE *out)

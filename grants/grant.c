@@ -982,7 +982,9 @@ static void row_of(const app_state *a, kf_grant_row *r)
     snprintf(r->menu, sizeof r->menu, "%s", a->menu);
     snprintf(r->round, sizeof r->round, "%s", a->round);
     snprintf(r->group, sizeof r->group, "%s", a->grp);
-    snprintf(r->status, sizeof r->status, "%s", a->status);
+    /* What a reader sees: a settled award says so (the stored status stays
+     * "approved", which the writers test). */
+    snprintf(r->status, sizeof r->status, "%s", a->settled ? "settled" : a->status);
     r->approved = a->approved;
     r->paid = a->paid;
     r->final = a->final;

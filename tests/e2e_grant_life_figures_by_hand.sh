@@ -96,7 +96,7 @@ expect 0 "refund recorded" -- kifu --key t.key grant refund "$F1" --amount 30000
 expect 0 "refund recorded" -- kifu --key t.key grant refund "$F1" --amount 10000 --date 2027-03-02
 expect 1 "more than the 0 yen still due back" -- kifu --key t.key grant refund "$F1" --amount 1
 [ "$(bal field:welfare)" = '"pool":"field:welfare","in":640000,"out":400000,"balance":240000,"committed":0,"available":240000' ] && ok || bad "after refunds: $(bal field:welfare)"
-expect 0 "\"status\":\"approved\",\"approved\":480000,\"paid\":400000,\"settled\":true,\"final\":360000,\"refund_due\":40000,\"refunded\":40000,\"committed\":0" -- kifu grant list --json
+expect 0 "\"status\":\"settled\",\"approved\":480000,\"paid\":400000,\"settled\":true,\"final\":360000,\"refund_due\":40000,\"refunded\":40000,\"committed\":0" -- kifu grant list --json
 # F2 now fits: 500,000 ceiling but 240,000 available
 expect 1 "above its ceiling of 500000" -- kifu grant decide "$F2" --approve 500001
 expect 0 "approved" -- kifu grant decide "$F2" --approve 240000

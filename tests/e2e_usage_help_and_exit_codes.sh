@@ -101,4 +101,7 @@ if cmp -s cp1 bad.cp; then bad "bad.cp equals cp1"; else ok; fi
 expect 2 "trusted checkpoint is not a valid checkpoint of this ledger: its signature by admin .* does not verify" -- kifu --db L.db verify --trust bad.cp
 sed '3s/^./!/' cp1 > malformed.cp
 expect 2 "line 3 is not a base64 root" -- kifu --db L.db verify --trust malformed.cp
+# --help gives the defaults of the commands that have them
+expect 0 "defaults: --date today \(KIFU_NOW\), --source direct, --to general" -- kifu donate --help
+expect 0 "defaults: --income 0" -- kifu grant settle --help
 finish
