@@ -255,6 +255,7 @@ static void table_part(table *t)
                 worksheet_set_column(t->s.ws, (lxw_col_t)c, (lxw_col_t)c, t->widths[c], NULL));
     }
     worksheet_freeze_panes(t->s.ws, 1, 0);
+    kx_page_setup(&t->s, true, 1);
     if (t->total < 0) return; /* rows not counted: the caller sets the filter */
     lxw_row_t last = t->rows[t->part - 1] ? t->rows[t->part - 1] : 1;
     kx_note(&t->s, worksheet_autofilter(t->s.ws, 0, 0, last, (lxw_col_t)(t->ncols - 1)));
@@ -421,19 +422,34 @@ static void donation_row(audit *a, const kf_row *row)
     if (by) kx_num(s, r, D_VOID, by, s->f->integer);
 }
 
+/* The lines a wrapped cell of `width` characters needs for text (a
+ * character of 3 or 4 UTF-8 bytes, Japanese, takes two columns). */
+static int wrapped_lines(const char *text, double width)
+{
+    int lines = 1;
+    double col = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n') {
+            lines++;
+            col = 0;
+            continue;
+        }
+        if ((*p & 0xC0) == 0x80) continue;
+        col += *p >= 0xE0 ? 2 : 1;
+        if (col > width) {
+            lines++;
+            col = *p >= 0xE0 ? 2 : 1;
+        }
+    }
+    return lines;
+}
+
 static void ledger_row(audit *a, const kf_row *row)
 {
     lxw_row_t r = table_row(&a->led);
     kx_sheet *s = &a->led.s;
     char hex[65], actor[96];
     if (!s->ws) return;
-    kx_num(s, r, L_SEQ, row->seq, s->f->integer);
-    kx_num(s, r, L_COMMIT, row->commit, s->f->integer);
-    kx_str(s, r, L_TIME, row->time, NULL);
-    kx_str(s, r, L_KIND, row->entry->kind, NULL);
-    kx_str(s, r, L_ACTOR, actor_name(a, row->actor, actor, sizeof actor), NULL);
-    kf_hex(row->leaf, KF_HASH_LEN, hex);
-    kx_str(s, r, L_LEAF, hex, NULL);
     a->text.len = 0;
     if (!kf_entry_fields_text(row->entry, &a->text) || !kf_buf_put(&a->text, "", 1)) {
         a->rc = kf_fail(a->err, KF_SYSTEM, "out of memory");
@@ -446,7 +462,19 @@ static void ledger_row(audit *a, const kf_row *row)
             cut--;
         memcpy(a->text.data + cut, " …", 5);
     }
-    kx_str(s, r, L_FIELDS, a->text.data, NULL);
+    /* The fields wrap in their column and the row is as tall as they need
+     * (a viewer does not size rows itself), so that a printed page shows
+     * every character and no row overlaps the next. */
+    int lines = wrapped_lines(a->text.data, a->led.widths[L_FIELDS] * 0.75);
+    if (lines > 1) kx_note(s, worksheet_set_row(s->ws, r, 13.0 * lines, NULL));
+    kx_num(s, r, L_SEQ, row->seq, s->f->integer);
+    kx_num(s, r, L_COMMIT, row->commit, s->f->integer);
+    kx_str(s, r, L_TIME, row->time, s->f->top);
+    kx_str(s, r, L_KIND, row->entry->kind, s->f->top);
+    kx_str(s, r, L_ACTOR, actor_name(a, row->actor, actor, sizeof actor), s->f->top);
+    kf_hex(row->leaf, KF_HASH_LEN, hex);
+    kx_str(s, r, L_LEAF, hex, s->f->top);
+    kx_str(s, r, L_FIELDS, a->text.data, s->f->wrap);
     a->res->ledger_rows++;
 }
 
@@ -803,7 +831,7 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
 {
     const labels *lb = o->lang == KF_STATEMENT_EN ? &EN : &JA;
     static const double dwidths[D_NCOLS] = {9, 12, 14, 11, 16, 18, 18, 13, 10, 13, 13, 10, 20, 10};
-    static const double lwidths[L_NCOLS] = {9, 8, 26, 16, 22, 66, 90};
+    static const double lwidths[L_NCOLS] = {8, 7, 25, 16, 20, 66, 70};
     static const double gwidths[G_NCOLS] = {14, 8,  10, 12, 14, 36, 14, 14,
                                             14, 14, 14, 14, 14, 12, 18};
     static const double pwidths[P_NCOLS + 1] = {8, 22, 26, 14, 14, 14, 14, 14, 14};
@@ -888,6 +916,8 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
     kx_sheet verification = {
         .ws = workbook_add_worksheet(b.wb, lb->verification), .error = &b.error, .f = &fm};
     if (!summary.ws || !verification.ws) b.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+    kx_page_setup(&summary, false, 0);
+    kx_page_setup(&verification, true, 0);
     if (summary.ws) write_summary(&a, &summary, &info, root, exported, res->verified, why);
     if (!a.rc) write_grants(&a, &grants, grows, ngrows);
     if (!a.rc) write_pools(&a, &pools);

@@ -363,6 +363,7 @@ static kf_code doc_open(doc *d, kf_ledger *l, kf_statement_lang lang, const char
                       .error = &d->book.error,
                       .f = &d->f};
     if (!d->s.ws) d->book.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+    kx_page_setup(&d->s, false, 0);
     return KF_OK;
 }
 
@@ -511,7 +512,7 @@ kf_code kf_group_statement_xlsx(kf_ledger *l, const char *id, int fy, kf_stateme
         }
         static const double w[10] = {14, 16, 22, 34, 16, 14, 14, 14, 12, 10};
         set_widths(p.s, w, 10);
-        worksheet_set_landscape(p.s->ws);
+        kx_page_setup(p.s, true, 0);
     }
     res->lines = (int64_t)c.n;
     res->applications = (int64_t)nown;

@@ -36,6 +36,27 @@ void kx_formats_add(lxw_workbook *wb, kx_formats *f, const char *date_fmt, const
     format_set_bold(f->total_yen);
     format_set_top(f->total_yen, LXW_BORDER_DOUBLE);
     format_set_num_format(f->total_yen, yen_fmt);
+    f->wrap = workbook_add_format(wb);
+    format_set_text_wrap(f->wrap);
+    format_set_align(f->wrap, LXW_ALIGN_VERTICAL_TOP);
+    f->top = workbook_add_format(wb);
+    format_set_align(f->top, LXW_ALIGN_VERTICAL_TOP);
+    /* numbers too, so that a row with a wrapped cell reads from its top */
+    format_set_align(f->integer, LXW_ALIGN_VERTICAL_TOP);
+}
+
+void kx_page_setup(kx_sheet *s, bool landscape, int repeat)
+{
+    if (!s->ws) return;
+    worksheet_set_paper(s->ws, 9); /* A4 */
+    if (landscape)
+        worksheet_set_landscape(s->ws);
+    else
+        worksheet_set_portrait(s->ws);
+    worksheet_fit_to_pages(s->ws, 1, 0);
+    worksheet_set_margins(s->ws, 0.5, 0.5, 0.6, 0.6);
+    if (repeat > 0) kx_note(s, worksheet_repeat_rows(s->ws, 0, (lxw_row_t)(repeat - 1)));
+    kx_note(s, worksheet_set_footer(s->ws, "&L&A&R&P / &N"));
 }
 
 void kx_note(kx_sheet *s, lxw_error e)

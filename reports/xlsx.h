@@ -24,6 +24,8 @@
 
 typedef struct {
     lxw_format *label, *title, *date, *yen, *integer, *header, *total_label, *total_yen;
+    lxw_format *wrap; /* long text: wrapped, from the top of its row */
+    lxw_format *top;  /* plain text at the top of its row (beside a wrapped cell) */
 } kx_formats;
 
 /* Adds the formats every report uses: date_fmt for dates, yen_fmt for money. */
@@ -36,6 +38,10 @@ typedef struct {
 } kx_sheet;
 
 void kx_note(kx_sheet *s, lxw_error e);
+/* How a sheet prints: A4, landscape or portrait, one page wide (as many
+ * pages down as it takes), the first `repeat` rows (a table's header) on
+ * every page, the sheet's name and "page / pages" in the footer. */
+void kx_page_setup(kx_sheet *s, bool landscape, int repeat);
 void kx_str(kx_sheet *s, lxw_row_t row, lxw_col_t col, const char *text, lxw_format *fmt);
 void kx_num(kx_sheet *s, lxw_row_t row, lxw_col_t col, int64_t v, lxw_format *fmt);
 /* A YYYY-MM-DD date as an Excel date (text if it is not a real date). */

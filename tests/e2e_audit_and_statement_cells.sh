@@ -455,4 +455,37 @@ expect 1 "no group G9" -- kifu export group G9 --fy 2026 --out y.xlsx
 tmps=$(ls -d ./*.tmp* 2>/dev/null)
 [ -z "$tmps" ] && ok || bad "temporary files left behind: $tmps"
 
+# Printing: every sheet of the workbook and of the statements is A4, one
+# page wide, with "page / pages" in the footer; the tables repeat their
+# header row on every page (print titles).
+if command -v python3 >/dev/null 2>&1; then
+  for wb in a.xlsx g.xlsx; do
+    got=$(python3 - "$wb" <<'EOF2'
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+sheets = [n for n in z.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n)]
+bad = [n for n in sheets
+       if not re.search(r'<pageSetup[^>]*paperSize="9"', z.read(n).decode())
+       or 'fitToPage="1"' not in z.read(n).decode()
+       or '&amp;P / &amp;N' not in z.read(n).decode()]
+titles = len(re.findall(r'_xlnm.Print_Titles', z.read("xl/workbook.xml").decode()))
+print(len(sheets), len(bad), titles)
+EOF2
+)
+    set -- $got
+    [ "${2:-1}" = 0 ] && [ "${1:-0}" -gt 0 ] && ok || bad "$wb: sheets without A4 / fit to width / page numbers: $got"
+    [ $wb = g.xlsx ] || { [ "${3:-0}" -ge 4 ] && ok || bad "$wb: $3 sheets repeat their header row, want the 4 tables"; }
+  done
+fi
+if command -v soffice >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1; then
+  # the printed workbook: a handful of pages, not one per column strip
+  mkdir -p pdf && timeout 300 soffice -env:UserInstallation=file://$T/lo-pdf --headless --convert-to pdf --outdir pdf a.xlsx g.xlsx >/dev/null 2>&1
+  pa=$(pdfinfo pdf/a.pdf 2>/dev/null | awk '/^Pages:/ {print $2}')
+  pg=$(pdfinfo pdf/g.pdf 2>/dev/null | awk '/^Pages:/ {print $2}')
+  [ -n "$pa" ] && [ "$pa" -le 12 ] && ok || bad "the audit workbook prints on $pa pages"
+  [ "$pg" = 1 ] && ok || bad "the group statement prints on $pg pages, want 1"
+else
+  echo "e2e_audit_and_statement_cells: LibreOffice or pdfinfo not installed: page counts not checked" >&2
+fi
+
 finish
