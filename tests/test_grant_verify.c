@@ -1354,9 +1354,11 @@ static kf_entry *forged_group_update(const char *id, const char *key, const char
     kf_entry *e = kf_entry_new("group.update");
     ck_assert_ptr_nonnull(e);
     kf_entry_set_str(e, "id", id, NULL);
-    if (strcmp(key, "members") == 0)
-        kf_entry_set_int(e, key, atoi(value), NULL);
-    else
+    int64_t n;
+    if (strcmp(key, "members") == 0) {
+        ck_assert(kf_parse_i64(value, &n));
+        kf_entry_set_int(e, key, n, NULL);
+    } else
         kf_entry_set_str(e, key, value, NULL);
     return e;
 }
