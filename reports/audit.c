@@ -465,7 +465,7 @@ static void ledger_row(audit *a, const kf_row *row)
     /* The fields wrap in their column and the row is as tall as they need
      * (a viewer does not size rows itself), so that a printed page shows
      * every character and no row overlaps the next. */
-    int lines = wrapped_lines(a->text.data, a->led.widths[L_FIELDS] * 0.75);
+    int lines = wrapped_lines(a->text.data, a->led.widths[L_FIELDS] * 0.8);
     if (lines > 1) kx_note(s, worksheet_set_row(s->ws, r, 13.0 * lines, NULL));
     kx_num(s, r, L_SEQ, row->seq, s->f->integer);
     kx_num(s, r, L_COMMIT, row->commit, s->f->integer);
@@ -831,7 +831,7 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
 {
     const labels *lb = o->lang == KF_STATEMENT_EN ? &EN : &JA;
     static const double dwidths[D_NCOLS] = {9, 12, 14, 11, 16, 18, 18, 13, 10, 13, 13, 10, 20, 10};
-    static const double lwidths[L_NCOLS] = {8, 7, 25, 16, 20, 66, 70};
+    static const double lwidths[L_NCOLS] = {8, 7, 25, 16, 20, 66, 140};
     static const double gwidths[G_NCOLS] = {14, 8,  10, 12, 14, 36, 14, 14,
                                             14, 14, 14, 14, 14, 12, 18};
     static const double pwidths[P_NCOLS + 1] = {8, 22, 26, 14, 14, 14, 14, 14, 14};
