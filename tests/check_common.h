@@ -89,6 +89,23 @@ static inline const char *tu_small_rules(void)
            "rate = 10/10\n";
 }
 
+/* Records tu_small_rules and a registered group G1 in the open transaction t
+ * (the small fund most tests start from). */
+static inline void tu_small_fund(kf_txn *t)
+{
+    kf_err err;
+    int64_t seq;
+    ck_assert_int_eq(
+        kf_rules_load(t, "r.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, &err), KF_OK);
+    kf_group g = {.id = "G1",
+                  .name = "g",
+                  .type = KF_GT_OTHER,
+                  .founded = "2020-01-01",
+                  .members = 5,
+                  .status = KF_ST_REGISTERED};
+    ck_assert_int_eq(kf_group_add(t, &g, &seq, &err), KF_OK);
+}
+
 /* An application by G1 in menu g of tu_small_rules: ceiling 4,000 (what it
  * requests). */
 static inline const char *tu_app_g1(void)

@@ -33,20 +33,11 @@ static void setup(void)
 {
     kf_err err;
     kf_txn *t;
-    int64_t seq;
     kf_donation d;
     tu_tmpdir("derived", dir, path);
     l = tu_ledger(path, "F", "o", &admin);
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
-    ck_assert_int_eq(
-        kf_rules_load(t, "r.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, &err), KF_OK);
-    kf_group g = {.id = "G1",
-                  .name = "g",
-                  .type = KF_GT_OTHER,
-                  .founded = "2020-01-01",
-                  .members = 5,
-                  .status = KF_ST_REGISTERED};
-    ck_assert_int_eq(kf_group_add(t, &g, &seq, &err), KF_OK);
+    tu_small_fund(t);
     ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
     ck_assert_int_eq(kf_donation_parse(&d, "5000", "2026-06-01", NULL, "group:G1", "山田", "東京",
                                        "R1", NULL, NULL, &err),

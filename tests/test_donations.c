@@ -24,20 +24,11 @@ static void setup(void)
 {
     kf_err err;
     kf_txn *t;
-    int64_t seq;
     tu_tmpdir("don", dir, path);
     setenv("KIFU_TEST_SEED", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
     l = tu_ledger(path, "F", "o", &admin);
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
-    ck_assert_int_eq(
-        kf_rules_load(t, "r.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, &err), KF_OK);
-    kf_group g = {.id = "G1",
-                  .name = "g",
-                  .type = KF_GT_OTHER,
-                  .founded = "2020-01-01",
-                  .members = 5,
-                  .status = KF_ST_REGISTERED};
-    ck_assert_int_eq(kf_group_add(t, &g, &seq, &err), KF_OK);
+    tu_small_fund(t);
     ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
 }
 

@@ -329,19 +329,10 @@ static void setup(void)
 {
     kf_err err;
     kf_txn *t;
-    int64_t seq;
     tu_tmpdir("faults", dir, path);
     l = tu_ledger(path, "F", "o", &admin);
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
-    ck_assert_int_eq(
-        kf_rules_load(t, "r.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, &err), KF_OK);
-    kf_group g = {.id = "G1",
-                  .name = "g",
-                  .type = KF_GT_OTHER,
-                  .founded = "2020-01-01",
-                  .members = 5,
-                  .status = KF_ST_REGISTERED};
-    ck_assert_int_eq(kf_group_add(t, &g, &seq, &err), KF_OK);
+    tu_small_fund(t);
     kf_donation d;
     ck_assert_int_eq(kf_donation_parse(&d, "8000", "2026-05-10", NULL, "group:G1", "佐藤一郎",
                                        "札幌市北区", "PRE-1", NULL, NULL, &err),
