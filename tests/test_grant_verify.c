@@ -159,13 +159,11 @@ static void teardown(void)
 
 /* --- the ledger's own commands ---------------------------------------------- */
 
-/* Records the application in menu `menu`, round `round`; id receives
- * A-2026-nnnn. */
-static void apply_in(const char *menu, const char *round, char id[KF_APP_ID_MAX])
+/* Parses application text, dates it 2026-05-01, records it in a commit of
+ * its own; id receives A-2026-nnnn. */
+static void apply_text(const char *text, int n, char id[KF_APP_ID_MAX])
 {
     kf_err err;
-    char text[1024];
-    int n = snprintf(text, sizeof text, app_fmt, menu, round);
     kf_application *a = malloc(sizeof *a);
     ck_assert_ptr_nonnull(a);
     kf_code rc = kf_application_parse(text, (size_t)n, "app.ini", a, &err);
@@ -177,6 +175,15 @@ static void apply_in(const char *menu, const char *round, char id[KF_APP_ID_MAX]
     commit(t);
     snprintf(id, KF_APP_ID_MAX, "%s", a->id);
     free(a);
+}
+
+/* Records the application in menu `menu`, round `round`; id receives
+ * A-2026-nnnn. */
+static void apply_in(const char *menu, const char *round, char id[KF_APP_ID_MAX])
+{
+    char text[1024];
+    int n = snprintf(text, sizeof text, app_fmt, menu, round);
+    apply_text(text, n, id);
 }
 
 /* Records the application in menu m (source general). */
@@ -1082,24 +1089,13 @@ static void load_menu_rules(const char *fy_start)
 static void apply_as(const char *menu, const char *round, const char *group, const char *start,
                      char id[KF_APP_ID_MAX])
 {
-    kf_err err;
     char text[1024];
     int n = snprintf(text, sizeof text,
                      "[application]\nmenu = %s\nround = %s\ngroup = %s\ntitle = T\n"
                      "start = %s\nend = 2027-03-31\nrequested = 450000\n"
                      "[budget]\nequipment = 500000, 備品\n",
                      menu, round, group, start);
-    kf_application *a = malloc(sizeof *a);
-    ck_assert_ptr_nonnull(a);
-    kf_code rc = kf_application_parse(text, (size_t)n, "app.ini", a, &err);
-    ck_assert_msg(rc == KF_OK, "parse: %s", err.msg);
-    snprintf(a->date, sizeof a->date, "2026-05-01");
-    kf_txn *t = begin(&admin);
-    rc = kf_grant_apply(t, a, &err);
-    ck_assert_msg(rc == KF_OK, "apply: %s", err.msg);
-    commit(t);
-    snprintf(id, KF_APP_ID_MAX, "%s", a->id);
-    free(a);
+    apply_text(text, n, id);
 }
 
 static kf_code decide_on(const char *id, kf_yen amount, const char *date, kf_err *err)
