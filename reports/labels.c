@@ -194,7 +194,7 @@ const char *kx_grant_state(const kf_grant_row *g, kf_statement_lang lang)
     bool en = lang == KF_STATEMENT_EN;
     if (!strcmp(g->status, "open")) return en ? "under review" : "申請中";
     if (!strcmp(g->status, "rejected")) return en ? "not awarded" : "不採択";
-    if (strcmp(g->status, "approved")) return g->status;
+    if (strcmp(g->status, "approved") && strcmp(g->status, "settled")) return g->status;
     if (g->settled) {
         if (g->refund_due > g->refunded) return en ? "settled, refund due" : "確定（返還待ち）";
         if (g->refunded > 0) return en ? "settled, refunded" : "確定（返還済）";
@@ -272,4 +272,76 @@ const char *kx_date_format(kf_statement_lang lang)
 const char *kx_yen_format(kf_statement_lang lang)
 {
     return lang == KF_STATEMENT_JA ? "#,##0\"円\";-#,##0\"円\"" : "\"¥\"#,##0;-\"¥\"#,##0";
+}
+
+const char *kx_role_name(unsigned role, kf_statement_lang lang)
+{
+    bool en = lang == KF_STATEMENT_EN;
+    switch (role) {
+    case KF_ROLE_ADMIN: return en ? "administrator" : "管理者（事務局）";
+    case KF_ROLE_TREASURER: return en ? "treasurer" : "会計";
+    case KF_ROLE_REVIEWER: return en ? "reviewer" : "審査員";
+    case KF_ROLE_AUDITOR: return en ? "auditor" : "監査委員";
+    default: return kf_role_name(role);
+    }
+}
+
+const char *kx_reason_name(const char *code, kf_statement_lang lang)
+{
+    static const char *const t[][3] = {
+        {"status", "団体の登録状態が対象外", "the group's status is not eligible"},
+        {"group_type", "団体の種類が対象外", "the group's type is not eligible"},
+        {"members", "構成員数が要件に満たない", "too few members"},
+        {"age", "設立からの年数が要件に満たない", "the group is too young"},
+        {"partners", "連携団体の要件を満たさない", "the partner requirement is not met"},
+        {"max_awards", "このメニューの交付件数の上限に達している", "the menu's number of awards is reached"},
+        {"consecutive", "連続して交付を受けられる回数を超える", "too many consecutive awards"},
+        {"exclusive", "同じ区分の助成を同じ年度に既に受けている", "already awarded a grant of the same exclusive kind"},
+        {"expenses", "助成対象経費がない", "no eligible expenses"},
+        {"below_min", "上限額が最低交付額に満たない", "the ceiling is below the menu's minimum award"},
+        {"duplicate", "同じ事業の重複申請", "a duplicate application"},
+        {"field", "分野が対象外", "the field is not one the menu takes"},
+        {"theme", "テーマが対象外", "the theme is not one the menu takes"},
+    };
+    return lookup(t, sizeof t / sizeof t[0], code, lang);
+}
+
+void kx_reasons_text(const char *reasons, kf_statement_lang lang, char *out, size_t size)
+{
+    /* "exclusive, age" -> each code in words; text that is not a code stays. */
+    size_t len = 0;
+    out[0] = '\0';
+    const char *p = reasons;
+    while (*p && len + 1 < size) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p) break;
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        while (n && p[n - 1] == ' ')
+            n--;
+        char code[128];
+        snprintf(code, sizeof code, "%.*s", (int)(n < sizeof code - 1 ? n : sizeof code - 1), p);
+        const char *w = n < sizeof code ? kx_reason_name(code, lang) : code;
+        int k = snprintf(out + len, size - len, "%s%s", len ? (lang == KF_STATEMENT_EN ? "; " : "、") : "", w);
+        if (k < 0 || (size_t)k >= size - len) break;
+        len += (size_t)k;
+        p = e ? e + 1 : p + strlen(p);
+    }
+}
+
+void kx_yen_text(kf_statement_lang lang, int64_t v, char *out, size_t size)
+{
+    char digits[24], grouped[40];
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u), k = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) grouped[k++] = ',';
+        grouped[k++] = digits[i];
+    }
+    grouped[k] = '\0';
+    if (lang == KF_STATEMENT_EN)
+        snprintf(out, size, "%s¥%s", v < 0 ? "-" : "", grouped);
+    else
+        snprintf(out, size, "%s%s円", v < 0 ? "-" : "", grouped);
 }

@@ -48,6 +48,13 @@ const char *kx_source_kind_name(int kind, kf_statement_lang lang);
  * code itself when unknown). */
 const char *kx_kind_name(const char *kind, kf_statement_lang lang);
 const char *kx_method_name(const char *method, kf_statement_lang lang);
+/* A key's role: ja 管理者（事務局）, 会計, 審査員, 監査委員. */
+const char *kx_role_name(unsigned role, kf_statement_lang lang);
+/* An eligibility reason code (docs/ENTRIES.md "Eligibility") in words, and
+ * a comma-separated list of them (a rejection's reason); text that is not
+ * a code is kept as written. */
+const char *kx_reason_name(const char *code, kf_statement_lang lang);
+void kx_reasons_text(const char *reasons, kf_statement_lang lang, char *out, size_t size);
 
 /* The state of an application in words: 申請中, 不採択, 交付決定, 交付済
  * (paid in full), 一部交付 (partly paid), 確定 (settled), 返還済 (settled
@@ -63,6 +70,9 @@ void kx_date_text(kf_statement_lang lang, const char *date, char *out, size_t si
 /* A fiscal year's name: ja 令和8年度 (the era of its first day), en FY2026.
  * first_day is the FY's first day (YYYY-MM-DD). */
 void kx_fy_name(kf_statement_lang lang, const char *first_day, int fy, char *out, size_t size);
+
+/* An amount as text: 1,234円 (ja), ¥1,234 (en). */
+void kx_yen_text(kf_statement_lang lang, int64_t v, char *out, size_t size);
 
 /* The Excel number format that shows a date cell in 和暦 (ja) or ISO (en). */
 const char *kx_date_format(kf_statement_lang lang);

@@ -21,8 +21,10 @@ void kx_formats_add(lxw_workbook *wb, kx_formats *f, const char *date_fmt, const
     f->date = workbook_add_format(wb);
     format_set_num_format(f->date, date_fmt);
     format_set_align(f->date, LXW_ALIGN_LEFT);
+    format_set_align(f->date, LXW_ALIGN_VERTICAL_TOP);
     f->yen = workbook_add_format(wb);
     format_set_num_format(f->yen, yen_fmt);
+    format_set_align(f->yen, LXW_ALIGN_VERTICAL_TOP);
     f->integer = workbook_add_format(wb);
     format_set_num_format(f->integer, "0");
     f->header = workbook_add_format(wb);
@@ -57,6 +59,22 @@ void kx_page_setup(kx_sheet *s, bool landscape, int repeat)
     worksheet_set_margins(s->ws, 0.5, 0.5, 0.6, 0.6);
     if (repeat > 0) kx_note(s, worksheet_repeat_rows(s->ws, 0, (lxw_row_t)(repeat - 1)));
     kx_note(s, worksheet_set_footer(s->ws, "&L&A&R&P / &N"));
+}
+
+void kx_page_header(kx_sheet *s, const char *left)
+{
+    char h[256];
+    if (!s->ws || !left) return;
+    /* Excel's header is at most 255 characters (bytes, for libxlsxwriter):
+     * a long fund name is cut at a character boundary. */
+    size_t n = strlen(left), max = sizeof h - 16;
+    if (n > max) {
+        n = max;
+        while (n && ((unsigned char)left[n] & 0xC0) == 0x80)
+            n--;
+    }
+    snprintf(h, sizeof h, "&L%.*s&R&A", (int)n, left);
+    kx_note(s, worksheet_set_header(s->ws, h));
 }
 
 void kx_note(kx_sheet *s, lxw_error e)

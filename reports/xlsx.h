@@ -42,6 +42,9 @@ void kx_note(kx_sheet *s, lxw_error e);
  * pages down as it takes), the first `repeat` rows (a table's header) on
  * every page, the sheet's name and "page / pages" in the footer. */
 void kx_page_setup(kx_sheet *s, bool landscape, int repeat);
+/* A page header: `left` (say, the fund and FY; an "&" must be doubled)
+ * on the left and the sheet's name on the right. */
+void kx_page_header(kx_sheet *s, const char *left);
 void kx_str(kx_sheet *s, lxw_row_t row, lxw_col_t col, const char *text, lxw_format *fmt);
 void kx_num(kx_sheet *s, lxw_row_t row, lxw_col_t col, int64_t v, lxw_format *fmt);
 /* A YYYY-MM-DD date as an Excel date (text if it is not a real date). */
