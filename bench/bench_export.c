@@ -127,16 +127,17 @@ static base_result run_baseline(const char *ledger, int fy, const char *xlsx)
     format_set_num_format(integer, "0");
     workbook_add_worksheet(wb, "概要");
     lxw_worksheet *don = workbook_add_worksheet(wb, "寄附");
-    workbook_add_worksheet(wb, "助成");
+    workbook_add_worksheet(wb, "助成（交付台帳）");
     workbook_add_worksheet(wb, "財源");
+    workbook_add_worksheet(wb, "照合");
     lxw_worksheet *led = workbook_add_worksheet(wb, "台帳");
     workbook_add_worksheet(wb, "検証");
-    static const char *dcols[14] = {"seq",    "日付",   "受領番号", "種別",   "寄附元",
+    static const char *dcols[15] = {"seq",    "日付",   "受領番号", "種別",   "寄附元",
                                     "指定",   "計上先", "金額",     "手数料", "指定分",
-                                    "一般分", "方法",   "参照番号", "取消seq"};
+                                    "一般分", "方法",   "参照番号", "取消seq", "取消額"};
     static const char *lcols[7] = {"seq",    "コミット",       "時刻", "種類",
                                    "記録者", "リーフハッシュ", "内容"};
-    for (int c = 0; c < 14; c++)
+    for (int c = 0; c < 15; c++)
         worksheet_write_string(don, 0, (lxw_col_t)c, dcols[c], NULL);
     for (int c = 0; c < 7; c++)
         worksheet_write_string(led, 0, (lxw_col_t)c, lcols[c], NULL);

@@ -198,7 +198,7 @@ while R.cell(rr, 1).value not in (total_label, None):
     rr += 1
 need(R.cell(rr, 1).value == total_label and R.cell(rr, 3).value == gsum == S.cell(tot, gross).value,
      "methods' gross vs the Summary")
-bank = [r for r in range(rr, rr + 12) if R.cell(r, 1).value and ("通帳" in str(R.cell(r, 1).value) or "Bank book" in str(R.cell(r, 1).value))]
+bank = [r for r in range(rr, rr + 12) if R.cell(r, 1).value and str(R.cell(r, 1).value).startswith(("預金通帳", "Bank book"))]
 need(len(bank) == 1, "no bank book cell")
 
 # Verification: the root in hex and base64 is one value; the cosigned checkpoint is extended
