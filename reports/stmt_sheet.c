@@ -137,7 +137,18 @@ void ks_span_to(ks_sheet *s, lxw_col_t col, lxw_col_t last, const char *text, lx
         if (s->nspans < KS_MAXSPAN) s->spans[s->nspans++] = (struct ks_span){col, last, w};
         return;
     }
-    kx_str(&s->s, s->row, col, text, fmt);
+    if (last >= s->ncols) last = s->ncols ? s->ncols - 1 : 0;
+    double room = 0;
+    for (lxw_col_t c = col; c <= last; c++)
+        room += s->width[c];
+    if (w <= room || last <= col) {
+        kx_str(&s->s, s->row, col, text, fmt);
+        return;
+    }
+    int lines = (int)ceil(w / room);
+    if (lines > s->lines) s->lines = lines;
+    kx_note(&s->s, worksheet_merge_range(s->s.ws, s->row, col, s->row, last, text,
+                                         fmt ? fmt : s->s.f->wrap));
 }
 
 void ks_blank(ks_sheet *s, lxw_col_t col, lxw_format *fmt)
@@ -217,7 +228,9 @@ bool ks_widths_done(ks_sheet *s)
         double room = 0;
         for (lxw_col_t c = p->from; c <= last; c++)
             room += s->width[c] > 4 ? s->width[c] : 4;
-        if (room < p->w) s->width[last] += p->w - room;
+        /* widened up to KS_WRAP; text wider still wraps (merged) */
+        double more = p->w - room, most = KS_WRAP - s->width[last];
+        if (more > 0 && most > 0) s->width[last] += more < most ? more : most;
     }
     for (lxw_col_t c = 0; c < s->ncols; c++) {
         if (s->width[c] < 4) s->width[c] = 4;
@@ -244,15 +257,16 @@ void ks_begin(ks_sheet *s, lxw_worksheet *ws)
 static void escape_amp(const char *text, char *out, size_t size)
 {
     size_t n = 0;
-    for (const char *p = text; *p && n + 3 < size; p++) {
-        if ((*p & 0xC0) != 0x80) {
-            /* a character starts: room for all of it? */
-            size_t len = 1;
-            while ((p[len] & 0xC0) == 0x80) len++;
-            if (n + len + (*p == '&') + 1 > size) break;
-        }
+    for (const char *p = text; *p;) {
+        size_t len = 1; /* the whole character: a lead byte and its continuations */
+        while ((p[len] & 0xC0) == 0x80)
+            len++;
+        size_t need = len + (*p == '&');
+        if (n + need + 1 > size) break;
         if (*p == '&') out[n++] = '&';
-        out[n++] = *p;
+        memcpy(out + n, p, len);
+        n += len;
+        p += len;
     }
     out[n] = '\0';
 }
