@@ -62,36 +62,47 @@ static kf_code open_verified(const kf_cli *cli, kf_ledger **l, kf_err *err)
                    "verification failed, no statement written: %s (run kifu verify)", why.msg);
 }
 
+/* kifu export member ID (--fy Y | --year Y) --out FILE.xlsx [--force] [--lang ja|en] */
 int cmd_export_member(kf_cli *cli, int argc, char **argv)
 {
-    const char *fy_s = NULL, *out = NULL, *lang_s = NULL, *pos[1];
+    const char *fy_s = NULL, *year_s = NULL, *out = NULL, *lang_s = NULL, *pos[1];
     bool force = false;
     const kf_opt opts[] = {{"fy", OPT_VALUE, &fy_s},
+                           {"year", OPT_VALUE, &year_s},
                            {"out", OPT_VALUE, &out},
                            {"force", OPT_FLAG, &force},
                            {"lang", OPT_VALUE, &lang_s},
                            {NULL, 0, NULL}};
-    int npos, fy;
+    int npos, fy = 0, year = 0;
     kf_err err = {0};
     kf_ledger *l = NULL;
     kf_statement_lang lang = KF_STATEMENT_JA;
     kf_member_statement st;
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
-    if (npos != 1 || !fy_s || !out || !*out)
-        return cli_errorf(
-            KF_BAD_INPUT,
-            "usage: kifu export member ID --fy Y --out FILE.xlsx [--force] [--lang ja|en]");
+    if (fy_s && year_s)
+        return cli_errorf(KF_BAD_INPUT, "--fy and --year cannot both be given: a statement is "
+                                        "for one fiscal year or one calendar year");
+    if (npos != 1 || (!fy_s && !year_s) || !out || !*out)
+        return cli_errorf(KF_BAD_INPUT, "usage: kifu export member ID (--fy Y | --year Y) --out "
+                                        "FILE.xlsx [--force] [--lang ja|en]");
     if (lang_s && !kf_statement_lang_parse(lang_s, &lang))
         return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
-    if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
+    if (fy_s && !cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
+    if (year_s) {
+        int64_t v;
+        if (!kf_parse_i64(year_s, &v) || v < 1900 || v > 9999)
+            return cli_errorf(KF_BAD_INPUT, "--year '%s' is not a calendar year like 2026", year_s);
+        year = (int)v;
+    }
     int bad = check_out(cli, out, force);
     if (bad) return bad;
-    if (open_verified(cli, &l, &err) || kf_member_statement_load(l, pos[0], fy, &st, &err)) {
+    if (open_verified(cli, &l, &err) ||
+        kf_member_statement_load(l, pos[0], fy, year, lang, &st, &err)) {
         kf_ledger_close(l);
         return cli_error(&err);
     }
     kf_ledger_close(l);
-    kf_code rc = kf_member_statement_xlsx(&st, lang, out, &err);
+    kf_code rc = kf_member_statement_xlsx(&st, out, &err);
     if (rc) {
         kf_member_statement_free(&st);
         return cli_error(&err);
@@ -101,17 +112,26 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
         kf_buf b = {0};
         kf_buf_puts(&b, "{\"member\":");
         kf_buf_json_str(&b, st.member.id);
-        kf_buf_printf(&b, ",\"fy\":%d,\"donations\":%zu,\"voided\":%zu,\"total\":%lld,", fy,
-                      st.nlines, st.voided, (long long)st.total);
-        kf_buf_printf(&b, "\"status\":\"%s\",\"file\":", st.member.active ? "active" : "lapsed");
+        if (fy)
+            kf_buf_printf(&b, ",\"fy\":%d", fy);
+        else
+            kf_buf_printf(&b, ",\"year\":%d", year);
+        kf_buf_printf(&b, ",\"donations\":%zu,\"voided\":%zu,\"total\":%lld,", st.nlines,
+                      st.voided, (long long)st.total);
+        if (fy)
+            kf_buf_printf(&b, "\"status\":\"%s\",", st.member.active ? "active" : "lapsed");
+        kf_buf_puts(&b, "\"file\":");
         kf_buf_json_str(&b, out);
         kf_buf_puts(&b, "}");
         code = cli_print_json(&b);
         kf_buf_free(&b);
-    } else {
+    } else if (fy) {
         printf("member %s FY %d: %zu donation%s, %lld yen (%s) written to %s\n", st.member.id, fy,
                st.nlines, PL(st.nlines), (long long)st.total,
                st.member.active ? "active" : "lapsed", out);
+    } else {
+        printf("member %s year %d: %zu donation%s, %lld yen written to %s\n", st.member.id, year,
+               st.nlines, PL(st.nlines), (long long)st.total, out);
     }
     kf_member_statement_free(&st);
     return code;

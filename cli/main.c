@@ -104,8 +104,9 @@ static const command commands[] = {
      "a group's statement: its pool, the donations credited to it, its grants"},
     {"export partner", cmd_export_partner, "ID --fy Y --out FILE.xlsx [--force] [--lang ja|en]",
      "a click-fund partner's statement: clicks, pledges and payments by month"},
-    {"export member", cmd_export_member, "ID --fy Y --out FILE.xlsx [--force] [--lang ja|en]",
-     "a supporters' club member's yearly donation statement"},
+    {"export member", cmd_export_member,
+     "ID (--fy Y | --year Y) --out FILE.xlsx [--force] [--lang ja|en]",
+     "a supporters' club member's donation statement for an FY or a calendar year"},
     {"reindex", cmd_reindex, "", "rebuild the derived tables from the entries"},
     {"help", NULL, "[COMMAND]", "show help"},
 };
@@ -134,6 +135,11 @@ static const struct {
                          "  windows-31j, ms932); every bad row is named FILE:LINE and nothing is\n"
                          "  recorded (exit 2); --dry-run checks without recording."},
     {"grant pay", "defaults: --date today (KIFU_NOW), not before the decision."},
+    {"export member",
+     "exactly one of --fy Y (the fiscal year: gifts whose FY is Y) and --year Y (the\n"
+     "  calendar year, for the 確定申告: gifts dated January 1 to December 31 of Y);\n"
+     "  both, or neither: exit 2. The statement is not a receipt (寄附金受領証明書):\n"
+     "  it says so; kifu receipt issues those."},
     {"grant settle", "defaults: --income 0, --date today (KIFU_NOW)."},
     {"grant decide", "defaults: --date today (KIFU_NOW). An approval must hold every rule of\n"
                      "  its menu (docs/ENTRIES.md, \"Which rule holds where\")."},

@@ -194,6 +194,7 @@ const char *kx_grant_state(const kf_grant_row *g, kf_statement_lang lang)
     bool en = lang == KF_STATEMENT_EN;
     if (!strcmp(g->status, "open")) return en ? "under review" : "申請中";
     if (!strcmp(g->status, "rejected")) return en ? "not awarded" : "不採択";
+    /* kf_grant_rows says "settled" once the grant is settled */
     if (strcmp(g->status, "approved") && strcmp(g->status, "settled")) return g->status;
     if (g->settled) {
         if (g->refund_due > g->refunded) return en ? "settled, refund due" : "確定（返還待ち）";

@@ -291,114 +291,210 @@ PY
   has "$(cells e.xlsx 2)" "B2	（なし）	" "empty donations"
   has "$(cells e.xlsx 2)" "H3	0	SUM(H2:H2)" "empty total"
 
-  # The group's statement: its pool, the two gifts credited to it (d3 net of
-  # its fee, d7 the box), its application; every cell at its place.
-  expect 0 "group G5 FY 2026: 2 donations, 12800 yen to its pool; 1 application \(approved 480000, paid 200000\) written to g.xlsx" -- \
+  # The statements (README, "The statements"). The ledger grows first: the
+  # box collection d7 voided (a minus line on the group's statement), a
+  # month over the partner's cap (5000 clicks x 7 = 35000 > 20000) and a
+  # partner payment voided, the grant settled (spent 150000 x 8/10 = final
+  # 120000, refund due 200000 - 120000 = 80000) and the refund paid back.
+  # (Recorded with a later clock: these dates are after the test's KIFU_NOW.)
+  later() { KIFU_NOW=2027-05-01T09:00:00+09:00 "$KIFU_BIN" --key t.key "$@"; }
+  vb=$(later void "$d7" --reason 集計誤り --date 2026-08-11 | seq_of)
+  later partner clicks P1 --month 2026-09 --clicks 5000 >/dev/null
+  p2=$(later partner pay P1 --amount 5000 --date 2026-10-01 | seq_of)
+  vp=$(later void "$p2" --reason 誤入金 --date 2026-10-02 | seq_of)
+  st=$(KIFU_NOW=2027-05-01T09:00:00+09:00 kifu grant settle "$app" --spent 150000 --date 2027-03-01 | seq_of)
+  rf=$(later grant refund "$app" --amount 80000 --date 2027-03-20 | seq_of)
+  [ -n "$vb" ] && [ -n "$p2" ] && [ -n "$vp" ] && [ -n "$st" ] && [ -n "$rf" ] && ok ||
+    bad "statements setup: '$vb' '$p2' '$vp' '$st' '$rf'"
+  size=$(kifu --json verify | sed -n 's/.*"entries":\([0-9]*\).*/\1/p')
+  root=$(kifu --json verify | sed -n 's/.*"root":"\([0-9a-f]*\)".*/\1/p')
+  # the issue time as the statements write it: 令和8年5月1日 09:00 (ja)
+  issued_ja="令和$((${KIFU_NOW:0:4} - 2018))年$((10#${KIFU_NOW:5:2}))月$((10#${KIFU_NOW:8:2}))日 ${KIFU_NOW:11:5}"
+  issued_en="${KIFU_NOW:0:10} ${KIFU_NOW:11:5}"
+  rno() { printf '%s-%06d' "$1" "$2"; }
+  # seq_kind KIND: the seq of the ledger's first entry of that kind
+  seq_kind() { kifu log | awk -v k="$1" '$5 == k { print $1; exit }'; }
+  # nocodes WHAT FILE: no code in the workbook's strings (inline and shared)
+  nocodes() {
+    local got
+    got=$(python3 - "$2" <<'PY'
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+texts = []
+for n in z.namelist():
+    if re.match(r"xl/(worksheets/sheet\d+|sharedStrings)\.xml$", n):
+        texts += re.findall(r"<t[^>]*>([^<]*)</t>", z.read(n).decode("utf-8"))
+code = re.compile(r"(field|theme|group|member|partner|box):|\b(direct|cash|transfer|card|slip|approved|open|rejected|settled|donation|box\.collect)\b")
+print("|".join(t for t in texts if code.search(t)))
+PY
+)
+    [ -z "$got" ] && ok || bad "$1: codes in the ja statement: $got"
+  }
+
+  # The group's statement: its pool; the two gifts credited to it (d3 net of
+  # its fee, d7 the box) and d7's void as a minus line, by date; its
+  # application with every step; every cell at its place.
+  expect 0 "group G5 FY 2026: 2 donations, 4800 yen to its pool; 1 application \(approved 480000, paid 200000\) written to g.xlsx" -- \
     kifu export group G5 --fy 2026 --out g.xlsx
-  expect 0 "written to g-en.xlsx" -- kifu export group G5 --fy 2026 --out g-en.xlsx --lang en
+  expect 0 '^\{"group":"G5","fy":2026,"donations":2,"voided":1,"total":4800,"applications":1,"approved":480000,"paid":200000,"file":"g-en.xlsx"\}$' -- \
+    kifu --json export group G5 --fy 2026 --out g-en.xlsx --lang en
   gs=$(cells g.xlsx 1)
   fig=$(kifu --json balance --fy 2026 | grep -o '"pool":"group:G5"[^}]*')
   figure() { sed -n "s/.*\"$1\":\(-\?[0-9]*\).*/\1/p" <<<"$fig"; }
-  [ "$(figure in)" = 12800 ] && [ "$(figure balance)" = 12800 ] && ok || bad "group:G5 figures: $fig"
+  # in: 4800 + 8000; out: the void of d7's 8000
+  [ "$(figure in)" = 12800 ] && [ "$(figure out)" = 8000 ] && [ "$(figure balance)" = 4800 ] && ok || bad "group:G5 figures: $fig"
   fy_first=$(xdate 2026-04-01) fy_last=$(xdate 2027-03-31)
-  # rows 1-11, frozen: the title; the pairs two to a row (label and value in
-  # A-B, the group's name in C; label and value in E-F); the donations'
-  # title and header
-  same "group statement rows 1-11" "$(cell_rows "$gs" 1 11)" "$(cellv \
-    A1 団体別明細 \
-    A2 基金 B2 テスト基金 E2 発行 F2 "$KIFU_NOW" \
+  # rows 1-12, frozen: the title; the pairs two to a row (label and value in
+  # A-B, the group's name in C; label and value in E-F); the ledger root;
+  # the donations' title and header
+  same "group statement rows 1-12" "$(cell_rows "$gs" 1 12)" "$(cellv \
+    A1 "団体別明細 令和8年度" \
+    A2 基金 B2 テスト基金 E2 発行 F2 "$issued_ja" \
     A3 団体 B3 G5 C3 子ども食堂 E3 状態 F3 登録 \
-    A4 年度 B4 2026年度 E4 期首 F4 "$fy_first" \
-    A5 財源 B5 group:G5 E5 期末 F5 "$fy_last" \
+    A4 年度 B4 令和8年度 E4 期首 F4 "$fy_first" \
+    A5 財源 B5 子ども食堂（団体） E5 期末 F5 "$fy_last" \
     A6 期首残高 B6 "$(figure opening)" E6 確保額 F6 "$(figure committed)" \
     A7 収入 B7 "$(figure in)" E7 利用可能額 F7 "$(figure available)" \
     A8 支出 B8 "$(figure out)" E8 台帳の記録数 F8 "$size" \
-    A9 期末残高 B9 "$(figure balance)" E9 台帳ルート F9 "$root" \
-    A10 この団体への寄附（財源への計上分） \
-    A11 日付 B11 受領番号 C11 寄附元 D11 金額 E11 計上額 F11 取消seq G11 seq)"
-  # the two lines (nothing of d1, d2, d6: not the group's), the totals, the
-  # application as lead group (unsettled: no settled amount)
-  same "group statement rows 12-" "$(cell_rows "$gs" 12 99)" "$(cellv \
-    A12 "$(xdate 2026-05-20)" B12 "2026-$(printf %06d "$d3")" C12 direct D12 5000 E12 4800 G12 "$d3" \
-    A13 "$(xdate 2026-08-10)" B13 "2026-$(printf %06d "$d7")" C13 box:B1 D13 8000 E13 8000 G13 "$d7" \
-    A14 合計 D14 13000 '=SUM(D12:D13)' E14 12800 '=SUM(E12:E13)' \
-    A15 うち取消 D15 0 '=SUMIF(F12:F13,"&gt;0",D12:D13)' E15 0 '=SUMIF(F12:F13,"&gt;0",E12:E13)' \
-    A16 差引 D16 13000 =D14-D15 E16 12800 =E14-E15 \
-    A18 助成（代表団体として） \
-    A19 申請ID B19 メニュー C19 募集回 D19 事業名 E19 申請額 F19 決定額 G19 支払額 H19 確定額 I19 返還済 J19 状態 \
-    A20 "$app" B20 field C20 R1 D20 "テスト事業 F1" E20 500000 F20 480000 G20 200000 I20 0 J20 approved \
-    A21 合計 E21 500000 '=SUM(E20:E20)' F21 480000 '=SUM(F20:F20)' G21 200000 '=SUM(G20:G20)' \
-    H21 0 '=SUM(H20:H20)' I21 0 '=SUM(I20:I20)')"
-  # frozen down to the donations' header; their filter over the two lines
-  frozen_filter "group statement" "$gs" 11 A11:G13
-  fmt_is "group dates" g.xlsx 'yyyy/mm/dd' F4 F5 A12 A13
-  fmt_is "group amounts" g.xlsx '#,##0"円"' B6 B7 B8 B9 F6 F7 D12 E12 D13 E13 D14 E14 E20 F20 G20 I20 E21
-  fmt_is "group counts" g.xlsx 0 F8 G12 G13
-  # English: the same places
-  same "en group statement rows 1-11" "$(cell_rows "$(cells g-en.xlsx 1)" 1 11)" "$(cellv \
-    A1 "Group statement" \
-    A2 Fund B2 テスト基金 E2 Issued F2 "$KIFU_NOW" \
+    A9 期末残高 B9 "$(figure balance)" \
+    A10 台帳ルート B10 "$root" \
+    A11 この団体への寄附（財源への計上分） \
+    A12 日付 B12 受領番号 C12 寄附元 D12 金額 E12 計上額 F12 備考 G12 記録番号)"
+  # the lines by date: d3 (a direct gift: its kind only), d7 (the box by
+  # its place), d7's void the next day (minus, with d7's receipt number);
+  # nothing of d1, d2, d6 (not the group's); SUBTOTAL totals (net); the
+  # application (settled and refunded: 確定（返還済）); its steps by date
+  same "group statement rows 13-" "$(cell_rows "$gs" 13 99)" "$(cellv \
+    A13 "$(xdate 2026-05-20)" B13 "$(rno 2026 "$d3")" C13 直接 D13 5000 E13 4800 G13 "$d3" \
+    A14 "$(xdate 2026-08-10)" B14 "$(rno 2026 "$d7")" C14 "募金箱 区役所" D14 8000 E14 8000 F14 "取消済（記録番号 $vb）" G14 "$d7" \
+    A15 "$(xdate 2026-08-11)" B15 "$(rno 2026 "$d7")" C15 "募金箱 区役所" D15 -8000 E15 -8000 F15 "取消（集計誤り）" G15 "$vb" \
+    A16 合計 B16 "" C16 "" D16 5000 '=SUBTOTAL(9,D13:D15)' E16 4800 '=SUBTOTAL(9,E13:E15)' F16 "" G16 "" \
+    A18 "助成（代表団体として）" \
+    A19 申請ID B19 事業名 C19 メニュー D19 申請日 E19 申請額 F19 交付決定額 G19 支払額 H19 確定額 I19 返還額 J19 状態 \
+    A20 "$app" B20 "テスト事業 F1" C20 分野指定助成 D20 "$(xdate 2026-05-10)" E20 500000 F20 480000 G20 200000 H20 120000 I20 80000 J20 "確定（返還済）" \
+    A21 合計 B21 "" C21 "" D21 "" E21 500000 '=SUBTOTAL(9,E20:E20)' F21 480000 '=SUBTOTAL(9,F20:F20)' G21 200000 '=SUBTOTAL(9,G20:G20)' \
+    H21 120000 '=SUBTOTAL(9,H20:H20)' I21 80000 '=SUBTOTAL(9,I20:I20)' J21 "" \
+    A23 助成の経過 \
+    A24 日付 B24 申請ID C24 事項 D24 金額 E24 備考 F24 記録番号 \
+    A25 "$(xdate 2026-05-10)" B25 "$app" C25 申請 D25 500000 F25 "$(seq_kind grant.apply)" \
+    A26 "$(xdate 2026-06-01)" B26 "$app" C26 交付決定 D26 480000 F26 "$(seq_kind grant.decide)" \
+    A27 "$(xdate 2026-06-15)" B27 "$app" C27 支払 D27 200000 F27 "$(seq_kind grant.pay)" \
+    A28 "$(xdate 2027-03-01)" B28 "$app" C28 額の確定 D28 120000 E28 "返還すべき額 80,000円" F28 "$st" \
+    A29 "$(xdate 2027-03-20)" B29 "$app" C29 返還 D29 80000 F29 "$rf")"
+  # frozen down to the donations' header; their filter over the three lines
+  frozen_filter "group statement" "$gs" 12 A12:G15
+  fmt_is "group dates" g.xlsx '[$-411]ggge"年"m"月"d"日"' F4 F5 A13 A14 A15 D20 A25 A29
+  fmt_is "group amounts" g.xlsx '#,##0"円"_-;-#,##0"円"_-' B6 B7 B8 B9 F6 F7 D13 E13 D15 E15 D16 E16 E20 H20 I20 E21 D25
+  fmt_is "group seqs" g.xlsx '0_-' F8 G13 G15 F25
+  nocodes "group statement" g.xlsx
+  # English: the same places, English words and ISO dates
+  same "en group statement rows 1-12" "$(cell_rows "$(cells g-en.xlsx 1)" 1 12)" "$(cellv \
+    A1 "Group statement FY2026" \
+    A2 Fund B2 テスト基金 E2 Issued F2 "$issued_en" \
     A3 Group B3 G5 C3 子ども食堂 E3 Status F3 registered \
-    A4 "Fiscal year" B4 "FY 2026" E4 "First day" F4 "$fy_first" \
-    A5 Pool B5 group:G5 E5 "Last day" F5 "$fy_last" \
+    A4 "Fiscal year" B4 FY2026 E4 "First day" F4 "$fy_first" \
+    A5 Pool B5 "子ども食堂 (group)" E5 "Last day" F5 "$fy_last" \
     A6 Opening B6 "$(figure opening)" E6 Committed F6 "$(figure committed)" \
     A7 In B7 "$(figure in)" E7 Available F7 "$(figure available)" \
     A8 Out B8 "$(figure out)" E8 "Ledger entries" F8 "$size" \
-    A9 Closing B9 "$(figure balance)" E9 "Ledger root" F9 "$root" \
-    A10 "Donations credited to the group's pool" \
-    A11 Date B11 "Receipt no." C11 Source D11 Amount E11 Credited F11 "Voided by" G11 seq)"
-  fmt_is "en group dates" g-en.xlsx 'yyyy-mm-dd' F4 F5 A12
-  fmt_is "en group amounts" g-en.xlsx '"¥"#,##0' B6 B7 B8 B9 F6 F7 D12 E14
-  frozen_filter "en group statement" "$(cells g-en.xlsx 1)" 11 A11:G13
+    A9 Closing B9 "$(figure balance)" \
+    A10 "Ledger root" B10 "$root" \
+    A11 "Donations credited to the group's pool" \
+    A12 Date B12 "Receipt no." C12 Source D12 Amount E12 Credited F12 Note G12 seq)"
+  ge=$(cells g-en.xlsx 1)
+  has "$ge" "C13	direct	" "en direct source"
+  has "$ge" "F15	void (集計誤り)	" "en void line"
+  has "$ge" "J20	settled, refunded	" "en grant state"
+  has "$ge" "C28	settled	" "en settlement step"
+  fmt_is "en group dates" g-en.xlsx 'yyyy-mm-dd' F4 F5 A13
+  fmt_is "en group amounts" g-en.xlsx '"¥"#,##0_-;-"¥"#,##0_-' B6 B7 B8 B9 F6 F7 D13 E16
+  frozen_filter "en group statement" "$ge" 12 A12:G15
   expect 1 "no group G9" -- kifu export group G9 --fy 2026 --out x.xlsx
 
-  # The partner's statement: June's clicks and pledge, paid by the July payment.
-  expect 0 '^\{"partner":"P1","fy":2026,"payments":1,"voided":0,"total":14000,"pledged":14000,"outstanding":0,"file":"p.xlsx"\}$' -- \
+  # The partner's statement: the FY's twelve months (0 where no clicks),
+  # June paid by the July payment, September over the cap (○) and unpaid;
+  # the payments by date with the voided one and its minus line.
+  expect 0 '^\{"partner":"P1","fy":2026,"payments":2,"voided":1,"total":14000,"pledged":34000,"outstanding":20000,"file":"p.xlsx"\}$' -- \
     kifu --json export partner P1 --fy 2026 --out p.xlsx
   ps=$(cells p.xlsx 1)
-  # rows 1-9, frozen: the title; the pairs (A-B, the partner's name in C with
-  # nothing right of it; D-E); the months' title and header
-  same "partner statement rows 1-9" "$(cell_rows "$ps" 1 9)" "$(cellv \
-    A1 クリック募金明細 \
-    A2 基金 B2 テスト基金 D2 発行 E2 "$KIFU_NOW" \
+  # rows 1-10, frozen: the title; the pairs (A-B, the partner's name in C;
+  # D-E); the root; the months' title and header
+  same "partner statement rows 1-10" "$(cell_rows "$ps" 1 10)" "$(cellv \
+    A1 "クリック募金明細 令和8年度" \
+    A2 基金 B2 テスト基金 D2 発行 E2 "$issued_ja" \
     A3 協賛企業 B3 P1 C3 協賛社 \
-    A4 1クリック B4 7 D4 月額上限 E4 20000 \
-    A5 年度 B5 2026年度 D5 期首 E5 "$fy_first" \
-    A6 指定 B6 field:welfare D6 期末 E6 "$fy_last" \
-    A7 台帳の記録数 B7 "$size" D7 台帳ルート E7 "$root" \
-    A8 月別のクリックと寄附 \
-    A9 月 B9 クリック数 C9 寄附額 D9 入金額 E9 未入金)"
-  # June (the FY's one month), its totals; the payment and its totals
-  same "partner statement rows 10-" "$(cell_rows "$ps" 10 99)" "$(cellv \
-    A10 2026-06 B10 2000 C10 14000 D10 14000 E10 0 =C10-D10 \
-    A11 合計 B11 2000 '=SUM(B10:B10)' C11 14000 '=SUM(C10:C10)' D11 14000 '=SUM(D10:D10)' E11 0 '=SUM(E10:E10)' \
-    A13 入金 \
-    A14 日付 B14 受領番号 C14 金額 D14 取消seq E14 seq \
-    A15 "$(xdate 2026-07-01)" B15 "2026-$(printf %06d "$d6")" C15 14000 E15 "$d6" \
-    A16 合計 C16 14000 '=SUM(C15:C15)' \
-    A17 うち取消 C17 0 '=SUMIF(D15:D15,"&gt;0",C15:C15)' \
-    A18 差引 C18 14000 =C16-C17)"
-  # frozen down to the months' header; their filter over the one month
-  frozen_filter "partner statement" "$ps" 9 A9:E10
-  fmt_is "partner dates" p.xlsx 'yyyy/mm/dd' E5 E6 A15
-  fmt_is "partner amounts" p.xlsx '#,##0"円"' B4 E4 C10 D10 E10 C15 C16
-  fmt_is "partner counts" p.xlsx 0 B7 B10 E15
+    A4 1クリック単価 B4 7 D4 月額上限 E4 20000 \
+    A5 年度 B5 令和8年度 D5 期首 E5 "$fy_first" \
+    A6 指定 B6 "保健・医療・福祉の増進（分野）" D6 期末 E6 "$fy_last" \
+    A7 台帳の記録数 B7 "$size" \
+    A8 台帳ルート B8 "$root" \
+    A9 月別のクリックと寄附 \
+    A10 月 B10 クリック数 C10 単価×クリック数 D10 上限適用 E10 寄附額 F10 入金額 G10 未入金)"
+  # every month of the FY, April to March, in order
+  months=""
+  for m in 4 5 6 7 8 9 10 11 12; do months="$months 令和8年${m}月"; done
+  for m in 1 2 3; do months="$months 令和9年${m}月"; done
+  got=$(grep -P '^A(1[1-9]|2[0-2])\t' <<<"$ps" | cut -f2 | tr '\n' ' ')
+  [ "$got" = "${months# } " ] && ok || bad "partner months: '$got'"
+  # the cap mark on September only (row 16); a month with no clicks is 0
+  [ "$(grep -cP '^D(1[1-9]|2[0-2])\t○\t' <<<"$ps")" = 1 ] && has "$ps" "D16	○	" "cap mark on September" || bad "cap mark: $(grep -P '^D(1[1-9]|2[0-2])\t' <<<"$ps" | tr '\n' '|')"
+  same "partner June, September and April" "$(grep -P '^[A-G](11|13|16)\t' <<<"$ps")" "$(cellv \
+    A11 令和8年4月 B11 0 C11 0 E11 0 F11 0 G11 0 =E11-F11 \
+    A13 令和8年6月 B13 2000 C13 14000 E13 14000 F13 14000 G13 0 =E13-F13 \
+    A16 令和8年9月 B16 5000 C16 35000 D16 ○ E16 20000 F16 0 G16 20000 =E16-F16)"
+  same "partner statement rows 23-" "$(cell_rows "$ps" 23 99)" "$(cellv \
+    A23 合計 B23 7000 '=SUBTOTAL(9,B11:B22)' C23 "" D23 "" E23 34000 '=SUBTOTAL(9,E11:E22)' F23 14000 '=SUBTOTAL(9,F11:F22)' G23 20000 '=SUBTOTAL(9,G11:G22)' \
+    A25 入金 \
+    A26 日付 B26 受領番号 C26 金額 D26 備考 E26 記録番号 \
+    A27 "$(xdate 2026-07-01)" B27 "$(rno 2026 "$d6")" C27 14000 E27 "$d6" \
+    A28 "$(xdate 2026-10-01)" B28 "$(rno 2026 "$p2")" C28 5000 D28 "取消済（記録番号 $vp）" E28 "$p2" \
+    A29 "$(xdate 2026-10-02)" B29 "$(rno 2026 "$p2")" C29 -5000 D29 "取消（誤入金）" E29 "$vp" \
+    A30 合計 B30 "" C30 14000 '=SUBTOTAL(9,C27:C29)' D30 "" E30 "")"
+  # frozen down to the months' header; their filter over the twelve months
+  frozen_filter "partner statement" "$ps" 10 A10:G22
+  fmt_is "partner dates" p.xlsx '[$-411]ggge"年"m"月"d"日"' E5 E6 A27 A29
+  fmt_is "partner amounts" p.xlsx '#,##0"円"_-;-#,##0"円"_-' B4 E4 C13 E13 F13 G13 E23 C27 C29 C30
+  fmt_is "partner clicks" p.xlsx '#,##0_-' B11 B16 B23
+  nocodes "partner statement" p.xlsx
   expect 0 "" -- kifu export partner P1 --fy 2026 --out p-en.xlsx --lang en
   pe=$(cells p-en.xlsx 1)
-  same "en partner statement rows 1-9" "$(cell_rows "$pe" 1 9)" "$(cellv \
-    A1 "Click-fund partner statement" \
-    A2 Fund B2 テスト基金 D2 Issued E2 "$KIFU_NOW" \
+  same "en partner statement rows 1-10" "$(cell_rows "$pe" 1 10)" "$(cellv \
+    A1 "Click-fund partner statement FY2026" \
+    A2 Fund B2 テスト基金 D2 Issued E2 "$issued_en" \
     A3 Partner B3 P1 C3 協賛社 \
     A4 "Per click" B4 7 D4 "Monthly cap" E4 20000 \
-    A5 "Fiscal year" B5 "FY 2026" D5 "First day" E5 "$fy_first" \
-    A6 Designation B6 field:welfare D6 "Last day" E6 "$fy_last" \
-    A7 "Ledger entries" B7 "$size" D7 "Ledger root" E7 "$root" \
-    A8 "Clicks and pledges by month" \
-    A9 Month B9 Clicks C9 Pledged D9 Paid E9 Outstanding)"
-  fmt_is "en partner dates" p-en.xlsx 'yyyy-mm-dd' E5 E6 A15
-  fmt_is "en partner amounts" p-en.xlsx '"¥"#,##0' B4 E4 C10 C15
-  frozen_filter "en partner statement" "$pe" 9 A9:E10
+    A5 "Fiscal year" B5 FY2026 D5 "First day" E5 "$fy_first" \
+    A6 Designation B6 "保健・医療・福祉の増進 (field)" D6 "Last day" E6 "$fy_last" \
+    A7 "Ledger entries" B7 "$size" \
+    A8 "Ledger root" B8 "$root" \
+    A9 "Clicks and pledges by month" \
+    A10 Month B10 Clicks C10 "Clicks x rate" D10 Cap E10 Pledged F10 Paid G10 Outstanding)"
+  has "$pe" "A16	2026-09	" "en month"
+  has "$pe" "D16	cap applied	" "en cap mark"
+  fmt_is "en partner dates" p-en.xlsx 'yyyy-mm-dd' E5 E6 A27
+  fmt_is "en partner amounts" p-en.xlsx '"¥"#,##0_-;-"¥"#,##0_-' B4 E4 C13 C27
+  frozen_filter "en partner statement" "$pe" 10 A10:G22
   expect 1 "no partner P9" -- kifu export partner P9 --fy 2026 --out x.xlsx
+
+  # Printing: A4, one page wide, the first table's header repeated, the fund
+  # and the statement in the page header; with LibreOffice, one page each.
+  for wb in g.xlsx g-en.xlsx p.xlsx p-en.xlsx; do
+    sh=$(part "$wb" xl/worksheets/sheet1.xml)
+    grep -qE '<pageSetup paperSize="9"[^>]*fitToHeight="0"' <<<"$sh" && grep -q 'fitToPage="1"' <<<"$sh" && ok || bad "$wb: page setup"
+  done
+  has "$(part g.xlsx xl/workbook.xml)" "'明細'!\$12:\$12</definedName>" "group print titles"
+  has "$(part p.xlsx xl/workbook.xml)" "'明細'!\$10:\$10</definedName>" "partner print titles"
+  has "$(part g.xlsx xl/worksheets/sheet1.xml)" "<oddHeader>&amp;Lテスト基金&amp;R団体別明細 子ども食堂 令和8年度</oddHeader>" "group page header"
+  has "$(part p.xlsx xl/worksheets/sheet1.xml)" "<oddHeader>&amp;Lテスト基金&amp;Rクリック募金明細 協賛社 令和8年度</oddHeader>" "partner page header"
+  if command -v soffice >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1; then
+    mkdir -p spdf && timeout 300 soffice -env:UserInstallation=file://$T/lo-spdf --headless --convert-to pdf --outdir spdf g.xlsx g-en.xlsx p.xlsx p-en.xlsx >/dev/null 2>&1
+    for f in g g-en p p-en; do
+      n=$(pdfinfo "spdf/$f.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
+      [ "$n" = 1 ] && ok || bad "$f.xlsx prints on '$n' pages, want 1"
+    done
+  else
+    echo "e2e_audit_and_statement_cells: LibreOffice or pdfinfo not installed: statement pages not counted" >&2
+  fi
 
   # With LibreOffice installed (it is not in scripts/deps.sh: too big for CI),
   # every workbook is opened and recalculated by it, and each formula's value

@@ -61,6 +61,12 @@ START_TEST(grant_states_in_words)
     g.refunded = 29000;
     ck_assert_str_eq(kx_grant_state(&g, KF_STATEMENT_JA), "確定（返還済）");
     ck_assert_str_eq(kx_grant_state(&g, KF_STATEMENT_EN), "settled, refunded");
+    /* as kf_grant_rows gives a settled grant */
+    kf_grant_row st = {.status = "settled", .approved = 300000, .paid = 300000, .settled = true,
+                       .refund_due = 29000, .refunded = 29000};
+    ck_assert_str_eq(kx_grant_state(&st, KF_STATEMENT_JA), "確定（返還済）");
+    st.refunded = 0;
+    ck_assert_str_eq(kx_grant_state(&st, KF_STATEMENT_JA), "確定（返還待ち）");
     kf_grant_row o = {.status = "open"}, r = {.status = "rejected"};
     ck_assert_str_eq(kx_grant_state(&o, KF_STATEMENT_JA), "申請中");
     ck_assert_str_eq(kx_grant_state(&r, KF_STATEMENT_JA), "不採択");

@@ -60,11 +60,13 @@ kf_code kf_receipt_verify(const char *text, size_t len, const char *vkey, kf_rec
 
 /* --- member statements (年間寄附明細) ----------------------
  *
- * A supporters' club member's donations in one fiscal year, read from the
- * entries (not the derived tables), written as a one-sheet Excel workbook.
- * *Choice:* voided donations are left out of the lines and the total (they
- * are not gifts any more, as for the member's active/lapsed status); the
- * sheet says how many were left out. */
+ * A supporters' club member's donations in one fiscal year, or in one
+ * calendar year (for the member's 確定申告: a gift of January to March
+ * counts in its calendar year, whatever its FY), read from the entries (not
+ * the derived tables), written as a one-sheet Excel workbook that says it is
+ * not a receipt (寄附金受領証明書). *Choice:* voided donations are left out
+ * of the lines and the total (they are not gifts any more, as for the
+ * member's active/lapsed status); the sheet says how many were left out. */
 
 typedef enum { KF_STATEMENT_JA, KF_STATEMENT_EN } kf_statement_lang;
 /* "ja" or "en"; false for anything else. */
@@ -76,43 +78,45 @@ typedef struct {
     char receipt_no[32]; /* <FY>-<seq, 6 digits>, as on the receipt */
     kf_yen amount, fee;
     char to[KF_POOL_MAX];
-    char to_label[256]; /* group name, field or theme label, or "" */
+    char to_label[256]; /* the designation's name in the statement's language */
     char method[16];
     char ref[128];
 } kf_statement_line;
 
 typedef struct {
     char fund[256];
-    kf_member member; /* fy_total and active as derived from the lines */
-    int fy;
-    char fy_first[11], fy_last[11];
+    kf_member member; /* fy_total and active as derived from the lines (FY only) */
+    int fy;           /* the FY, or 0 for a calendar year's statement */
+    int year;         /* the calendar year, or 0 for an FY's statement */
+    char fy_first[11], fy_last[11]; /* the period's first and last days */
+    kf_statement_lang lang;
     int64_t size;             /* ledger size read */
     char root_hex[65];        /* Merkle root at that size */
     kf_statement_line *lines; /* by date, then seq; malloc'd */
     size_t nlines;
-    size_t voided; /* the member's donations of the FY that were voided */
+    size_t voided; /* the member's donations of the period that were voided */
     kf_yen total, fees;
 } kf_member_statement;
 
-/* Reads member `id`'s statement for fiscal year fy. Needs the grants and
- * donations modules attached. KF_BAD_INPUT "no member ID" if unknown. */
-kf_code kf_member_statement_load(kf_ledger *l, const char *id, int fy, kf_member_statement *out,
-                                 kf_err *err);
+/* Reads member `id`'s statement for fiscal year fy (year 0) or calendar year
+ * `year` (fy 0), its names in lang. Needs the grants and donations modules
+ * attached. KF_REFUSED "no member ID" if unknown. */
+kf_code kf_member_statement_load(kf_ledger *l, const char *id, int fy, int year,
+                                 kf_statement_lang lang, kf_member_statement *out, kf_err *err);
 /* Writes st to path as .xlsx (a temporary file renamed into place, so a
  * failure leaves no partial file). I/O failures are KF_SYSTEM. */
-kf_code kf_member_statement_xlsx(const kf_member_statement *st, kf_statement_lang lang,
-                                 const char *path, kf_err *err);
+kf_code kf_member_statement_xlsx(const kf_member_statement *st, const char *path, kf_err *err);
 void kf_member_statement_free(kf_member_statement *st);
 
 /* --- group and partner statements --------------------------------------
  *
  * One-sheet workbooks for fiscal year fy, read from the entries (see
- * reports/statements.c for the layout). KF_BAD_INPUT "no group ID" / "no
- * partner ID" if unknown; I/O failures are KF_SYSTEM and leave no file. */
+ * reports/group_partner_statements.c for the layout). KF_REFUSED "no group
+ * ID" / "no partner ID" if unknown; I/O failures are KF_SYSTEM and leave no file. */
 typedef struct {
-    int64_t lines;        /* donations credited to the group's pool / payments */
-    int64_t voided;       /* of which voided */
-    kf_yen total;         /* their amounts (group: credited to the pool), voids left out */
+    int64_t lines;        /* the FY's donations credited to the group's pool / payments */
+    int64_t voided;       /* the FY's voids of such gifts (minus lines of their own) */
+    kf_yen total;         /* the table's net total (group: credited to the pool) */
     int64_t applications; /* group: its applications of the FY as lead */
     kf_yen approved, paid;
     kf_yen pledged, outstanding; /* partner: over the FY's months */
