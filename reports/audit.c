@@ -1147,6 +1147,8 @@ static void write_verification(audit *a, kx_sheet *sp, const kf_code vrc,
         kx_str(&s, r, 0, lb->error, fm->label);
         kx_str(&s, r++, 1, why, NULL);
     }
+    /* The title and the result (and its error) stay in view. */
+    worksheet_freeze_panes(s.ws, r, 0);
     const char *names[4] = {lb->entries, lb->commits, lb->nodes, lb->keys};
     const int64_t values[4] = {rep->entries, rep->commits, rep->nodes, rep->keys};
     for (int i = 0; i < 4; i++, r++) {
@@ -1381,7 +1383,7 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
         if (!rc) rc = a.d.rc;
         if (rc) a.d.rc = rc;
     }
-    res->sheets = 4 + a.don.part + grants.part + pools.part + a.led.part;
+    res->sheets = 3 + a.don.part + grants.part + pools.part + a.led.part;
     if (o->on_progress) o->on_progress(o->ctx, a.d.size, a.d.size);
 
     snprintf(title, sizeof title, "%s %s %s", lb->title, info.fund, fyname);
