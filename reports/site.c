@@ -596,6 +596,22 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* general, group:, field:, theme:, then by code */
+static int pool_rank(const char *pool)
+{
+    static const char *const order[] = {"general", "group:", "field:", "theme:"};
+    for (int i = 0; i < 4; i++)
+        if (strncmp(pool, order[i], strlen(order[i])) == 0) return i;
+    return 4;
+}
+
+static int cmp_des(const void *a, const void *b)
+{
+    const des_row *x = a, *y = b;
+    int rx = pool_rank(x->to), ry = pool_rank(y->to);
+    return rx != ry ? rx - ry : strcmp(x->to, y->to);
+}
+
 /* --- names ----------------------------------------------------------------- */
 
 static const kf_group *find_group(const site *s, const char *id)
@@ -785,28 +801,29 @@ static void put_page(kf_buf *out, const site *s, const char *title, const char *
     }
 }
 
-/* A horizontal bar chart (inline SVG) of amounts; every label is a figure
- * the script checks. */
+/* A horizontal bar chart (inline SVG) of amounts, each bar under its label
+ * so that it reads on a phone; every value label is a figure the script
+ * checks. */
 static void put_bars(kf_buf *b, const labels *t, const char *aria, const char *const *names,
                      const char *const *keys, const kf_yen *vals, int n)
 {
     kf_yen max = 1;
     for (int i = 0; i < n; i++)
         if (vals[i] > max) max = vals[i];
-    int h = 34 * n + 8;
-    kf_buf_printf(b, "<figure class=\"chart\"><svg viewBox=\"0 0 640 %d\" role=\"img\" "
+    int h = 46 * n + 4;
+    kf_buf_printf(b, "<figure class=\"chart\"><svg viewBox=\"0 0 360 %d\" role=\"img\" "
                      "aria-label=\"", h);
     put_html(b, aria);
     kf_buf_puts(b, "\">");
     for (int i = 0; i < n; i++) {
-        int y = 8 + 34 * i;
-        int w = vals[i] > 0 ? (int)((double)vals[i] / (double)max * 300.0) : 0;
+        int y = 46 * i;
+        int w = vals[i] > 0 ? (int)((double)vals[i] / (double)max * 230.0) : 0;
         if (vals[i] > 0 && w < 2) w = 2;
-        kf_buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"lbl\">", y + 17);
+        kf_buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"lbl\">", y + 15);
         put_html(b, names[i]);
-        kf_buf_printf(b, "</text><rect x=\"190\" y=\"%d\" width=\"%d\" height=\"22\" rx=\"3\" "
-                         "class=\"bar%d\"/>", y + 2, w, i % 4);
-        kf_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"val\" data-fig=\"", 196 + w, y + 17);
+        kf_buf_printf(b, "</text><rect x=\"0\" y=\"%d\" width=\"%d\" height=\"18\" rx=\"3\" "
+                         "class=\"bar%d\"/>", y + 21, w, i % 4);
+        kf_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"val\" data-fig=\"", w + 6, y + 35);
         put_html(b, keys[i]);
         kf_buf_puts(b, "\">");
         put_yen(b, t, vals[i]);
@@ -977,7 +994,7 @@ static kf_code fy_section(const site *s, int fy, kf_buf *b)
             !kf_add(amt[NSRC], d->amount, &amt[NSRC]))
             return kf_fail(s->err, KF_REFUSED, "FY %d: donations overflow int64 yen", fy);
     }
-    kf_buf_puts(b, "<h3>");
+    kf_buf_printf(b, "<h3 id=\"fy%d-in\">", fy);
     put_html(b, t->money_in);
     kf_buf_puts(b, "</h3>");
     char keys[NSRC][64];
@@ -1040,10 +1057,10 @@ static kf_code fy_section(const site *s, int fy, kf_buf *b)
         th_col(b, t->count_h, true);
         th_col(b, t->amount, true);
         kf_buf_puts(b, "</tr></thead><tbody>");
-        /* general first, then by code */
-        for (int pass = 0; pass < 2; pass++) {
+        /* general, then groups, fields and themes, each by code */
+        qsort(des, ndes, sizeof *des, cmp_des);
+        {
             for (size_t j = 0; j < ndes; j++) {
-                if ((strcmp(des[j].to, "general") == 0) != (pass == 0)) continue;
                 pool_name(s, des[j].to, name, sizeof name);
                 kf_buf_puts(b, "<tr><th scope=\"row\">");
                 if (strncmp(des[j].to, "group:", 6) == 0 && find_group(s, des[j].to + 6)) {
@@ -1068,7 +1085,7 @@ static kf_code fy_section(const site *s, int fy, kf_buf *b)
     free(des);
 
     /* grants of the FY (the application's FY) */
-    kf_buf_puts(b, "<h3>");
+    kf_buf_printf(b, "<h3 id=\"fy%d-grants\">", fy);
     put_html(b, t->grants);
     kf_buf_puts(b, "</h3>");
     grant_sum total = {0};
@@ -1144,7 +1161,7 @@ static kf_code fy_section(const site *s, int fy, kf_buf *b)
     size_t n = 0;
     kf_code rc = kf_pools_figures(s->l, fy, &rows, &n, &tot, s->err);
     if (rc) return rc;
-    kf_buf_puts(b, "<h3>");
+    kf_buf_printf(b, "<h3 id=\"fy%d-pools\">", fy);
     put_html(b, t->pools);
     kf_buf_puts(b, "</h3><div class=\"scroll\"><table class=\"pools\">");
     caption(b, t->pools_cap);
