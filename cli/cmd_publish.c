@@ -30,7 +30,10 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 }
 
 /* Removes a directory this command made (or a site it replaces). */
-static void rm_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static void rm_tree(const char *dir)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 /* Whether dir holds a site kifu publish wrote. */
 static bool is_site(const char *dir)
@@ -95,7 +98,8 @@ int cmd_publish(kf_cli *cli, int argc, char **argv)
     if (lang_s && !kf_statement_lang_parse(lang_s, &so.lang))
         return cli_errorf(KF_BAD_INPUT, "--lang '%s' must be ja or en", lang_s);
     size_t olen = strlen(out);
-    while (olen > 1 && out[olen - 1] == '/') olen--; /* "site/" is "site" */
+    while (olen > 1 && out[olen - 1] == '/')
+        olen--; /* "site/" is "site" */
     if (olen + 32 >= sizeof tmp) return cli_errorf(KF_BAD_INPUT, "--out %s: path too long", out);
     snprintf(tmp, sizeof tmp, "%.*s.tmp%d", (int)olen, out, (int)getpid());
     snprintf(old, sizeof old, "%.*s.old%d", (int)olen, out, (int)getpid());

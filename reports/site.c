@@ -51,16 +51,15 @@ typedef struct {
         *nav_download, *pending, *noscript, *money_in, *by_source, *by_source_cap, *by_des,
         *by_des_cap, *source, *count_h, *amount, *total, *designation, *grants, *grants_cap,
         *grants_none, *app_id, *group, *menu, *title_h, *approved, *paid, *settled, *returned,
-        *per_group_cap, *per_menu_cap, *pools, *pools_cap, *pool, *opening, *in, *out,
-        *closing, *committed, *available, *general, *group_suffix, *field_suffix,
-        *theme_suffix, *src_names[NSRC], *count_fmt, *yen_pre, *yen_post, *fy_range,
-        *generated,
-        *ledger_line, /* "… %lld … %s": the entries and the root */ *download_h, *download_text, *entries_link,
-        *checkpoint_link, *keys_h, *groups_h, *groups_cap, *type, *status, *fy_h,
-        *gifts_to, *group_pool_cap, *group_grants_cap, *back, *checkpoint_h,
-        *checkpoint_text, *sigs_cap, *signer, *key_id, *role, *cosigs_cap, *auditor,
-        *size, *root, *seq, *check, *cosigs_none, *verify_title, *chart_label, *none,
-        *about_h, *about_text, *types[5], *statuses[3], *withheld_note;
+        *per_group_cap, *per_menu_cap, *pools, *pools_cap, *pool, *opening, *in, *out, *closing,
+        *committed, *available, *general, *group_suffix, *field_suffix, *theme_suffix,
+        *src_names[NSRC], *count_fmt, *yen_pre, *yen_post, *fy_range, *generated, *ledger_line,
+        /* "… %lld … %s": the entries and the root */ *download_h, *download_text, *entries_link,
+        *checkpoint_link, *keys_h, *groups_h, *groups_cap, *type, *status, *fy_h, *gifts_to,
+        *group_pool_cap, *group_grants_cap, *back, *checkpoint_h, *checkpoint_text, *sigs_cap,
+        *signer, *key_id, *role, *cosigs_cap, *auditor, *size, *root, *seq, *check, *cosigs_none,
+        *verify_title, *chart_label, *none, *about_h, *about_text, *types[5], *statuses[3],
+        *withheld_note;
 } labels;
 
 static const labels JA = {
@@ -268,11 +267,14 @@ static const char *era_of(int y, int m, int d, int *year)
     static const struct {
         int y, m, d;
         const char *name;
-    } eras[] = {{2019, 5, 1, "令和"}, {1989, 1, 8, "平成"}, {1926, 12, 25, "昭和"},
-                {1912, 7, 30, "大正"}, {1868, 1, 1, "明治"}};
+    } eras[] = {{2019, 5, 1, "令和"},
+                {1989, 1, 8, "平成"},
+                {1926, 12, 25, "昭和"},
+                {1912, 7, 30, "大正"},
+                {1868, 1, 1, "明治"}};
     for (size_t i = 0; i < sizeof eras / sizeof eras[0]; i++) {
-        if (y > eras[i].y || (y == eras[i].y && (m > eras[i].m || (m == eras[i].m &&
-                                                                   d >= eras[i].d)))) {
+        if (y > eras[i].y ||
+            (y == eras[i].y && (m > eras[i].m || (m == eras[i].m && d >= eras[i].d)))) {
             *year = y - eras[i].y + 1;
             return eras[i].name;
         }
@@ -319,12 +321,23 @@ static void put_html(kf_buf *b, const char *s)
 {
     for (const char *p = s; *p; p++) {
         switch (*p) {
-        case '&': kf_buf_puts(b, "&amp;"); break;
-        case '<': kf_buf_puts(b, "&lt;"); break;
-        case '>': kf_buf_puts(b, "&gt;"); break;
-        case '"': kf_buf_puts(b, "&quot;"); break;
-        case '\'': kf_buf_puts(b, "&#39;"); break;
-        default: kf_buf_put(b, p, 1);
+        case '&':
+            kf_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            kf_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            kf_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            kf_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            kf_buf_puts(b, "&#39;");
+            break;
+        default:
+            kf_buf_put(b, p, 1);
         }
     }
 }
@@ -341,7 +354,8 @@ static void put_js_str(kf_buf *b, const char *s, size_t len)
         if (c >= 0x80) {
             int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
             c &= more == 3 ? 0x07 : more == 2 ? 0x0F : 0x1F;
-            for (int i = 0; i < more && p < end; i++) c = (c << 6) | (*p++ & 0x3F);
+            for (int i = 0; i < more && p < end; i++)
+                c = (c << 6) | (*p++ & 0x3F);
             if (c >= 0x10000) {
                 c -= 0x10000;
                 kf_buf_printf(b, "\\u%04x\\u%04x", 0xD800 + (c >> 10), 0xDC00 + (c & 0x3FF));
@@ -361,7 +375,10 @@ static void put_js_str(kf_buf *b, const char *s, size_t len)
     kf_buf_puts(b, "\"");
 }
 
-static void put_js(kf_buf *b, const char *s) { put_js_str(b, s, strlen(s)); }
+static void put_js(kf_buf *b, const char *s)
+{
+    put_js_str(b, s, strlen(s));
+}
 
 static void put_grouped(kf_buf *b, int64_t v)
 {
@@ -483,8 +500,7 @@ typedef struct {
     char generated[40];
 } site;
 
-#define GROW(arr, n, cap)                                                                          \
-    ((n) < (cap) || grow((void **)&(arr), &(cap), sizeof *(arr)))
+#define GROW(arr, n, cap) ((n) < (cap) || grow((void **)&(arr), &(cap), sizeof *(arr)))
 
 static bool grow(void **arr, size_t *cap, size_t size)
 {
@@ -740,7 +756,8 @@ static void put_page_json(kf_buf *b, const site *s, const char *page, const char
     }
     for (int i = 0; i < s->rules.nfields + s->rules.nthemes; i++) {
         bool field = i < s->rules.nfields;
-        const kf_rules_item *it = field ? &s->rules.fields[i] : &s->rules.themes[i - s->rules.nfields];
+        const kf_rules_item *it =
+            field ? &s->rules.fields[i] : &s->rules.themes[i - s->rules.nfields];
         char pool[KF_POOL_MAX];
         snprintf(pool, sizeof pool, "%s:%s", field ? "field" : "theme", it->code);
         pool_name(s, pool, name, sizeof name);
@@ -778,8 +795,8 @@ static void put_page(kf_buf *out, const site *s, const char *title, const char *
     kf_buf_put(&footer, t->ledger_line, (size_t)(mark - t->ledger_line));
     kf_buf_printf(&footer, "<span data-fig=\"ledger|size\">%lld</span>", (long long)s->info.size);
     kf_buf_printf(&footer, mark + 4, s->root_hex);
-    const char *keys[] = {"LANG", "TITLE", "FUND", "NAV", "PENDING", "NOSCRIPT", "SKIP", "MAIN",
-                          "FOOTER", "PAGE", "DATA", "CSS", "JS"};
+    const char *keys[] = {"LANG", "TITLE",  "FUND", "NAV",  "PENDING", "NOSCRIPT", "SKIP",
+                          "MAIN", "FOOTER", "PAGE", "DATA", "CSS",     "JS"};
     const char *vals[] = {t->lang,
                           esc_title.data ? esc_title.data : "",
                           fund.data ? fund.data : "",
@@ -811,8 +828,10 @@ static void put_bars(kf_buf *b, const labels *t, const char *aria, const char *c
     for (int i = 0; i < n; i++)
         if (vals[i] > max) max = vals[i];
     int h = 46 * n + 4;
-    kf_buf_printf(b, "<figure class=\"chart\"><svg viewBox=\"0 0 360 %d\" role=\"img\" "
-                     "aria-label=\"", h);
+    kf_buf_printf(b,
+                  "<figure class=\"chart\"><svg viewBox=\"0 0 360 %d\" role=\"img\" "
+                  "aria-label=\"",
+                  h);
     put_html(b, aria);
     kf_buf_puts(b, "\">");
     for (int i = 0; i < n; i++) {
@@ -821,8 +840,10 @@ static void put_bars(kf_buf *b, const labels *t, const char *aria, const char *c
         if (vals[i] > 0 && w < 2) w = 2;
         kf_buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"lbl\">", y + 15);
         put_html(b, names[i]);
-        kf_buf_printf(b, "</text><rect x=\"0\" y=\"%d\" width=\"%d\" height=\"18\" rx=\"3\" "
-                         "class=\"bar%d\"/>", y + 21, w, i % 4);
+        kf_buf_printf(b,
+                      "</text><rect x=\"0\" y=\"%d\" width=\"%d\" height=\"18\" rx=\"3\" "
+                      "class=\"bar%d\"/>",
+                      y + 21, w, i % 4);
         kf_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"val\" data-fig=\"", w + 6, y + 35);
         put_html(b, keys[i]);
         kf_buf_puts(b, "\">");
@@ -850,8 +871,7 @@ static void caption(kf_buf *b, const char *text)
 static void pool_cells(kf_buf *b, const labels *t, int fy, const char *pool,
                        const kf_pool_figures *f)
 {
-    static const char *const what[] = {"opening", "in", "out", "closing", "committed",
-                                       "available"};
+    static const char *const what[] = {"opening", "in", "out", "closing", "committed", "available"};
     const kf_yen v[] = {f->opening, f->in, f->out, f->balance, f->committed, f->available};
     char key[160];
     for (int i = 0; i < 6; i++) {
@@ -905,11 +925,11 @@ static void grant_cells(kf_buf *b, const labels *t, const char *prefix, const gr
     td_yen(b, t, key, g->refunded);
 }
 
-static void grant_head(kf_buf *b, const labels *t, const char *const *first, int nfirst,
-                       bool count)
+static void grant_head(kf_buf *b, const labels *t, const char *const *first, int nfirst, bool count)
 {
     kf_buf_puts(b, "<thead><tr>");
-    for (int i = 0; i < nfirst; i++) th_col(b, first[i], false);
+    for (int i = 0; i < nfirst; i++)
+        th_col(b, first[i], false);
     if (count) th_col(b, t->count_h, true);
     th_col(b, t->approved, true);
     th_col(b, t->paid, true);
@@ -1033,7 +1053,8 @@ static kf_code fy_section(const site *s, int fy, kf_buf *b)
         const don_row *d = &s->dons[i];
         if (d->fy != fy || d->voided) continue;
         size_t j;
-        for (j = 0; j < ndes && strcmp(des[j].to, d->to) != 0; j++) {}
+        for (j = 0; j < ndes && strcmp(des[j].to, d->to) != 0; j++) {
+        }
         if (j == ndes) {
             if (!GROW(des, ndes, capdes)) {
                 free(des);
@@ -1139,8 +1160,7 @@ static kf_code fy_section(const site *s, int fy, kf_buf *b)
                     const kf_grant_row *q = &s->apps[j];
                     if (q->fy == fy && approved(q) &&
                         strcmp(per_menu ? q->menu : q->group, code) == 0 && !grant_add(&g, q))
-                        return kf_fail(s->err, KF_REFUSED, "FY %d: grants overflow int64 yen",
-                                       fy);
+                        return kf_fail(s->err, KF_REFUSED, "FY %d: grants overflow int64 yen", fy);
                 }
                 kf_buf_puts(b, "<tr><th scope=\"row\">");
                 if (per_menu)
@@ -1200,7 +1220,8 @@ static kf_code index_page(const site *s, kf_buf *out)
         kf_buf_puts(&b, "</a></li>");
     }
     kf_buf_puts(&b, "</ul></nav>");
-    for (size_t i = 0; i < s->nfys && !rc; i++) rc = fy_section(s, s->fys[i], &b);
+    for (size_t i = 0; i < s->nfys && !rc; i++)
+        rc = fy_section(s, s->fys[i], &b);
     if (rc) goto out;
 
     /* the groups */
@@ -1567,7 +1588,8 @@ kf_code kf_site_build(kf_ledger *l, const kf_site_opts *o, kf_site *out, kf_err 
     if (!(f = add_file(out, "entries.txt", err))) goto oom;
     *f = s.entries;
     memset(&s.entries, 0, sizeof s.entries);
-    for (size_t i = 0; i < out->nfiles && !rc; i++) rc = kf_buf_check(&out->files[i].data, err);
+    for (size_t i = 0; i < out->nfiles && !rc; i++)
+        rc = kf_buf_check(&out->files[i].data, err);
     if (rc) goto out;
     out->size = s.info.size;
     out->withheld = s.withheld;
@@ -1595,7 +1617,8 @@ out:
 
 void kf_site_free(kf_site *s)
 {
-    for (size_t i = 0; i < s->nfiles; i++) kf_buf_free(&s->files[i].data);
+    for (size_t i = 0; i < s->nfiles; i++)
+        kf_buf_free(&s->files[i].data);
     free(s->files);
     memset(s, 0, sizeof *s);
 }
