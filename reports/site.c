@@ -792,6 +792,7 @@ static void put_page(kf_buf *out, const site *s, const char *title, const char *
     put_html(&footer, when);
     /* "台帳の記録 41 件、ルート …": the count is a figure the script checks */
     const char *mark = strstr(t->ledger_line, "%lld");
+    kf_buf_puts(&footer, " · ");
     kf_buf_put(&footer, t->ledger_line, (size_t)(mark - t->ledger_line));
     kf_buf_printf(&footer, "<span data-fig=\"ledger|size\">%lld</span>", (long long)s->info.size);
     kf_buf_printf(&footer, mark + 4, s->root_hex);
@@ -1292,9 +1293,7 @@ static kf_code group_page(const site *s, const kf_group *g, kf_buf *out)
     char pool[KF_POOL_MAX], fyname[64], key[200];
     kf_code rc = KF_OK;
     snprintf(pool, sizeof pool, "group:%s", g->id);
-    kf_buf_puts(&b, "<h2>");
-    put_html(&b, g->name);
-    kf_buf_puts(&b, "</h2><dl class=\"facts\"><dt>");
+    kf_buf_puts(&b, "<dl class=\"facts\"><dt>");
     put_html(&b, t->type);
     kf_buf_puts(&b, "</dt><dd>");
     put_html(&b, type_name(t, g->type));
@@ -1354,7 +1353,7 @@ static kf_code group_page(const site *s, const kf_group *g, kf_buf *out)
     kf_buf_puts(&b, "</h3>");
     if (napps) {
         kf_buf_puts(&b, "<div class=\"scroll\"><table class=\"grants\">");
-        caption(&b, t->group_grants_cap);
+        caption(&b, t->grants_cap);
         grant_head(&b, t, h1, 3, false);
         kf_buf_puts(&b, "<tbody>");
         for (size_t i = 0; i < s->napps; i++)
@@ -1391,9 +1390,7 @@ static kf_code checkpoint_page(const site *s, kf_buf *out)
     kf_note note;
     kf_code rc = kf_note_parse(s->note.data, s->note.len, &note, s->err);
     if (rc) return rc;
-    kf_buf_puts(&b, "<h2>");
-    put_html(&b, t->checkpoint_h);
-    kf_buf_puts(&b, "</h2><p>");
+    kf_buf_puts(&b, "<p>");
     put_html(&b, t->checkpoint_text);
     kf_buf_puts(&b, "</p><pre class=\"note\" id=\"note\">");
     put_html(&b, s->note.data);
