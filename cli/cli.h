@@ -221,5 +221,6 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv);
 int cmd_export_audit(kf_cli *cli, int argc, char **argv);
 int cmd_export_group(kf_cli *cli, int argc, char **argv);
 int cmd_export_partner(kf_cli *cli, int argc, char **argv);
+int cmd_publish(kf_cli *cli, int argc, char **argv);
 
 #endif

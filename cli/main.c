@@ -107,6 +107,8 @@ static const command commands[] = {
     {"export member", cmd_export_member,
      "ID (--fy Y | --year Y) --out FILE.xlsx [--force] [--lang ja|en]",
      "a supporters' club member's donation statement for an FY or a calendar year"},
+    {"publish", cmd_publish, "--out DIR [--lang ja|en] [--force]",
+     "write the public site: figures, group pages, receipt check, signed entries"},
     {"reindex", cmd_reindex, "", "rebuild the derived tables from the entries"},
     {"help", NULL, "[COMMAND]", "show help"},
 };
@@ -134,6 +136,11 @@ static const struct {
     {"import donations", "defaults: --encoding utf-8 (cp932 and its names: sjis, shift_jis,\n"
                          "  windows-31j, ms932); every bad row is named FILE:LINE and nothing is\n"
                          "  recorded (exit 2); --dry-run checks without recording."},
+    {"publish", "needs --key: an admin or treasurer key signs the site's checkpoint. Refused\n"
+                "  (exit 1, nothing written) unless the whole ledger verifies. DIR gets\n"
+                "  index.html, groups/<id>.html, verify.html, checkpoint.html, checkpoint.txt,\n"
+                "  entries.txt and entries.js; an existing DIR needs --force and must be a site\n"
+                "  kifu publish wrote. Defaults: --lang ja. README, \"The public site\"."},
     {"grant pay", "defaults: --date today (KIFU_NOW), not before the decision."},
     {"export member",
      "exactly one of --fy Y (the fiscal year: gifts whose FY is Y) and --year Y (the\n"

@@ -10,11 +10,12 @@
 # runtime library libNAME.so.* is found with dpkg and its -dev package is
 # installed.
 set -euo pipefail
-# sqlite3 (the shell), Go and python3 are for tests only: tamper tests, the Go
-# interop test, and reading the workbooks' XML cell by cell.
+# sqlite3 (the shell), Go, python3 and chromium are for tests only: tamper
+# tests, the Go interop test, reading the workbooks' XML cell by cell, and
+# the public site's pages run in a real browser (tests/e2e_site_in_chromium.sh).
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libsodium-dev libxlsxwriter-dev check
       libinih-dev libcsv-dev libssl-dev zlib1g-dev sqlite3 golang-go golang-golang-x-mod-dev
-      python3)
+      python3 chromium)
 # the pkg-config modules of CMakeLists.txt (libcsv has no .pc file: libcsv-dev above)
 modules=(sqlite3 libsodium inih libcrypto xlsxwriter check)
 

@@ -20,7 +20,8 @@ grep -q '^ok: receipt 2026-000031: seq 31 (donation), 10000 yen' tour.out && ok 
 grep -q 'verification passed; written to audit-2026.xlsx' tour.out && ok || bad "audit export: $(tail -3 tour.out)"
 grep -q '^ok: .* extends the trusted checkpoint' tour.out && ok || bad "verify --trust: $(grep '^ok' tour.out)"
 grep -q 'A-2026-0001' tour.out && ok || bad "no application recorded"
-for f in fund.db admin.key treasurer.key receipt.txt cp.txt audit-2026.xlsx M101-2026.xlsx G101-2026.xlsx; do
+for f in fund.db admin.key treasurer.key receipt.txt cp.txt audit-2026.xlsx M101-2026.xlsx G101-2026.xlsx \
+  site/index.html site/verify.html site/entries.txt; do
   [ -s "$f" ] && ok || bad "the tour did not make $f"
 done
 finish

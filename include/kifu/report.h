@@ -161,4 +161,39 @@ typedef struct {
 kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf_audit_result *res,
                       kf_err *err);
 
+/* --- the public site (kifu publish) ---------------------------------------
+ *
+ * A static site of money in and out (reports/site.c, README "The public
+ * site"): index.html, groups/<id>.html, checkpoint.html, checkpoint.txt,
+ * verify.html, entries.txt and entries.js. Its pages recompute their figures
+ * from the published entries in the browser and check them against the
+ * checkpoint signed here. */
+
+typedef struct {
+    kf_statement_lang lang;
+    /* An active admin or treasurer key: signs the site's checkpoint. */
+    const kf_signer *signer;
+} kf_site_opts;
+
+typedef struct {
+    char path[128]; /* relative to the site's directory: "index.html", "groups/G1.html" */
+    kf_buf data;
+} kf_site_file;
+
+typedef struct {
+    kf_site_file *files;
+    size_t nfiles;
+    int64_t size;     /* entries published (the checkpoint's size) */
+    int64_t withheld; /* of which only the leaf hash is published */
+    size_t groups, fys;
+    char root_hex[65];
+} kf_site;
+
+/* Builds the site in memory, after the whole verification (kf_verify_all):
+ * a ledger that fails it is KF_REFUSED ("verification failed, no site
+ * written: ...") and nothing is built. Needs the grants and donations
+ * modules attached. */
+kf_code kf_site_build(kf_ledger *l, const kf_site_opts *o, kf_site *out, kf_err *err);
+void kf_site_free(kf_site *s);
+
 #endif

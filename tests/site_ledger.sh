@@ -1,0 +1,41 @@
+# The ledger the public-site tests publish (sourced by tests/e2e_publish_*.sh
+# and e2e_site_in_chromium.sh after tests/common.sh, in $T): the demo's year
+# of a small fund — rules, keys, the registry (fixtures/setup.sh), a year of
+# donations (fixtures/donations-2026.csv, with donors' names and addresses),
+# a gift receipted and then voided, grants decided, paid, settled and
+# refunded, and an auditor's cosignature. Leaves: kifu.db, admin.key,
+# auditor.key, VOIDED (the seq of the voided gift), r-void.txt (its receipt,
+# made before the void), GIFT (the seq of a gift with a donor name).
+src=${KIFU_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+export KIFU_DB=$T/kifu.db
+q() { "$KIFU_BIN" "$@" >/dev/null; }
+q init --fund "さぽーとほっと基金" --admin jimukyoku --key-out "$T/admin.key" \
+  --origin sapporo.example/kifu --rules "$src/fixtures/rules.ini"
+export KIFU_KEY=$T/admin.key
+q key add shinsa2 --role reviewer --key-out "$T/reviewer2.key"
+q key add shinsa3 --role reviewer --key-out "$T/reviewer3.key"
+q key add kansa --role auditor --key-out "$T/auditor.key"
+bash "$src/fixtures/setup.sh" "$KIFU_BIN"
+q import donations "$src/fixtures/donations-2026.csv"
+q donate --amount 12000 --date 2026-04-20 --to group:G002 --donor "寄附 太郎" \
+  --address "札幌市北区北8条西5丁目" --method transfer
+GIFT=$("$KIFU_BIN" log --json | grep -o '"seq":[0-9]*' | tail -1 | cut -d: -f2)
+q donate --amount 3000 --date 2026-04-21 --donor "取消 花子" --method cash
+VOIDED=$((GIFT + 1))
+q receipt "$VOIDED" --out "$T/r-void.txt"
+q void "$VOIDED" --reason "二重計上" --date 2026-04-22
+for f in field-ok collab-ok designated-ok theme-ok; do
+  q grant apply "$src/fixtures/applications/$f.ini"
+done
+for app in A-2026-0001 A-2026-0002; do
+  KIFU_KEY=$T/reviewer2.key q grant review $app --score 4
+  KIFU_KEY=$T/reviewer3.key q grant review $app --score 5
+done
+q grant decide A-2026-0001 --approve 229000
+q grant decide A-2026-0002 --approve 500000
+q grant pay A-2026-0001 --amount 200000 --date 2026-06-01
+q grant pay A-2026-0001 --amount 29000 --date 2026-09-01
+q grant settle A-2026-0001 --spent 300000 --income 50000 --date 2027-02-10
+q grant refund A-2026-0001 --amount 29000 --date 2027-03-01
+q checkpoint --out "$T/cp.txt"
+KIFU_KEY=$T/auditor.key q cosign "$T/cp.txt"
