@@ -26,6 +26,7 @@
  * tests) and the checkpoint's signature (Ed25519 is deterministic): the same
  * ledger, key and clock give the same bytes.
  */
+#include "labels.h"
 #include "kifu/report.h"
 #include "kifu/verify.h"
 
@@ -258,61 +259,22 @@ static const labels EN = {
     .withheld_note = " of them hold a private person's name: only their hash is published.",
 };
 
-/* --- 和暦 (a small helper; reports/labels.c will share one) -------------- */
+/* --- 和暦: reports/labels.c ------------------------------------------------ */
 
-/* The era of a date: 令和 from 2019-05-01, 平成 from 1989-01-08, 昭和 from
- * 1926-12-25, 大正 from 1912-07-30, else 明治. */
-static const char *era_of(int y, int m, int d, int *year)
-{
-    static const struct {
-        int y, m, d;
-        const char *name;
-    } eras[] = {{2019, 5, 1, "令和"},
-                {1989, 1, 8, "平成"},
-                {1926, 12, 25, "昭和"},
-                {1912, 7, 30, "大正"},
-                {1868, 1, 1, "明治"}};
-    for (size_t i = 0; i < sizeof eras / sizeof eras[0]; i++) {
-        if (y > eras[i].y ||
-            (y == eras[i].y && (m > eras[i].m || (m == eras[i].m && d >= eras[i].d)))) {
-            *year = y - eras[i].y + 1;
-            return eras[i].name;
-        }
-    }
-    *year = y;
-    return "";
-}
+static kf_statement_lang lang_of(const labels *t) { return t == &EN ? KF_STATEMENT_EN : KF_STATEMENT_JA; }
 
 /* 令和8年5月1日 (元年 for the first year); en: 2026-05-01. */
 static void date_text(const labels *t, const char *date, char *out, size_t n)
 {
-    int y, m, d, ey;
-    if (t == &EN || !kf_parse_date(date, &y, &m, &d)) {
-        snprintf(out, n, "%s", date);
-        return;
-    }
-    const char *era = era_of(y, m, d, &ey);
-    if (ey == 1)
-        snprintf(out, n, "%s元年%d月%d日", era, m, d);
-    else
-        snprintf(out, n, "%s%d年%d月%d日", era, ey, m, d);
+    kx_date_text(lang_of(t), date, out, n);
 }
 
 /* 令和8年度 (the era of the FY's first day); en: FY2026. */
 static void fy_text(const labels *t, const kf_rules *r, int fy, char *out, size_t n)
 {
     char first[11], last[11];
-    int y, m, d, ey;
     kf_rules_fy_bounds(r, fy, first, last);
-    if (t == &EN || !kf_parse_date(first, &y, &m, &d)) {
-        snprintf(out, n, "FY%d", fy);
-        return;
-    }
-    const char *era = era_of(y, m, d, &ey);
-    if (ey == 1)
-        snprintf(out, n, "%s元年度", era);
-    else
-        snprintf(out, n, "%s%d年度", era, ey);
+    kx_fy_name(lang_of(t), first, fy, out, n);
 }
 
 /* --- output helpers -------------------------------------------------------- */
