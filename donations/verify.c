@@ -234,7 +234,8 @@ static kf_code check_interest(kf_don_verifier *v, const kf_row *row, kf_err *err
     if (fy != kf_rules_fy(v->rules, date))
         return bad(err, row->seq, e->kind, "states a fiscal year its date is not in");
     if (strcmp(pool, v->rules->interest_to) != 0)
-        return kf_fail(err, KF_REFUSED, "seq %lld: %s entry credits %s, not the rules' interest_to (%s)",
+        return kf_fail(err, KF_REFUSED,
+                       "seq %lld: %s entry credits %s, not the rules' interest_to (%s)",
                        (long long)row->seq, e->kind, pool, v->rules->interest_to);
     return track(v, row, pool, amount, 0, +1, err);
 }

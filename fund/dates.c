@@ -96,8 +96,8 @@ kf_code kf_business_date_verify(const kf_row *row, kf_err *err)
 bool kf_business_date_kind(const char *kind)
 {
     static const char *const kinds[] = {
-        "donation",    "box.collect", "donation.void", "fund.interest", "group.deregister",
-        "grant.apply", "grant.decide", "grant.pay",    "grant.settle",  "grant.refund"};
+        "donation",    "box.collect",  "donation.void", "fund.interest", "group.deregister",
+        "grant.apply", "grant.decide", "grant.pay",     "grant.settle",  "grant.refund"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kind, kinds[i]) == 0) return true;
     return false;

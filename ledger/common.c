@@ -247,8 +247,8 @@ bool kf_fund_date(const char *time, char out[11])
 {
     int y, mo, d, hh, mi, off = 0;
     if (!kf_valid_rfc3339(time)) return false;
-    kf_parse_date((char[11]){time[0], time[1], time[2], time[3], time[4], time[5], time[6],
-                             time[7], time[8], time[9], 0},
+    kf_parse_date((char[11]){time[0], time[1], time[2], time[3], time[4], time[5], time[6], time[7],
+                             time[8], time[9], 0},
                   &y, &mo, &d);
     digits_at(time + 11, 2, &hh);
     digits_at(time + 14, 2, &mi);

@@ -129,9 +129,9 @@ START_TEST(donation_after_today_refused)
     kf_ledger_info before, after;
     setenv("KIFU_NOW", "2026-06-01T09:00:00+09:00", 1);
     ck_assert_int_eq(kf_ledger_get_info(l, &before, &err), KF_OK);
-    ck_assert_int_eq(kf_donation_parse(&d, "1000", "2026-06-02", NULL, NULL, NULL, NULL, NULL, NULL,
-                                       NULL, &err),
-                     KF_OK);
+    ck_assert_int_eq(
+        kf_donation_parse(&d, "1000", "2026-06-02", NULL, NULL, NULL, NULL, NULL, NULL, NULL, &err),
+        KF_OK);
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
     ck_assert_int_eq(kf_don_donate(t, &d, &seq, &err), KF_BAD_INPUT);
     ck_assert_int_eq(kf_txn_size(t), before.size);
@@ -139,9 +139,9 @@ START_TEST(donation_after_today_refused)
     ck_assert_ptr_nonnull(strstr(err.msg, "date 2026-06-02 is after today (2026-06-01"));
     ck_assert_int_eq(kf_ledger_get_info(l, &after, &err), KF_OK);
     ck_assert_int_eq(after.size, before.size);
-    ck_assert_int_eq(kf_donation_parse(&d, "1000", "2026-06-01", NULL, NULL, NULL, NULL, NULL, NULL,
-                                       NULL, &err),
-                     KF_OK);
+    ck_assert_int_eq(
+        kf_donation_parse(&d, "1000", "2026-06-01", NULL, NULL, NULL, NULL, NULL, NULL, NULL, &err),
+        KF_OK);
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
     ck_assert_int_eq(kf_don_donate(t, &d, &seq, &err), KF_OK);
     ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
@@ -203,10 +203,9 @@ END_TEST
  * commit's date; other kinds' dates are not. */
 START_TEST(business_date_kinds)
 {
-    static const char *dated[] = {"donation",     "box.collect",  "donation.void",
-                                  "fund.interest", "group.deregister", "grant.apply",
-                                  "grant.decide", "grant.pay",    "grant.settle",
-                                  "grant.refund"};
+    static const char *dated[] = {
+        "donation",    "box.collect",  "donation.void", "fund.interest", "group.deregister",
+        "grant.apply", "grant.decide", "grant.pay",     "grant.settle",  "grant.refund"};
     static const char *undated[] = {"partner.clicks", "member.add", "group.add", "rules.load",
                                     "grant.review"};
     kf_err err = {0};

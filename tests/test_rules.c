@@ -794,8 +794,8 @@ static const err_case err_cases[] = {
      "t.ini:5: [fund] interest_to: ", "'field:zzz'"},
     {"[fund]\ninterest_to = group:G001\n", "t.ini:2: [fund] interest_to: ", "'group:G001'"},
     {"[fund]\ninterest_to =\n", "t.ini:2: [fund] interest_to: ", "'' is not general"},
-    {"[fund]\ninterest_to = general\ninterest_to = general\n", "t.ini:3: [fund] interest_to: ",
-     "duplicate key"},
+    {"[fund]\ninterest_to = general\ninterest_to = general\n",
+     "t.ini:3: [fund] interest_to: ", "duplicate key"},
     /* syntax errors and the order of errors */
     {"[fund]\nname = x\njunk\n", "t.ini:3: syntax error", ""},
     {"[fund\n", "t.ini:1: syntax error", ""},
