@@ -77,19 +77,27 @@ kf_code kf_date_check_planned(kf_ledger *l, const char *what, const char *date, 
     return KF_OK;
 }
 
-kf_code kf_business_date_verify(const kf_row *row, kf_err *err)
+kf_code kf_business_date_verify(const kf_row *row, kf_commit_day *day, kf_err *err)
 {
-    const char *date = kf_entry_str(row->entry, "date");
-    char day[11];
-    if (!date || !kf_business_date_kind(row->entry->kind)) return KF_OK;
-    if (!kf_fund_date(row->time, day))
-        return kf_fail(err, KF_REFUSED, "seq %lld: its commit's time '%s' is not an RFC 3339 time",
-                       (long long)row->seq, row->time);
-    if (strcmp(date, day) > 0)
+    const char *date;
+    if (!kf_business_date_kind(row->entry->kind) || !(date = kf_entry_str(row->entry, "date")))
+        return KF_OK;
+    /* the entries of a commit share its time: convert it once */
+    if (!day->date[0] || strcmp(day->time, row->time) != 0) {
+        if (!kf_fund_date(row->time, day->date)) {
+            day->date[0] = '\0';
+            return kf_fail(err, KF_REFUSED,
+                           "seq %lld: its commit's time '%s' is not an RFC 3339 time",
+                           (long long)row->seq, row->time);
+        }
+        memcpy(day->time, row->time, sizeof day->time);
+    }
+    if (strcmp(date, day->date) > 0)
         return kf_fail(err, KF_REFUSED,
                        "seq %lld: %s dated %s, after the date of its commit (%s, commit time %s, "
                        "in the fund's time zone %s): a business date cannot be in the future",
-                       (long long)row->seq, row->entry->kind, date, day, row->time, KF_FUND_TZ);
+                       (long long)row->seq, row->entry->kind, date, day->date, row->time,
+                       KF_FUND_TZ);
     return KF_OK;
 }
 

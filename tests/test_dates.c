@@ -215,13 +215,13 @@ START_TEST(business_date_kinds)
         kf_row row = {.seq = 7, .entry = e};
         snprintf(row.time, sizeof row.time, "2026-05-01T23:59:59+09:00");
         ck_assert(kf_business_date_kind(dated[i]));
-        ck_assert_int_eq(kf_business_date_verify(&row, &err), KF_REFUSED);
+        ck_assert_int_eq(kf_business_date_verify(&row, &(kf_commit_day){0}, &err), KF_REFUSED);
         char want[128];
         snprintf(want, sizeof want, "seq 7: %s dated 2026-05-02, after the date of its commit",
                  dated[i]);
         ck_assert_msg(strstr(err.msg, want), "%s: %s", dated[i], err.msg);
         snprintf(row.time, sizeof row.time, "2026-05-02T00:00:00+09:00");
-        ck_assert_int_eq(kf_business_date_verify(&row, &err), KF_OK);
+        ck_assert_int_eq(kf_business_date_verify(&row, &(kf_commit_day){0}, &err), KF_OK);
         kf_entry_free(e);
     }
     for (size_t i = 0; i < sizeof undated / sizeof undated[0]; i++) {
@@ -230,7 +230,7 @@ START_TEST(business_date_kinds)
         kf_row row = {.seq = 7, .entry = e};
         snprintf(row.time, sizeof row.time, "2026-05-01T09:00:00+09:00");
         ck_assert(!kf_business_date_kind(undated[i]));
-        ck_assert_int_eq(kf_business_date_verify(&row, &err), KF_OK);
+        ck_assert_int_eq(kf_business_date_verify(&row, &(kf_commit_day){0}, &err), KF_OK);
         kf_entry_free(e);
     }
 }

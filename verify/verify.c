@@ -14,6 +14,7 @@ typedef struct {
     kf_grant_verifier *grants;
     kf_pool_tracker *pools;
     derived_check *derived;
+    kf_commit_day day; /* the commit date of the last business date checked */
 } rule_checks;
 
 static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
@@ -21,7 +22,7 @@ static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
     rule_checks *c = ctx;
     kf_code rc = kf_don_verify_entry(c->donations, row, err);
     if (!rc) rc = kf_grant_verify_entry(c->grants, row, err);
-    if (!rc) rc = kf_business_date_verify(row, err);
+    if (!rc) rc = kf_business_date_verify(row, &c->day, err);
     return rc ? rc : derived_entry(c->derived, row, err);
 }
 

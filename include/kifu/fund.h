@@ -44,8 +44,13 @@ kf_code kf_date_check_planned(kf_ledger *l, const char *what, const char *date, 
 bool kf_business_date_kind(const char *kind);
 /* For kifu verify: KF_REFUSED "seq N: KIND dated D, after the date of its
  * commit (...)" when the business date of the row's entry is after the
- * date of its commit's signed time in the fund's time zone. */
-kf_code kf_business_date_verify(const kf_row *row, kf_err *err);
+ * date of its commit's signed time in the fund's time zone. *day keeps the
+ * last commit time converted (zero it before the first row). */
+typedef struct {
+    char time[40];
+    char date[11];
+} kf_commit_day;
+kf_code kf_business_date_verify(const kf_row *row, kf_commit_day *day, kf_err *err);
 
 /* Checks that a designation names a pool that can take money now: general,
  * a registered or provisional group, a field or theme of the rules in force.
