@@ -245,7 +245,7 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 
 bool kf_fund_date(const char *time, char out[11])
 {
-    int y, mo, d, hh, mi, off = 0;
+    int y = 1970, mo = 1, d = 1, hh = 0, mi = 0, off = 0;
     if (!kf_valid_rfc3339(time)) return false;
     kf_parse_date((char[11]){time[0], time[1], time[2], time[3], time[4], time[5], time[6], time[7],
                              time[8], time[9], 0},
@@ -257,7 +257,7 @@ bool kf_fund_date(const char *time, char out[11])
         for (z++; isdigit((unsigned char)*z); z++)
             ;
     if (*z != 'Z') {
-        int oh, om;
+        int oh = 0, om = 0;
         digits_at(z + 1, 2, &oh);
         digits_at(z + 4, 2, &om);
         off = (*z == '-' ? -1 : 1) * (oh * 60 + om);
