@@ -196,6 +196,7 @@ int cmd_group_list(kf_cli *cli, int argc, char **argv);
 int cmd_donate(kf_cli *cli, int argc, char **argv);
 int cmd_import(kf_cli *cli, int argc, char **argv);
 int cmd_void(kf_cli *cli, int argc, char **argv);
+int cmd_interest(kf_cli *cli, int argc, char **argv);
 int cmd_balance(kf_cli *cli, int argc, char **argv);
 int cmd_erase(kf_cli *cli, int argc, char **argv);
 int cmd_member_add(kf_cli *cli, int argc, char **argv);

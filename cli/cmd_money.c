@@ -1,5 +1,5 @@
 /*
- * kifu donate | void | balance | erase donor | reindex.
+ * kifu donate | void | interest | balance | erase donor | reindex.
  */
 #include "cli.h"
 #include "kifu/donations.h"
@@ -80,6 +80,52 @@ int cmd_void(kf_cli *cli, int argc, char **argv)
         printf("{\"seq\":%lld,\"void\":%lld}\n", (long long)a.void_seq, (long long)a.seq);
     else
         printf("seq %lld: voided seq %lld\n", (long long)a.void_seq, (long long)a.seq);
+    return 0;
+}
+
+typedef struct {
+    kf_interest in;
+    int64_t seq;
+    char pool[KF_POOL_MAX];
+    int fy;
+} interest_arg;
+
+static kf_code do_interest(kf_txn *t, void *arg, kf_err *err)
+{
+    interest_arg *a = arg;
+    return kf_don_interest(t, &a->in, &a->seq, a->pool, &a->fy, err);
+}
+
+int cmd_interest(kf_cli *cli, int argc, char **argv)
+{
+    const char *amount = NULL, *date = NULL, *ref = NULL, *note = NULL, *pos[1];
+    const kf_opt opts[] = {{"amount", OPT_VALUE, &amount},
+                           {"date", OPT_VALUE, &date},
+                           {"ref", OPT_VALUE, &ref},
+                           {"note", OPT_VALUE, &note},
+                           {NULL, 0, NULL}};
+    int npos;
+    kf_err err = {0};
+    char day[11];
+    interest_arg a = {0};
+    CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
+    if (!cli_date("--date", date, day, &err) ||
+        kf_interest_parse(&a.in, amount, day, ref, note, &err))
+        return cli_error(&err);
+    int code = cli_write(cli, do_interest, &a);
+    if (code) return code;
+    if (cli->json) {
+        kf_buf b = {0};
+        kf_buf_printf(&b, "{\"seq\":%lld,\"amount\":%lld,\"pool\":", (long long)a.seq,
+                      (long long)a.in.amount);
+        kf_buf_json_str(&b, a.pool);
+        kf_buf_printf(&b, ",\"fy\":%d,\"date\":\"%s\"}", a.fy, a.in.date);
+        code = cli_print_json(&b);
+        kf_buf_free(&b);
+        return code;
+    }
+    printf("seq %lld: interest of %lld yen recorded to %s (FY %d)\n", (long long)a.seq,
+           (long long)a.in.amount, a.pool, a.fy);
     return 0;
 }
 

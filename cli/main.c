@@ -79,6 +79,8 @@ static const command commands[] = {
      "FILE.csv [--encoding utf-8|cp932] [--skip-duplicates] [--dry-run]",
      "import donations from CSV in one commit"},
     {"void", cmd_void, "SEQ --reason TEXT [--date D]", "reverse a donation"},
+    {"interest", cmd_interest, "--amount YEN [--date D] [--ref EXTREF] [--note TEXT]",
+     "record interest earned on the fund's deposits (treasurer or admin)"},
     {"balance", cmd_balance, "[--fy Y] [--json]",
      "in, out, balance, committed, available per pool"},
     {"erase donor", cmd_erase, "REF | --seq SEQ", "delete a donor's personal data (admin)"},
@@ -133,6 +135,11 @@ static const struct {
                "  kifu erase donor). Amounts are whole yen, 1 to 1,000,000,000,000."},
     {"void", "defaults: --date today (KIFU_NOW); the money leaves the pools in that date's\n"
              "  fiscal year, which may not be before the donation's."},
+    {"interest", "defaults: --date today (KIFU_NOW), no ref, no note. The whole amount goes\n"
+                 "  to the pool the rules name ([fund] interest_to, default general) in the\n"
+                 "  fiscal year of --date, which may not be after today. --ref is an external\n"
+                 "  reference (a bank line), unique in the ledger like a donation's; amounts\n"
+                 "  are whole yen, 1 to 1,000,000,000,000."},
     {"import donations", "defaults: --encoding utf-8 (cp932 and its names: sjis, shift_jis,\n"
                          "  windows-31j, ms932); every bad row is named FILE:LINE and nothing is\n"
                          "  recorded (exit 2); --dry-run checks without recording."},

@@ -131,6 +131,7 @@ void cli_rules_json(const kf_rules *r, kf_buf *b)
     json_ratio(b, r->designated_share);
     json_int(b, &f, "designated_round", r->designated_round);
     json_str(b, &f, "deregister_to", r->deregister_to);
+    json_str(b, &f, "interest_to", r->interest_to);
     kf_buf_puts(b, "},\"fields\":");
     json_items(b, r->fields, r->nfields);
     kf_buf_puts(b, ",\"themes\":");

@@ -8,7 +8,9 @@
  *   don_box_totals(id, collected, collections)  a donation box's money
  *   don_source_fy(source, fy, gross, count)    gross donations per source and FY
  *   don_voids(seq, void_seq)
- *   pool_fy rows of origin "donations"          (fund/pools.c)
+ *   pool_fy rows of origin "donations"          (fund/pools.c), fund.interest too
+ *
+ * A fund.interest's ref goes into don_refs with the donations' refs.
  *
  * Who the members, partners and boxes are is the fund's registry
  * (fund/registry.c, tables reg_*).
@@ -240,6 +242,20 @@ static kf_code apply_void(don_ctx *c, const kf_row *row, kf_err *err)
     return KF_OK;
 }
 
+/* Interest earned: the whole amount into the entry's pool in its FY. */
+static kf_code apply_interest(don_ctx *c, const kf_row *row, kf_err *err)
+{
+    const kf_entry *e = row->entry;
+    const char *pool = kf_entry_str(e, "pool"), *ref = kf_entry_str(e, "ref");
+    int64_t amount, fy;
+    kf_code rc;
+    if (!pool || !kf_entry_int(e, "amount", &amount) || !kf_entry_int(e, "fy", &fy))
+        return kf_fail(err, KF_REFUSED, "seq %lld: fund.interest lacks its amount, fy or pool",
+                       (long long)row->seq);
+    if (ref && (rc = ref_put(c, ref, row->seq, err))) return rc;
+    return amount ? kf_pools_move(c->l, ORIGIN, pool, (int)fy, amount, 0, 0, err) : KF_OK;
+}
+
 static kf_code don_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err)
 {
     don_ctx *c = ctx;
@@ -249,6 +265,7 @@ static kf_code don_apply(void *ctx, kf_ledger *l, const kf_row *row, kf_err *err
     if (strcmp(k, "donation") == 0 || strcmp(k, "box.collect") == 0)
         return apply_money_in(c, row, err);
     if (strcmp(k, "donation.void") == 0) return apply_void(c, row, err);
+    if (strcmp(k, "fund.interest") == 0) return apply_interest(c, row, err);
     if (strcmp(k, "partner.clicks") == 0) {
         int64_t clicks = 0, pledge = 0;
         kf_entry_int(e, "clicks", &clicks);
@@ -281,7 +298,7 @@ kf_code kf_donations_attach(kf_ledger *l, kf_err *err)
     don_ctx *c = calloc(1, sizeof *c);
     if (!c) return kf_fail(err, KF_SYSTEM, "out of memory");
     c->l = l;
-    kf_index ix = {"donations", 2, don_reset, don_apply, don_close, c, don_personal_flush};
+    kf_index ix = {"donations", 3, don_reset, don_apply, don_close, c, don_personal_flush};
     rc = kf_ledger_add_index(l, &ix, err);
     if (rc) don_close(c);
     return rc;

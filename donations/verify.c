@@ -4,7 +4,8 @@
  * designation and the rules in force at its seq; a void reverses exactly one
  * earlier, not yet voided donation; a click tally's pledge is
  * min(clicks x per_click, monthly_cap); a box collection records the agreed
- * count. A signed entry that asserts anything else is a verification failure
+ * count; interest earned goes to the rules' interest_to pool in the FY of
+ * its date. A signed entry that asserts anything else is a verification failure
  * naming its seq.
  */
 #include "don_internal.h"
@@ -218,6 +219,27 @@ static kf_code check_box(const kf_row *row, kf_err *err)
     return KF_OK;
 }
 
+/* fund.interest: amount in range, fy of its date, the rules' interest_to. */
+static kf_code check_interest(kf_don_verifier *v, const kf_row *row, kf_err *err)
+{
+    const kf_entry *e = row->entry;
+    int64_t amount, fy;
+    const char *date = kf_entry_str(e, "date"), *pool = kf_entry_str(e, "pool");
+    if (!get(e, "amount", &amount) || !get(e, "fy", &fy) || !date || !pool)
+        return bad(err, row->seq, e->kind, "lacks amount, date, fy or pool");
+    if (amount < 1 || amount > KF_YEN_MAX_ONE)
+        return bad(err, row->seq, e->kind, "has an amount out of range");
+    if (!kf_parse_date(date, NULL, NULL, NULL))
+        return bad(err, row->seq, e->kind, "has an impossible date");
+    if (fy != kf_rules_fy(v->rules, date))
+        return bad(err, row->seq, e->kind, "states a fiscal year its date is not in");
+    if (strcmp(pool, v->rules->interest_to) != 0)
+        return kf_fail(err, KF_REFUSED,
+                       "seq %lld: %s entry credits %s, not the rules' interest_to (%s)",
+                       (long long)row->seq, e->kind, pool, v->rules->interest_to);
+    return track(v, row, pool, amount, 0, +1, err);
+}
+
 kf_code kf_don_verify_entry(kf_don_verifier *v, const kf_row *row, kf_err *err)
 {
     const kf_entry *e = row->entry;
@@ -236,6 +258,7 @@ kf_code kf_don_verify_entry(kf_don_verifier *v, const kf_row *row, kf_err *err)
         return check_box(row, err);
     }
     if (strcmp(k, "donation.void") == 0) return check_void(v, row, err);
+    if (strcmp(k, "fund.interest") == 0) return check_interest(v, row, err);
     if (strcmp(k, "partner.clicks") == 0) return check_clicks(v, row, err);
     if (strcmp(k, "partner.add") == 0) {
         const char *id = kf_entry_str(e, "id");

@@ -108,6 +108,7 @@ void kf_rules_default(kf_rules *r)
     r->designated_share = (kf_ratio){100, 100};
     r->designated_round = 1;
     snprintf(r->deregister_to, sizeof r->deregister_to, "general");
+    snprintf(r->interest_to, sizeof r->interest_to, "general");
 }
 
 static void menu_default(kf_menu *m, const char *code)
@@ -230,9 +231,9 @@ static const char *const menu_keys[MK_COUNT] = {
     "max_years",   "partners_min", "max_awards",  "max_consecutive", "exclusive",
     "expenses"};
 
-enum { FK_NAME, FK_FY_START, FK_SHARE, FK_ROUND, FK_DEREGISTER, FK_COUNT };
-static const char *const fund_keys[FK_COUNT] = {"name", "fy_start", "designated_share",
-                                                "designated_round", "deregister_to"};
+enum { FK_NAME, FK_FY_START, FK_SHARE, FK_ROUND, FK_DEREGISTER, FK_INTEREST, FK_COUNT };
+static const char *const fund_keys[FK_COUNT] = {
+    "name", "fy_start", "designated_share", "designated_round", "deregister_to", "interest_to"};
 
 typedef struct {
     kf_ini_src in; /* the text, the reader's position and the first error */
@@ -512,6 +513,12 @@ static int fund_key(parse_state *st, const char *key, const char *v)
             return fail(st, st->in.lineno, st->section, key, "'%s' is too long", v);
         kf_ini_copy_str(r->deregister_to, sizeof r->deregister_to, v);
         return 1;
+    case FK_INTEREST:
+        /* likewise */
+        if (strlen(v) >= sizeof r->interest_to)
+            return fail(st, st->in.lineno, st->section, key, "'%s' is too long", v);
+        kf_ini_copy_str(r->interest_to, sizeof r->interest_to, v);
+        return 1;
     }
     return 1;
 }
@@ -695,25 +702,25 @@ static int handler(void *user, const char *section, const char *key, const char 
 
 /* ---- after the whole file ------------------------------------------------ */
 
+/* A [fund] key naming the pool some money goes to (deregister_to,
+ * interest_to): general, or a field or theme the rules define. */
+static bool check_pool_key(parse_state *st, int key, const char *pool)
+{
+    kf_rules *r = st->r;
+    if (strcmp(pool, "general") == 0) return true;
+    if (strncmp(pool, "field:", 6) == 0 && kf_rules_field(r, pool + 6)) return true;
+    if (strncmp(pool, "theme:", 6) == 0 && kf_rules_theme(r, pool + 6)) return true;
+    fail(st, st->fund_line[key], "fund", fund_keys[key],
+         "'%s' is not general or field:<code>/theme:<code> naming a defined field or theme", pool);
+    return false;
+}
+
 static bool check_whole(parse_state *st)
 {
     kf_rules *r = st->r;
-    const char *d = r->deregister_to;
-    int dline = st->fund_line[FK_DEREGISTER];
-    if (strcmp(d, "general") != 0) {
-        bool ok = false;
-        if (strncmp(d, "field:", 6) == 0)
-            ok = kf_rules_field(r, d + 6) != NULL;
-        else if (strncmp(d, "theme:", 6) == 0)
-            ok = kf_rules_theme(r, d + 6) != NULL;
-        if (!ok) {
-            fail(st, dline, "fund", "deregister_to",
-                 "'%s' is not general or field:<code>/theme:<code> naming a defined field or "
-                 "theme",
-                 d);
-            return false;
-        }
-    }
+    if (!check_pool_key(st, FK_DEREGISTER, r->deregister_to) ||
+        !check_pool_key(st, FK_INTEREST, r->interest_to))
+        return false;
     for (int i = 0; i < r->nmenus; i++) {
         kf_menu *m = &r->menus[i];
         char sec[KF_CODE_MAX + 8];

@@ -391,7 +391,7 @@ kf_code kf_grant_apply(kf_txn *t, kf_application *a, kf_err *err)
     if (!r) return kf_fail(err, KF_SYSTEM, "out of memory");
     if ((rc = kf_rules_current(l, r, NULL, err)) ||
         (rc = kf_date_check(l, "the application's date", a->date, err)) ||
-        (rc = kf_date_check(l, "its start", a->start, err)))
+        (rc = kf_date_check_planned(l, "its start", a->start, err)))
         goto out;
     const kf_menu *m = kf_rules_menu(r, a->menu);
     if (!m) {

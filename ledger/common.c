@@ -218,12 +218,66 @@ bool kf_now(char out[40], kf_err *err)
     return true;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard
+ * Hinnant's days_from_civil and civil_from_days). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+bool kf_fund_date(const char *time, char out[11])
+{
+    int y = 1970, mo = 1, d = 1, hh = 0, mi = 0, off = 0;
+    if (!kf_valid_rfc3339(time)) return false;
+    kf_parse_date((char[11]){time[0], time[1], time[2], time[3], time[4], time[5], time[6], time[7],
+                             time[8], time[9], 0},
+                  &y, &mo, &d);
+    digits_at(time + 11, 2, &hh);
+    digits_at(time + 14, 2, &mi);
+    const char *z = time + 19;
+    if (*z == '.')
+        for (z++; isdigit((unsigned char)*z); z++)
+            ;
+    if (*z != 'Z') {
+        int oh = 0, om = 0;
+        digits_at(z + 1, 2, &oh);
+        digits_at(z + 4, 2, &om);
+        off = (*z == '-' ? -1 : 1) * (oh * 60 + om);
+    }
+    /* minutes since 1970-01-01T00:00 in the fund's time zone */
+    int64_t minutes = days_from_civil(y, mo, d) * 1440 + hh * 60 + mi - off + KF_FUND_TZ_MINUTES;
+    int64_t day = minutes >= 0 ? minutes / 1440 : -((-minutes + 1439) / 1440);
+    civil_from_days(day, &y, &mo, &d);
+    kf_format_date(out, y, mo, d);
+    return true;
+}
+
 bool kf_today(char out[11], kf_err *err)
 {
     char now[40];
     if (!kf_now(now, err)) return false;
-    memcpy(out, now, 10);
-    out[10] = '\0';
+    if (!kf_fund_date(now, out)) {
+        kf_fail(err, KF_SYSTEM, "the clock's time '%s' is not an RFC 3339 time", now);
+        return false;
+    }
     return true;
 }
 

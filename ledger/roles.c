@@ -33,6 +33,7 @@ static const struct {
     {"donation.void", MONEY},
     {"partner.clicks", MONEY},
     {"box.collect", MONEY},
+    {"fund.interest", MONEY},
     {"grant.pay", MONEY},
     {"grant.refund", MONEY},
     {"grant.review", KF_ROLE_REVIEWER},

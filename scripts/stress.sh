@@ -13,7 +13,8 @@ bin=$(realpath "${KIFU_BIN:-$src/build/kifu}")
 kills=${1:-200}
 per=${2:-500}
 export KIFU_KDF_COST=min KIFU_PASSPHRASE=stress-pass KIFU_NEW_PASSPHRASE=stress-pass
-export KIFU_NOW=2026-05-01T09:00:00+09:00
+# after fixtures/setup.sh's dates (to 2026-05-12): a business date may not be after today
+export KIFU_NOW=2026-05-31T09:00:00+09:00
 unset KIFU_DB KIFU_KEY KIFU_TEST_SEED
 T=$(mktemp -d /tmp/kifu-stress.XXXXXX)
 trap 'rm -rf "$T"' EXIT

@@ -55,8 +55,14 @@ static inline void tu_tmpdir(const char *tag, char dir[64], char path[128])
     snprintf(path, 128, "%s/l.db", dir);
 }
 
-/* A new ledger at path with a new admin key, the grants and donations
- * modules attached, and the clock at 2026-05-01 (KIFU_NOW). */
+/* The clock (KIFU_NOW) the tests write under once their ledger exists: a
+ * business date may not be after it (README, "Business dates"), and the
+ * tests write dates up to FY 2027's first months. */
+#define TU_NOW "2027-06-30T09:00:00+09:00"
+
+/* A new ledger at path with a new admin key and the grants and donations
+ * modules attached. Its genesis commit is dated 2026-05-01 (so its window
+ * of business dates begins on 2025-04-01); then the clock moves to TU_NOW. */
 static inline kf_ledger *tu_ledger(const char *path, const char *fund, const char *origin,
                                    kf_signer *admin)
 {
@@ -68,6 +74,7 @@ static inline kf_ledger *tu_ledger(const char *path, const char *fund, const cha
                   err.msg);
     ck_assert_msg(kf_grants_attach(l, &err) == KF_OK && kf_donations_attach(l, &err) == KF_OK,
                   "attach: %s", err.msg);
+    setenv("KIFU_NOW", TU_NOW, 1);
     return l;
 }
 

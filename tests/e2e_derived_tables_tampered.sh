@@ -29,6 +29,9 @@ must() {
 
 # ------------------------------------------------------------ the ledger
 must kifu init --fund テスト基金 --admin admin --key-out admin.key --rules "$SRC/tests/data/rules-grants.ini" >/dev/null
+# The money below is dated to 2026-09-01 and a business date may not be
+# after today: the clock moves on from the init's 2026-05-01.
+export KIFU_NOW=2026-09-30T09:00:00+09:00
 must kifu key add kaikei --role treasurer --key-out t.key >/dev/null
 must kifu key add rev1 --role reviewer --key-out rev1.key >/dev/null
 must kifu key add rev2 --role reviewer --key-out rev2.key >/dev/null

@@ -14,12 +14,17 @@ RULES=$SRC/fixtures/rules.ini
 
 # --- helpers -----------------------------------------------------------------
 
-# newledger NAME [more group adds...]: a fresh ledger in $T/NAME with an admin
-# key and the README's registry G001..G004; exports KIFU_DB and KIFU_KEY.
+# newledger NAME [BEGUN]: a fresh ledger in $T/NAME with an admin key and the
+# README's registry G001..G004; exports KIFU_DB and KIFU_KEY. The ledger is
+# begun at BEGUN (default 2026-05-01: its window of business dates starts in
+# the FY before); then the clock stands at LATER, since the sections below
+# write business dates up to FY 2029 and none may be after today.
+LATER=2029-12-31T09:00:00+09:00
 newledger() {
   mkdir -p "$T/$1"
   export KIFU_DB=$T/$1/L.db KIFU_KEY=$T/$1/admin.key
-  kifu init --fund テスト基金 --admin admin --key-out "$KIFU_KEY" --rules "$RULES" >/dev/null || bad "init $1"
+  KIFU_NOW=${2:-2026-05-01T09:00:00+09:00} kifu init --fund テスト基金 --admin admin --key-out "$KIFU_KEY" --rules "$RULES" >/dev/null || bad "init $1"
+  export KIFU_NOW=$LATER
   kifu group add G001 --name "子ども食堂ネット" --type volunteer --founded 2020-04-01 --members 12 >/dev/null &&
     kifu group add G002 --name "北町内会" --type neighborhood --founded 2024-06-01 --members 4 --status provisional >/dev/null &&
     kifu group add G003 --name "NPO法人まちの灯" --type npo --founded 2015-01-01 --members 25 >/dev/null &&
@@ -360,7 +365,7 @@ verify_ok
 # --- 5. consecutive: small allows awards in at most 3 FYs in a row -----------------
 # (a ledger begun in FY 2024, so that its business dates from 2024-04 are in
 # its window: README, "Business dates")
-KIFU_NOW=2024-04-01T09:00:00+09:00 newledger consecutive
+newledger consecutive 2024-04-01T09:00:00+09:00
 # G006: founded 2024-04-01, so younger than small's max_years 3 on every
 # application date below (2024-04-15 age 0 ... 2027-03-15 age 2); 6 members
 kifu group add G006 --name "ひよこの会" --type volunteer --founded 2024-04-01 --members 6 >/dev/null || bad "add G006"

@@ -16,6 +16,10 @@ kifu key add rec --role reviewer --affiliation G9,G3 --key-out rec.key >/dev/nul
 for g in 1 2 3 4 5 6 7 8 9; do
   kifu group add G$g --name グループ$g --type volunteer --founded 2020-04-01 --members 12 >/dev/null
 done
+# A business date may not be after today: the grants below are decided and
+# paid through FY 2026, so the clock stands on its last day (commands without
+# --date are dated then); the ledger began on 2026-05-01.
+export KIFU_NOW=2027-03-31T09:00:00+09:00
 GEN=$(kifu --key t.key donate --amount 1000000 --date 2026-05-01 | sed -n 's/^seq \([0-9]*\):.*/\1/p')  # general 1,000,000
 kifu --key t.key donate --amount 600000 --to field:welfare --date 2026-05-01 >/dev/null
 
@@ -124,10 +128,11 @@ expect 0 "rebuilt" -- kifu reindex
 # Business dates: money is looked at FY by FY, as `kifu balance --fy` shows it.
 # general: FY 2026 ends with 1,000,000 in, 700,000 committed, 300,000 available.
 # A donation dated in FY 2027 does not make money available at the end of FY 2026.
+export KIFU_NOW=2027-05-01T09:00:00+09:00
 expect 0 "" -- kifu --key t.key donate --amount 1000000 --date 2027-05-01
 # allocation proposes what a decision dated today could take: in FY 2026 the
 # 300,000 left then; on a day of FY 2027 the FY 2027 money too
-got=$(kifu grant allocate --menu collab --round R1 --json)
+got=$(KIFU_NOW=2027-03-31T09:00:00+09:00 kifu grant allocate --menu collab --round R1 --json)
 [[ "$got" == *'"id":"A-2026-0001"'*'"status":"funded","award":300000,"partial":true'*'"id":"A-2026-0002"'*'"status":"no_funds","award":0'* ]] && ok || bad "allocation in FY 2026: $got"
 got=$(KIFU_NOW=2027-05-02T09:00:00+09:00 kifu grant allocate --menu collab --round R1 --json)
 [[ "$got" == *'"id":"A-2026-0001"'*'"award":400000,"partial":false'*'"id":"A-2026-0002"'*'"award":240000,"partial":false'*'"id":"A-2026-0007"'*'"status":"funded","award":100000'* ]] && ok || bad "allocation in FY 2027: $got"
@@ -143,6 +148,7 @@ expect 0 "voided seq $GEN" -- kifu --key t.key void "$GEN" --reason 誤入金 --
 [ "$(bal general 2026)" = '"pool":"general","opening":0,"in":1000000,"out":0,"balance":1000000,"committed":700000,"available":300000' ] && ok || bad "FY 2026 after the void: $(bal general 2026)"
 [ "$(bal general 2027)" = '"pool":"general","opening":1000000,"in":1000000,"out":1000000,"balance":1000000,"committed":700000,"available":300000' ] && ok || bad "FY 2027 after the void: $(bal general 2027)"
 # a group cannot be deregistered on a date before money it received
+export KIFU_NOW=2028-04-11T09:00:00+09:00
 kifu --key t.key donate --amount 10000 --to group:G9 --date 2028-04-10 >/dev/null
 expect 1 "group G9 has money dated in a fiscal year after 2027-05-01: deregistered on that date, pool group:G9 would have -10000 yen at the end of FY 2027" -- kifu group deregister G9 --reason 解散 --date 2027-05-01
 expect 0 "10000 yen moved" -- kifu group deregister G9 --reason 解散 --date 2028-04-11

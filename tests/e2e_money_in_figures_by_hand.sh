@@ -14,6 +14,9 @@ kifu member add M1 --name 会員一 --tier regular --joined 2024-04-01 >/dev/nul
 kifu member add M2 --name 会員二 --tier gold --joined 2025-04-01 >/dev/null
 kifu partner add P1 --name 協賛社 --per-click 7 --monthly-cap 20000 --to field:welfare >/dev/null
 kifu box add B1 --location 区役所 --host 市民課 --to group:G002 >/dev/null
+# The money below is dated up to 2027-04-20 and a business date may not be
+# after today: the clock moves to 2027-05-01 (the ledger began on 2026-05-01).
+export KIFU_NOW=2027-05-01T09:00:00+09:00
 
 T1="--key t.key"   # the treasurer records money
 d() { kifu $T1 donate "$@" | sed -n 's/^seq \([0-9]*\):.*/\1/p'; }
@@ -96,7 +99,7 @@ s5=$(d --amount 6000 --to group:G003 --date 2027-04-05)                   # G003
 expect 0 "5400 yen moved" -- kifu group deregister G003 --reason 解散 --date 2027-04-15
 before=$(fingerprint L.db)
 expect 1 "leave pool group:G003 with -5400 yen available at the end of FY 2027" -- kifu $T1 void "$s5" --reason x --date 2027-04-20
-expect 1 "a void dated 2026-05-01 would precede the donation it reverses \(seq $s5, dated 2027-04-05\)" -- kifu $T1 void "$s5" --reason x
+expect 1 "a void dated 2026-05-01 would precede the donation it reverses \(seq $s5, dated 2027-04-05\)" -- kifu $T1 void "$s5" --reason x --date 2026-05-01
 expect 1 "group G003 is deregistered" -- kifu $T1 donate --amount 100 --to group:G003
 [ "$(fingerprint L.db)" = "$before" ] && ok || bad "a refused void changed the ledger"
 got=$(kifu balance --fy 2027 --json)

@@ -13,6 +13,9 @@ FIX=$SRC/fixtures
 export KIFU_DB=L.db KIFU_KEY=admin.key
 
 kifu init --fund テスト基金 --admin admin --key-out admin.key --rules "$FIX/rules.ini" >/dev/null
+# Money is dated to 2026-07-01 below and a business date may not be after
+# today: the clock moves on from the init's 2026-05-01.
+export KIFU_NOW=2026-07-31T09:00:00+09:00
 kifu key add t1 --role treasurer --key-out t.key >/dev/null
 kifu key add a1 --role auditor --key-out aud.key >/dev/null
 kifu group add G5 --name 子ども食堂 --type volunteer --founded 2020-04-01 --members 12 >/dev/null

@@ -3,15 +3,17 @@
 # records nothing; a new key's passphrase comes from KIFU_NEW_PASSPHRASE or
 # the terminal, never silently from the signing key's KIFU_PASSPHRASE, and is
 # at least 8 characters; business dates outside the ledger's window (the FY
-# before its first commit's to the FY after today's) are refused, exit 2,
-# with the window in the message.
+# before its first commit's to today) are refused, exit 2, with the window in
+# the message; an application's start (a planned date) may lie ahead.
 SRC=${KIFU_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$(dirname "$0")/common.sh"
 APPS=$SRC/tests/data/apps
 export KIFU_DB=L.db KIFU_KEY=admin.key
-# KIFU_NOW is 2026-05-01 (common.sh): the first commit is in FY 2026 under
-# fy_start 04-01, so the window is 2025-04-01 (FY 2025) .. 2100-12-31.
-WINDOW='outside the business dates this ledger takes, 2025-04-01 to 2100-12-31'
+# KIFU_NOW is 2026-05-01 (common.sh) at init: the first commit is in FY 2026
+# under fy_start 04-01, so the window begins on 2025-04-01 (FY 2025); after
+# the init the clock stands at 2026-05-10, the window's last day (today).
+WINDOW='outside the business dates this ledger takes, 2025-04-01 to 2026-05-10'
+FUTURE="is after today \(2026-05-10, the fund's time zone \+09:00\): a business date cannot be in the future"
 
 # With no controlling terminal (setsid) and stdin closed, a prompt cannot hang.
 notty() { setsid -w "$@" </dev/null; }
@@ -40,6 +42,7 @@ notty() { setsid -w "$@" </dev/null; }
 read -r p f <counts && passed=$((passed + p)) && failed=$((failed + f))
 
 kifu init --fund テスト基金 --admin admin --key-out admin.key --rules "$SRC/tests/data/rules-grants.ini" >/dev/null || bad "init"
+export KIFU_NOW=2026-05-10T09:00:00+09:00
 kifu key add kaikei --role treasurer --key-out t.key >/dev/null || bad "key add"
 kifu group add G1 --name グループ1 --type volunteer --founded 2020-04-01 --members 12 >/dev/null || bad "group add G1"
 kifu group add G2 --name グループ2 --type volunteer --founded 2020-04-01 --members 12 >/dev/null || bad "group add G2"
@@ -139,28 +142,30 @@ fi
 
 # --- business dates --------------------------------------------------------
 before=$(fingerprint L.db)
-only_error 2 "kifu: date 1900-01-01 is $WINDOW (from the FY before its first commit's)" -- kifu --key t.key donate --amount 1000 --date 1900-01-01
+only_error 2 "kifu: date 1900-01-01 is $WINDOW (from the FY before its first commit's to today)" -- kifu --key t.key donate --amount 1000 --date 1900-01-01
 expect 2 "date 2025-03-31 is $WINDOW" -- kifu --key t.key donate --amount 1000 --date 2025-03-31
-expect 2 "date 2101-01-01 is $WINDOW" -- kifu --key t.key donate --amount 1000 --date 2101-01-01
-expect 2 "date 9999-12-31 is $WINDOW" -- kifu --key t.key donate --amount 1000 --date 9999-12-31
+expect 2 "date 2101-01-01 $FUTURE" -- kifu --key t.key donate --amount 1000 --date 2101-01-01
+expect 2 "date 9999-12-31 $FUTURE" -- kifu --key t.key donate --amount 1000 --date 9999-12-31
 expect 2 "date 1900-01-01 is $WINDOW" -- kifu --key t.key partner pay P1 --amount 100 --date 1900-01-01
 expect 2 "date 1900-01-01 is $WINDOW" -- kifu --key t.key box collect B1 --date 1900-01-01 --count-a 100 --count-b 100 --counters "A,B"
 expect 2 "date 1900-01-01 is $WINDOW" -- kifu void 10 --reason x --date 1900-01-01
 expect 2 "--date 1900-01-01 is $WINDOW" -- kifu group deregister G2 --reason x --date 1900-01-01
 expect 2 "the application's date 1900-01-01 is $WINDOW" -- kifu grant apply "$APPS/A1.ini" --date 1900-01-01
 sed 's/^start = .*/start = 1900-06-01/; s/^end = .*/end = 1901-01-31/' "$APPS/A1.ini" >old.ini
-expect 2 "its start 1900-06-01 is $WINDOW" -- kifu grant apply old.ini --date 2026-04-25
+expect 2 "its start 1900-06-01 is outside the dates this ledger takes, 2025-04-01 to 2100-12-31" -- kifu grant apply old.ini --date 2026-04-25
 printf 'date,amount\n2026-05-03,100\n1900-01-01,100\n2101-01-01,100\n' >rows.csv
 expect 2 "rows.csv:3: date 1900-01-01 is $WINDOW" -- kifu --key t.key import donations rows.csv
-expect 2 "rows.csv:4: date 2101-01-01 is $WINDOW" -- kifu --key t.key import donations rows.csv
+expect 2 "rows.csv:4: date 2101-01-01 $FUTURE" -- kifu --key t.key import donations rows.csv
 [ "$(fingerprint L.db)" = "$before" ] && ok || bad "a date outside the window recorded something"
-# The first and the last day of the window are taken.
+# The first and the last day of the window (today) are taken.
 expect 0 "donation of 1000 yen" -- kifu --key t.key donate --amount 1000 --date 2025-04-01
-expect 0 "donation of 1000 yen" -- kifu --key t.key donate --amount 1000 --date 2100-12-31
+expect 0 "donation of 1000 yen" -- kifu --key t.key donate --amount 1000 --date 2026-05-10
+# An application's start is planned, not a business date: it may lie ahead
+# of today (A1.ini starts on 2026-06-01).
 APP=$(kifu grant apply "$APPS/A1.ini" --date 2025-04-01 | sed -n 's/^seq [0-9]*: \(A-[0-9]*-[0-9]*\) recorded$/\1/p')
 [ -n "$APP" ] && ok || bad "grant apply dated 2025-04-01"
 expect 2 "--date 2025-03-31 is $WINDOW" -- kifu grant decide "$APP" --reject --reason x --date 2025-03-31
-printf 'date,amount\n2025-04-01,100\n2100-12-31,100\n' >edge.csv
+printf 'date,amount\n2025-04-01,100\n2026-05-10,100\n' >edge.csv
 expect 0 "" -- kifu --key t.key import donations edge.csv
 expect 0 "" -- kifu verify
 

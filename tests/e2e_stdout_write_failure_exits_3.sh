@@ -19,6 +19,9 @@ FULL='kifu: write failure on standard output: No space left on device'
 # checkpoint and a receipt.
 kifu init --fund テスト基金 --admin admin --key-out admin.key --origin example.org/kifu \
   --rules "$SRC/tests/data/rules-grants.ini" >/dev/null
+# Gifts are dated to 2026-05-03 and a business date may not be after today:
+# the clock moves on from the init's 2026-05-01.
+export KIFU_NOW=2026-05-10T09:00:00+09:00
 kifu key add rev1 --role reviewer --key-out rev1.key >/dev/null
 kifu group add G1 --name グループ1 --type volunteer --founded 2020-04-01 --members 12 >/dev/null
 kifu group add G9 --name グループ9 --type volunteer --founded 2020-04-01 --members 12 >/dev/null

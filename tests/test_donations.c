@@ -476,6 +476,146 @@ START_TEST(deregister_while_committed)
 }
 END_TEST
 
+/* --- interest earned (fund.interest) ------------------------------------ */
+
+/* Records interest earned in its own commit; *pool gets where it went. */
+static kf_code interest(const char *amount, const char *date, const char *ref, int64_t *seq,
+                        char pool[KF_POOL_MAX], kf_err *err)
+{
+    kf_interest in;
+    kf_txn *t;
+    int fy;
+    kf_code rc = kf_interest_parse(&in, amount, date, ref, "利息", err);
+    if (rc) return rc;
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, err), KF_OK);
+    if ((rc = kf_don_interest(t, &in, seq, pool, &fy, err))) {
+        kf_txn_abort(t);
+        return rc;
+    }
+    ck_assert_int_eq(fy, 2026);
+    return kf_txn_commit(t, NULL, err);
+}
+
+static int64_t ledger_size(void)
+{
+    kf_err err;
+    kf_ledger_info info;
+    ck_assert_int_eq(kf_ledger_get_info(l, &info, &err), KF_OK);
+    return info.size;
+}
+
+START_TEST(interest_to_the_rules_pool)
+{
+    kf_err err;
+    int64_t seq, seq2, rules_seq;
+    char pool[KF_POOL_MAX];
+    kf_pool_figures f;
+    kf_entry *e;
+    /* the default interest_to: general */
+    ck_assert_int_eq(interest("1234", "2026-06-01", "BANK-I-1", &seq, pool, &err), KF_OK);
+    ck_assert_str_eq(pool, "general");
+    ck_assert_int_eq(kf_ledger_entry(l, seq, &e, &err), KF_OK);
+    int64_t v;
+    ck_assert_str_eq(e->kind, "fund.interest");
+    ck_assert(kf_entry_int(e, "amount", &v) && v == 1234);
+    ck_assert(kf_entry_int(e, "fy", &v) && v == 2026);
+    ck_assert_str_eq(kf_entry_str(e, "pool"), "general");
+    ck_assert_str_eq(kf_entry_str(e, "date"), "2026-06-01");
+    ck_assert_str_eq(kf_entry_str(e, "ref"), "BANK-I-1");
+    ck_assert_str_eq(kf_entry_str(e, "note"), "利息");
+    kf_entry_free(e);
+    ck_assert_int_eq(kf_pool_get(l, "general", &f, &err), KF_OK);
+    ck_assert_int_eq(f.in, 1234);
+    ck_assert_int_eq(f.available, 1234);
+    verify_ok();
+    /* refused, nothing appended: a ref used before, a date after today, no amount */
+    int64_t size = ledger_size();
+    ck_assert_int_eq(interest("1", "2026-06-02", "BANK-I-1", &seq2, pool, &err), KF_REFUSED);
+    ck_assert_str_eq(err.msg, "ref 'BANK-I-1' is already recorded (seq 4)");
+    ck_assert_int_eq(interest("1", "2027-07-01", NULL, &seq2, pool, &err), KF_BAD_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "date 2027-07-01 is after today (2027-06-30"));
+    ck_assert_int_eq(interest("0", "2026-06-02", NULL, &seq2, pool, &err), KF_BAD_INPUT);
+    ck_assert_int_eq(ledger_size(), size);
+    /* the rules decide the pool: interest_to = field:welfare from the next version on */
+    const char *rules = "[fund]\ndesignated_share = 90/100\ndesignated_round = 100\n"
+                        "interest_to = field:welfare\n[fields]\nwelfare = 福祉\n";
+    kf_txn *t;
+    ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
+    ck_assert_int_eq(kf_rules_load(t, "w.ini", rules, strlen(rules), &rules_seq, &err), KF_OK);
+    ck_assert_int_eq(kf_txn_commit(t, NULL, &err), KF_OK);
+    ck_assert_int_eq(interest("500", "2027-03-31", NULL, &seq2, pool, &err), KF_OK);
+    ck_assert_str_eq(pool, "field:welfare");
+    ck_assert_int_eq(kf_pool_get(l, "field:welfare", &f, &err), KF_OK);
+    ck_assert_int_eq(f.in, 500);
+    ck_assert_int_eq(kf_pool_get(l, "general", &f, &err), KF_OK);
+    ck_assert_int_eq(f.in, 1234);
+    verify_ok();
+    /* the reports' reader: the FY's interest entries, as signed */
+    kf_interest_row *rows;
+    size_t n;
+    ck_assert_int_eq(kf_don_interests(l, 2026, &rows, &n, &err), KF_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(rows[0].seq, seq);
+    ck_assert_int_eq(rows[0].amount, 1234);
+    ck_assert_str_eq(rows[0].pool, "general");
+    ck_assert_str_eq(rows[0].ref, "BANK-I-1");
+    ck_assert_str_eq(rows[0].note, "利息");
+    ck_assert_int_eq(rows[1].seq, seq2);
+    ck_assert_str_eq(rows[1].date, "2027-03-31");
+    ck_assert_int_eq(rows[1].fy, 2026);
+    ck_assert_str_eq(rows[1].pool, "field:welfare");
+    ck_assert_str_eq(rows[1].ref, "");
+    free(rows);
+    ck_assert_int_eq(kf_don_interests(l, 2025, &rows, &n, &err), KF_OK);
+    ck_assert_uint_eq(n, 0);
+    free(rows);
+    /* rebuilt from the entries, the figures are the same */
+    ck_assert_int_eq(kf_ledger_reindex(l, &err), KF_OK);
+    ck_assert_int_eq(kf_pool_get(l, "field:welfare", &f, &err), KF_OK);
+    ck_assert_int_eq(f.in, 500);
+    ck_assert_int_eq(kf_pool_get(l, "general", &f, &err), KF_OK);
+    ck_assert_int_eq(f.in, 1234);
+}
+END_TEST
+
+/* A fund.interest built by hand, as the ledger layer signs whatever it is
+ * given: verification re-derives its fy, pool and amount. */
+static kf_entry *forged_interest(int64_t amount, const char *date, int64_t fy, const char *pool)
+{
+    kf_entry *e = kf_entry_new("fund.interest");
+    kf_entry_set_int(e, "amount", amount, NULL);
+    kf_entry_set_str(e, "date", date, NULL);
+    kf_entry_set_int(e, "fy", fy, NULL);
+    kf_entry_set_str(e, "pool", pool, NULL);
+    return e;
+}
+
+START_TEST(forged_interest_pool)
+{
+    verify_ok();
+    int64_t ok_seq = forge_entry(forged_interest(100, "2026-06-01", 2026, "general"));
+    ck_assert_int_gt(ok_seq, 0);
+    verify_ok();
+    int64_t seq = forge_entry(forged_interest(100, "2026-06-01", 2026, "field:welfare"));
+    verify_refuses(seq, "fund.interest",
+                   "entry credits field:welfare, not the rules' interest_to (general)");
+}
+END_TEST
+
+START_TEST(forged_interest_fy)
+{
+    int64_t seq = forge_entry(forged_interest(100, "2027-04-01", 2026, "general"));
+    verify_refuses(seq, "fund.interest", "entry states a fiscal year its date is not in");
+}
+END_TEST
+
+START_TEST(forged_interest_amount)
+{
+    int64_t seq = forge_entry(forged_interest(0, "2026-06-01", 2026, "general"));
+    verify_refuses(seq, "fund.interest", "entry has an amount out of range");
+}
+END_TEST
+
 int main(void)
 {
     if (tu_init()) return EXIT_FAILURE;
@@ -496,5 +636,9 @@ int main(void)
     tcase_add_test(tc, deregister_moves_more);
     tcase_add_test(tc, deregister_to_other_pool);
     tcase_add_test(tc, deregister_while_committed);
+    tcase_add_test(tc, interest_to_the_rules_pool);
+    tcase_add_test(tc, forged_interest_pool);
+    tcase_add_test(tc, forged_interest_fy);
+    tcase_add_test(tc, forged_interest_amount);
     return tu_run(s);
 }

@@ -268,15 +268,16 @@ static void world_create(world *w)
     kf_code rc;
     tu_tmpdir("money", w->dir, w->path);
     /* The ledger begins in 1989, so that random_date's business dates (from
-     * 1990) lie in its window (README, "Business dates"); then the clock is
-     * tu_ledger's again. */
+     * 1990) lie in its window (README, "Business dates"); then the clock
+     * stands at the end of 2099, so that none of them (to 2099) is after
+     * today. */
     setenv("KIFU_NOW", "1989-01-01T09:00:00+09:00", 1);
     ck_assert_int_eq(kf_key_generate("admin", &w->admin, &err), KF_OK);
     ck_assert_msg(kf_ledger_create(w->path, "F", "o", &w->admin, &w->l, &err) == KF_OK,
                   "create: %s", err.msg);
     ck_assert_msg(kf_grants_attach(w->l, &err) == KF_OK && kf_donations_attach(w->l, &err) == KF_OK,
                   "attach: %s", err.msg);
-    setenv("KIFU_NOW", "2026-05-01T09:00:00+09:00", 1);
+    setenv("KIFU_NOW", "2099-12-31T09:00:00+09:00", 1);
     w->nfields = (int)between(0, MAX_FIELDS);
     w->nthemes = (int)between(0, MAX_THEMES);
     for (int i = 0; i < w->nfields; i++)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #define TEST_SEED "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-#define TEST_NOW "2026-05-01T09:00:00+09:00"
+#define TEST_NOW "2026-05-10T09:00:00+09:00" /* after the gifts of 2026-05-02..04 */
 #define NAME "山田花子"
 #define ADDRESS "札幌市中央区北1条西2丁目"
 

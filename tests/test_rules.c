@@ -440,6 +440,14 @@ START_TEST(fund_keys_and_deregister_to)
     ck_assert_str_eq(R->deregister_to, "general");
     ck_assert_int_eq(R->fy_start_month, 2);
     ck_assert_int_eq(R->fy_start_day, 28);
+    ck_assert_str_eq(R->interest_to, "general"); /* the default */
+
+    /* interest_to: the pool interest earned goes to, like deregister_to */
+    parse_ok("[fund]\ninterest_to = theme:smart\n[themes]\nsmart = S\n");
+    ck_assert_str_eq(R->interest_to, "theme:smart");
+    ck_assert_str_eq(R->deregister_to, "general");
+    parse_ok("[fields]\nwelfare = W\n[fund]\ninterest_to = field:welfare\n");
+    ck_assert_str_eq(R->interest_to, "field:welfare");
 
     /* empty sections are fine */
     parse_ok("[fund]\n[fields]\n[themes]\n[tiers]\n");
@@ -780,6 +788,14 @@ static const err_case err_cases[] = {
     {"[fund]\nderegister_to = group:G001\n", "t.ini:2: [fund] deregister_to: ", "'group:G001'"},
     {"[fund]\nderegister_to = field:\n", "t.ini:2: [fund] deregister_to: ", "'field:'"},
     {"[fund]\nderegister_to =\n", "t.ini:2: [fund] deregister_to: ", "'' is not general"},
+    {"[fund]\ninterest_to = nope\n",
+     "t.ini:2: [fund] interest_to: ", "'nope' is not general or field:<code>/theme:<code>"},
+    {"[fields]\nwelfare = W\n[fund]\nname = F\ninterest_to = field:zzz\n",
+     "t.ini:5: [fund] interest_to: ", "'field:zzz'"},
+    {"[fund]\ninterest_to = group:G001\n", "t.ini:2: [fund] interest_to: ", "'group:G001'"},
+    {"[fund]\ninterest_to =\n", "t.ini:2: [fund] interest_to: ", "'' is not general"},
+    {"[fund]\ninterest_to = general\ninterest_to = general\n",
+     "t.ini:3: [fund] interest_to: ", "duplicate key"},
     /* syntax errors and the order of errors */
     {"[fund]\nname = x\njunk\n", "t.ini:3: syntax error", ""},
     {"[fund\n", "t.ini:1: syntax error", ""},
@@ -958,7 +974,8 @@ START_TEST(json_minimal_exact)
     parse_ok("[menu m]\nsource = general\n");
     ck_assert_str_eq(to_json(&b),
                      "{\"fund\":{\"name\":\"\",\"fy_start\":\"04-01\",\"designated_share\":"
-                     "\"100/100\",\"designated_round\":1,\"deregister_to\":\"general\"},"
+                     "\"100/100\",\"designated_round\":1,\"deregister_to\":\"general\","
+                     "\"interest_to\":\"general\"},"
                      "\"fields\":{},\"themes\":{},\"tiers\":{},\"menus\":{\"m\":{"
                      "\"name\":\"m\",\"source\":\"general\",\"review\":\"none\","
                      "\"min_reviewers\":1,\"pass_score\":0,\"rate\":\"10/10\",\"cap\":0,"
@@ -991,7 +1008,8 @@ START_TEST(json_fixture)
     const char *j = to_json(&b);
     const char *want[] = {
         "{\"fund\":{\"name\":\"さぽーとほっと基金\",\"fy_start\":\"04-01\","
-        "\"designated_share\":\"100/100\",\"designated_round\":1,\"deregister_to\":\"general\"}",
+        "\"designated_share\":\"100/100\",\"designated_round\":1,\"deregister_to\":\"general\","
+        "\"interest_to\":\"general\"}",
         "\"fields\":{\"welfare\":\"保健・医療・福祉の増進\","
         "\"machizukuri\":\"まちづくりの推進\","
         "\"culture\":\"文化・スポーツ・観光・経済等の振興\","

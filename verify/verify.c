@@ -1,7 +1,8 @@
 /*
  * kifu verify: kf_ledger_verify with the rule checks of every money module
  * on each entry, sharing one pool tracker, so that both modules re-derive
- * the same pool figures; meanwhile derived.c rebuilds the derived state
+ * the same pool figures, and no business date after its commit's date;
+ * meanwhile derived.c rebuilds the derived state
  * from the entries, in memory, and compares it with the stored one.
  */
 #include "verify_internal.h"
@@ -13,6 +14,7 @@ typedef struct {
     kf_grant_verifier *grants;
     kf_pool_tracker *pools;
     derived_check *derived;
+    kf_commit_day day; /* the commit date of the last business date checked */
 } rule_checks;
 
 static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
@@ -20,6 +22,7 @@ static kf_code check_rules(void *ctx, const kf_row *row, kf_err *err)
     rule_checks *c = ctx;
     kf_code rc = kf_don_verify_entry(c->donations, row, err);
     if (!rc) rc = kf_grant_verify_entry(c->grants, row, err);
+    if (!rc) rc = kf_business_date_verify(row, &c->day, err);
     return rc ? rc : derived_entry(c->derived, row, err);
 }
 

@@ -70,7 +70,15 @@ void kf_format_date(char out[11], int y, int m, int d);
 /* The clock: KIFU_NOW (RFC 3339) if set, else the system time, formatted as
  * RFC 3339 with offset. Returns false if KIFU_NOW is malformed. */
 bool kf_now(char out[40], kf_err *err);
-/* Today's date (YYYY-MM-DD) per kf_now. */
+/* The fund's time zone: Japan Standard Time, UTC+09:00 all year (Japan has
+ * no daylight saving). "Today" and the date of a commit are dates in it
+ * (README and docs/ENTRIES.md, "Business dates"). */
+#define KF_FUND_TZ_MINUTES (9 * 60)
+#define KF_FUND_TZ "+09:00"
+/* The date (YYYY-MM-DD) that the RFC 3339 time falls on in the fund's time
+ * zone (2026-05-01T20:00:00Z is 2026-05-02). False if time is malformed. */
+bool kf_fund_date(const char *time, char out[11]);
+/* Today's date (YYYY-MM-DD) in the fund's time zone, per kf_now. */
 bool kf_today(char out[11], kf_err *err);
 /* Validate an RFC 3339 timestamp like 2026-05-01T09:00:00+09:00 or ...Z. */
 bool kf_valid_rfc3339(const char *s);

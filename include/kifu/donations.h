@@ -1,7 +1,7 @@
 /*
  * kifu donations: money in — supporters' club members, click-fund
- * partners, donation boxes, donations with designations, voids, personal
- * data and its erasure.
+ * partners, donation boxes, donations with designations, voids, interest
+ * earned on the fund's deposits, personal data and its erasure.
  *
  * Every write goes through a kf_txn: the caller begins it, calls one or more
  * kf_don_* functions (each validates against the ledger state inside the
@@ -91,6 +91,41 @@ typedef struct {
 /* Refused if the counts differ and no resolution is given. The amount is
  * recorded as a donation from box:ID to the box's designation. */
 kf_code kf_don_box_collect(kf_txn *t, const kf_box_collection *c, int64_t *seq, kf_err *err);
+
+/* --- interest earned on the fund's deposits (donations/interest.c) ------ */
+
+/* A `fund.interest` entry: interest the fund's bank deposits earned (運用益),
+ * money in that is not a gift. It goes whole to the pool the rules name
+ * ([fund] interest_to, default general) in the FY of its date. */
+typedef struct {
+    kf_yen amount; /* 1 .. KF_YEN_MAX_ONE */
+    char date[11];
+    char ref[128];  /* external reference (bank line), unique in the ledger, or "" */
+    char note[512]; /* one line, or "" */
+} kf_interest;
+
+/* Parses the text values (CLI options) into in; NULL or "" is absent
+ * (amount and date are required). Bad values are KF_BAD_INPUT. */
+kf_code kf_interest_parse(kf_interest *in, const char *amount, const char *date, const char *ref,
+                          const char *note, kf_err *err);
+/* Records interest earned: a business date not after today, a ref unused
+ * by any entry; appends a `fund.interest` to the rules' interest_to pool.
+ * *pool (if not NULL, KF_POOL_MAX bytes) and *fy receive where it went. */
+kf_code kf_don_interest(kf_txn *t, const kf_interest *in, int64_t *seq, char *pool, int *fy,
+                        kf_err *err);
+
+/* The fund.interest entries of FY fy (all FYs when fy < 0), in seq order,
+ * as they were signed: for reports (the 運用益 of a 基金運用状況). */
+typedef struct {
+    int64_t seq;
+    char date[11];
+    int fy;
+    kf_yen amount;
+    char pool[KF_POOL_MAX];
+    char ref[128], note[512]; /* "" when absent */
+    char time[40];            /* the commit's time */
+} kf_interest_row;
+kf_code kf_don_interests(kf_ledger *l, int fy, kf_interest_row **out, size_t *n, kf_err *err);
 
 /* --- personal data ------------------------------------------------------ */
 

@@ -24,15 +24,33 @@ kf_code kf_fund_attach(kf_ledger *l, kf_err *err);
  * until the next rules.load is applied. The pointer stays valid until then. */
 kf_code kf_fund_rules(kf_ledger *l, const kf_rules **out, kf_err *err);
 
-/* The business dates a writer accepts (README, "Business dates"): from the
- * first day of the FY before the FY of the ledger's first commit (its date,
- * in the commit time's own offset; FYs under the rules in force) to
- * KF_DATE_LAST. */
-#define KF_DATE_LAST "2100-12-31"
+/* The business dates a writer accepts (README and docs/ENTRIES.md,
+ * "Business dates"): from the first day of the FY before the FY of the
+ * ledger's first commit (its date in the fund's time zone; FYs under the
+ * rules in force) to today (kf_today: KIFU_NOW or the clock, in the fund's
+ * time zone). */
 kf_code kf_date_window(kf_ledger *l, char first[11], char last[11], kf_err *err);
 /* KF_BAD_INPUT when date (a real date) is outside that window: "WHAT DATE is
- * outside the business dates this ledger takes, FIRST to LAST (...)". */
+ * after today (TODAY, the fund's time zone +09:00): a business date cannot
+ * be in the future", or "WHAT DATE is outside the business dates this
+ * ledger takes, FIRST to TODAY (...)". */
 kf_code kf_date_check(kf_ledger *l, const char *what, const char *date, kf_err *err);
+/* A planned date (a grant application's start) may lie ahead: the window's
+ * first day to KF_DATE_LAST. */
+#define KF_DATE_LAST "2100-12-31"
+kf_code kf_date_check_planned(kf_ledger *l, const char *what, const char *date, kf_err *err);
+/* Whether entries of this kind carry a business date in `date` (money in
+ * and out, deregistrations, grant applications and decisions). */
+bool kf_business_date_kind(const char *kind);
+/* For kifu verify: KF_REFUSED "seq N: KIND dated D, after the date of its
+ * commit (...)" when the business date of the row's entry is after the
+ * date of its commit's signed time in the fund's time zone. *day keeps the
+ * last commit time converted (zero it before the first row). */
+typedef struct {
+    char time[40];
+    char date[11];
+} kf_commit_day;
+kf_code kf_business_date_verify(const kf_row *row, kf_commit_day *day, kf_err *err);
 
 /* Checks that a designation names a pool that can take money now: general,
  * a registered or provisional group, a field or theme of the rules in force.

@@ -1,7 +1,8 @@
 /*
  * kifu rules: the fund's policy file, one INI file in UTF-8.
  *
- *   [fund]    name, fy_start, designated_share, designated_round, deregister_to
+ *   [fund]    name, fy_start, designated_share, designated_round, deregister_to,
+ *             interest_to
  *   [fields]  code = label        (分野)
  *   [themes]  code = label        (テーマ)
  *   [tiers]   tier = minimum yearly donation (supporters' club)
@@ -110,6 +111,7 @@ typedef struct {
     kf_ratio designated_share;            /* [100/100] */
     kf_yen designated_round;              /* [1] */
     char deregister_to[KF_CODE_MAX + 16]; /* a pool: [general] */
+    char interest_to[KF_CODE_MAX + 16];   /* a pool, for fund.interest: [general] */
     kf_rules_item fields[KF_RULES_MAX_ITEMS];
     int nfields;
     kf_rules_item themes[KF_RULES_MAX_ITEMS];
