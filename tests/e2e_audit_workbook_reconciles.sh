@@ -38,6 +38,7 @@ kifu key add shinsa2 --role reviewer --key-out r2.key >/dev/null
 kifu group add G5 --name 子ども食堂 --type volunteer --founded 2020-04-01 --members 12 >/dev/null
 kifu group add G6 --name 解散する会 --type volunteer --founded 2020-04-01 --members 5 >/dev/null
 kifu member add M1 --name 山田花子 --tier regular --joined 2024-04-01 >/dev/null
+export KIFU_NOW=2026-03-31T09:00:00+09:00
 d() { kifu --key t.key donate "$@" | seq_of; }
 # FY2025
 a1=$(d --amount 100000 --to field:welfare --date 2025-06-01 --method transfer)

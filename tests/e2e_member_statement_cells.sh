@@ -103,7 +103,7 @@ if [ "$have_reader" = 1 ]; then
   for t in '年間寄附明細（サポーターズクラブ） 令和8年度' さぽーとほっと基金 山田花子 regular 令和8年度 有効 BANK-0001 口座振込 \
     クレジットカード '子ども食堂（団体）' '保健・医療・福祉の増進（分野）' 一般 合計 '取り消された寄附 1 件は含みません。' \
     'この明細は寄附金受領証明書ではありません。確定申告には寄附金受領証明書をご利用ください。' \
-    '令和8年5月1日 09:00' 記録番号; do
+    '令和9年4月30日 09:00' 記録番号; do
     grep -qF "<t>$t</t>" <<<"$strings" && ok || bad "shared strings lack '$t'"
   done
   # the not-a-receipt line is row 2, right under the title
@@ -139,7 +139,7 @@ if [ "$have_reader" = 1 ]; then
   en=$(part m1-en.xlsx xl/sharedStrings.xml)
   for t in 'Annual donation statement (supporters'"'"' club) FY2026' 'Receipt no.' Total active 'bank transfer' '1 voided donation(s) not included.' \
     'This statement is not a donation receipt (寄附金受領証明書). For a tax return, use the donation receipt.' \
-    '子ども食堂 (group)' '2026-05-01 09:00'; do
+    '子ども食堂 (group)' '2027-04-30 09:00'; do
     grep -qF "<t>$t</t>" <<<"$en" && ok || bad "en strings lack '$t'"
   done
   grep -q 'formatCode="&quot;¥&quot;#,##0_-;-&quot;¥&quot;#,##0_-"' <<<"$(part m1-en.xlsx xl/styles.xml)" && ok || bad "en yen format"

@@ -9,12 +9,16 @@
 src=${KIFU_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 export KIFU_DB=$T/kifu.db
 q() { "$KIFU_BIN" "$@" >/dev/null; }
+# as the demo: the ledger starts on 2026-04-01, then FY 2026 is recorded at
+# its end (business dates are never after the clock)
+export KIFU_NOW=2026-04-01T09:00:00+09:00
 q init --fund "さぽーとほっと基金" --admin jimukyoku --key-out "$T/admin.key" \
   --origin sapporo.example/kifu --rules "$src/fixtures/rules.ini"
 export KIFU_KEY=$T/admin.key
 q key add shinsa2 --role reviewer --key-out "$T/reviewer2.key"
 q key add shinsa3 --role reviewer --key-out "$T/reviewer3.key"
 q key add kansa --role auditor --key-out "$T/auditor.key"
+export KIFU_NOW=2027-03-31T09:00:00+09:00
 bash "$src/fixtures/setup.sh" "$KIFU_BIN"
 q import donations "$src/fixtures/donations-2026.csv"
 q donate --amount 12000 --date 2026-04-20 --to group:G002 --donor "寄附 太郎" \
@@ -25,14 +29,14 @@ VOIDED=$((GIFT + 1))
 q receipt "$VOIDED" --out "$T/r-void.txt"
 q void "$VOIDED" --reason "二重計上" --date 2026-04-22
 for f in field-ok collab-ok designated-ok theme-ok; do
-  q grant apply "$src/fixtures/applications/$f.ini"
+  q grant apply "$src/fixtures/applications/$f.ini" --date 2026-05-01
 done
 for app in A-2026-0001 A-2026-0002; do
   KIFU_KEY=$T/reviewer2.key q grant review $app --score 4
   KIFU_KEY=$T/reviewer3.key q grant review $app --score 5
 done
-q grant decide A-2026-0001 --approve 229000
-q grant decide A-2026-0002 --approve 500000
+q grant decide A-2026-0001 --approve 229000 --date 2026-05-01
+q grant decide A-2026-0002 --approve 500000 --date 2026-05-01
 q grant pay A-2026-0001 --amount 200000 --date 2026-06-01
 q grant pay A-2026-0001 --amount 29000 --date 2026-09-01
 q grant settle A-2026-0001 --spent 300000 --income 50000 --date 2027-02-10
