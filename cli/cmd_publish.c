@@ -62,7 +62,7 @@ static kf_code write_file(const char *path, const kf_buf *b, kf_err *err)
 /* Writes the site's files under tmp (a new directory). */
 static kf_code write_site(const kf_site *site, const char *tmp, kf_err *err)
 {
-    char path[4096];
+    char path[4096 + 256];
     if (mkdir(tmp, 0755) != 0)
         return kf_fail(err, KF_SYSTEM, "cannot create %s: %s", tmp, strerror(errno));
     snprintf(path, sizeof path, "%s/groups", tmp);

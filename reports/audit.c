@@ -435,7 +435,7 @@ typedef struct {
     size_t nkeys;
     kf_buf text;
     char header[600]; /* the page header's left part */
-    lxw_format *box, *box_head, *input, *note;
+    lxw_format *box, *box_head, *input, *note, *total_int;
     lxw_row_t summary_total_row; /* the Summary's total row (0-based), for the Reconciliation */
 } audit;
 
@@ -526,7 +526,8 @@ static lxw_row_t recon_table(audit *a, kx_sheet *s, lxw_row_t r)
             kx_str(s, r, R_KIND, pass ? lb->designated : lb->general_kind, s->f->top);
             kx_pool_name(a->d.names, p->pool, name, sizeof name);
             kx_str(s, r, R_POOL, name, s->f->wrap);
-            int lines = wrapped_lines(name, R_POOL_WIDTH - 1);
+            /* (a CJK character prints a little narrower than two columns) */
+            int lines = wrapped_lines(name, R_POOL_WIDTH + 4);
             if (lines > 1) kx_note(s, worksheet_set_row(s->ws, r, 16.0 * lines + 2, NULL));
             for (int k = R_OPENING; k < R_NCOLS; k++) {
                 kf_add(tot[k], v[k], &tot[k]);
@@ -552,8 +553,8 @@ static lxw_row_t recon_table(audit *a, kx_sheet *s, lxw_row_t r)
     kx_str(s, r, R_KIND, lb->total, s->f->total_label);
     kx_str(s, r, R_POOL, "", s->f->total_label);
     for (int k = R_OPENING; k < R_NCOLS; k++)
-        formula(s, r, (lxw_col_t)k, s->f->total_yen, tot[k], "=SUBTOTAL(9,%s%u:%s%u)", c[k],
-                (unsigned)first + 1, c[k], (unsigned)r);
+        formula(s, r, (lxw_col_t)k, k == R_GIFTS || k == R_VOIDS ? a->total_int : s->f->total_yen,
+                tot[k], "=SUBTOTAL(9,%s%u:%s%u)", c[k], (unsigned)first + 1, c[k], (unsigned)r);
     r++;
     const char *names[2] = {lb->general_total, lb->designated_total};
     const char *kinds[2] = {lb->general_kind, lb->designated};
@@ -1252,6 +1253,10 @@ static void add_formats(audit *a, lxw_workbook *wb)
     format_set_border(a->input, LXW_BORDER_THIN);
     format_set_bg_color(a->input, 0xFFF2CC);
     format_set_num_format(a->input, kx_yen_format(a->lang));
+    a->total_int = workbook_add_format(wb);
+    format_set_bold(a->total_int);
+    format_set_top(a->total_int, LXW_BORDER_DOUBLE);
+    format_set_num_format(a->total_int, "#,##0");
     a->note = workbook_add_format(wb);
     format_set_italic(a->note);
     format_set_font_color(a->note, 0x595959);

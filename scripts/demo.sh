@@ -43,6 +43,8 @@ KIFU_KEY=treasurer.key kifu import donations "$src/fixtures/donations-2026.csv"
 KIFU_KEY=treasurer.key kifu import donations "$src/fixtures/donations-2026-cp932.csv" --encoding cp932
 echo "\$ kifu import donations donations-bad.csv   (refused: every bad line is named, nothing recorded)" >&2
 "$bin" --key treasurer.key import donations "$src/fixtures/donations-bad.csv" 2>&1 | head -5 || true
+dup=$(KIFU_KEY=treasurer.key kifu donate --amount 5000 --date 2026-06-10 --method transfer --ref BANK-DUP-1 | sed -n 's/^seq \([0-9]*\):.*/\1/p')
+KIFU_KEY=treasurer.key kifu void "$dup" --reason "二重計上（同じ振込を二度記録）" --date 2026-06-11
 kifu member list --fy 2026
 kifu balance
 
@@ -65,6 +67,7 @@ KIFU_KEY=treasurer.key kifu grant pay A-2026-0001 --amount 200000 --date 2026-06
 KIFU_KEY=treasurer.key kifu grant pay A-2026-0001 --amount 29000 --date 2026-09-01
 kifu grant settle A-2026-0001 --spent 300000 --income 50000 --date 2027-02-10   # 250,000 x 8/10
 KIFU_KEY=treasurer.key kifu grant refund A-2026-0001 --amount 29000 --date 2027-03-01
+KIFU_KEY=treasurer.key kifu interest --amount 1234 --date 2027-03-31 --ref 普通預金利息-2026
 kifu grant list
 kifu balance --fy 2026
 
