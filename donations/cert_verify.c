@@ -150,8 +150,10 @@ static kf_code check_gifts(don_cert_verifier *cv, kf_ledger *l, const kf_rules *
         for (size_t j = 0; j < nvoided && !rc; j++)
             if (voided[j] == g[i].seq) rc = bad(err, row->seq, "names a voided gift");
         if (rc) break;
-        if (kf_ledger_entry(l, g[i].seq, &gift, err)) {
-            rc = bad(err, row->seq, "names an unreadable seq");
+        kf_code erc = kf_ledger_entry(l, g[i].seq, &gift, err);
+        if (erc) {
+            /* a read that fails is the system's, not the entry's fault */
+            rc = erc == KF_SYSTEM ? erc : bad(err, row->seq, "names an unreadable seq");
             break;
         }
         const char *gsource = kf_entry_str(gift, "source"), *gdate = kf_entry_str(gift, "date");

@@ -21,6 +21,13 @@
 
 #include <sodium.h>
 
+/* The donations index's context (not don_ctx_of: index.c calls this file,
+ * so this file calls nothing of index.c). */
+static don_ctx *donations_ctx(kf_ledger *l)
+{
+    return kf_ledger_index_ctx(l, "donations");
+}
+
 /* --- pure helpers ------------------------------------------------------- */
 
 void kf_cert_number(int64_t fy, int64_t n, char out[32])
@@ -205,7 +212,7 @@ out:
 static kf_code commit_address(kf_txn *t, const char *name, const char *address, char commit[65],
                               uint8_t salt[16], kf_err *err)
 {
-    don_ctx *c = don_ctx_of(kf_txn_ledger(t));
+    don_ctx *c = donations_ctx(kf_txn_ledger(t));
     if (!c) return kf_fail(err, KF_SYSTEM, "the donations module is not attached");
     if (!kf_utf8_valid(address) || strlen(address) >= 1024)
         return kf_fail(err, KF_BAD_INPUT, "--address must be UTF-8 under 1024 bytes");
@@ -228,7 +235,7 @@ kf_code kf_don_member_add(kf_txn *t, const char *id, const char *name, const cha
     if ((rc = commit_address(t, name, address, commit, salt, err)) ||
         (rc = kf_member_add_with(t, id, name, tier, joined, commit, err)))
         return rc;
-    return don_personal_add(don_ctx_of(kf_txn_ledger(t)), kf_txn_size(t), salt, name, address,
+    return don_personal_add(donations_ctx(kf_txn_ledger(t)), kf_txn_size(t), salt, name, address,
                             err);
 }
 
@@ -242,7 +249,7 @@ kf_code kf_don_partner_add(kf_txn *t, const char *id, const char *name, kf_yen p
     if ((rc = commit_address(t, name, address, commit, salt, err)) ||
         (rc = kf_partner_add_with(t, id, name, per_click, monthly_cap, to, commit, err)))
         return rc;
-    return don_personal_add(don_ctx_of(kf_txn_ledger(t)), kf_txn_size(t), salt, name, address,
+    return don_personal_add(donations_ctx(kf_txn_ledger(t)), kf_txn_size(t), salt, name, address,
                             err);
 }
 
@@ -463,7 +470,7 @@ kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued 
                           kf_err *err)
 {
     kf_ledger *l = kf_txn_ledger(t);
-    don_ctx *c = don_ctx_of(l);
+    don_ctx *c = donations_ctx(l);
     kf_identity *id = malloc(sizeof *id);
     year_scan y = {.gifts = malloc(KF_CERT_GIFTS_MAX * sizeof *y.gifts)};
     kf_entry *first = NULL, *e = NULL;

@@ -297,6 +297,9 @@ kf_code kf_receipt_pdf(const kf_receipt *r, kf_buf *out, kf_err *err)
     cairo_surface_finish(surface);
     if (rc) {
         out->len = start;
+    } else if (kf_buf_check(out, err)) { /* a write cairo's stream could not make */
+        out->len = start;
+        rc = KF_SYSTEM;
     } else if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
         out->len = start;
         rc = kf_fail(err, KF_SYSTEM, "cannot draw the certificate: %s",
