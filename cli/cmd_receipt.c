@@ -107,6 +107,7 @@ int cmd_receipt(kf_cli *cli, int argc, char **argv)
     }
     if (!issued.seq) {
         snprintf(issued.number_text, sizeof issued.number_text, "%s", r.sum->number);
+        issued.fy = strtoll(r.sum->number, NULL, 10);
         snprintf(issued.reissue_of, sizeof issued.reissue_of, "%s", r.sum->reissue_of);
         issued.seq = copy;
     }

@@ -219,7 +219,8 @@ static kf_code draw_page(page *p, const kf_receipt *r, kf_err *err)
             char gw[64], gy[64];
             rc_wareki(s->gifts[i].date, gw, sizeof gw);
             rc_yen(s->gifts[i].amount, gy, sizeof gy);
-            kf_buf_printf(&list, "%s%s　%s", i ? "\n" : "", gw, gy);
+            /* more than 8 gifts run on in one paragraph, so the page holds them */
+            kf_buf_printf(&list, "%s%s　%s", !i ? "" : s->ngifts > 8 ? "／" : "\n", gw, gy);
         }
         y += row(p, y, label_w, W, "寄附日・金額", list.data ? list.data : "", s->ngifts > 12 ? 8.5 : 10.5);
         kf_buf_free(&list);

@@ -72,14 +72,16 @@ kifu identity set --issuer-name "秋元 克広" --issuer-title "札幌市長" \
   --tax-note "この証明書は、所得税の寄附金控除（所得税法第78条）又は個人住民税の寄附金税額控除を受ける際に、確定申告書に添付してください。再発行の際は新しい番号の証明書を発行します。" \
   --url "https://sapporo.example/kifu/verify.html"
 # the fifth donation with a donor's name, a member's year, a partner's payment (受領書)
-seq=$("$bin" log --json | grep -o '"seq":[0-9]*,"kind":"donation","fields":{[^}]*"donor"' |
+seq=$("$bin" log --json | grep -o '"seq":[0-9]*,"kind":"donation"[^}]*"donor"' |
   sed -n '5s/"seq":\([0-9]*\).*/\1/p')
-pay=$("$bin" log --json | grep -o '"seq":[0-9]*,"kind":"donation","fields":{[^}]*"source":"partner:P001"' |
+pay=$("$bin" log --json | grep -o '"seq":[0-9]*,"kind":"donation"[^}]*"source":"partner:P001"' |
   sed -n '1s/"seq":\([0-9]*\).*/\1/p')
-KIFU_KEY=treasurer.key kifu receipt "$seq" --out receipt.pdf
-KIFU_KEY=treasurer.key kifu receipt "$seq" --out receipt.txt --reissue   # 再発行: a new number
-KIFU_KEY=treasurer.key kifu receipt --member M001 --year 2026 --out member-M001-2026.pdf
-KIFU_KEY=treasurer.key kifu receipt "$pay" --out partner-P001.pdf
+# issued in January 2027, when donors file their tax returns (FY 2026: numbers 2026-...)
+KIFU_KEY=treasurer.key kifu receipt "$seq" --date 2027-01-15 --out receipt.pdf
+KIFU_KEY=treasurer.key kifu receipt "$seq" --date 2027-01-20 --out receipt.txt --reissue  # 再発行
+KIFU_KEY=treasurer.key kifu receipt --member M001 --year 2026 --date 2027-01-15 \
+  --out member-M001-2026.pdf
+KIFU_KEY=treasurer.key kifu receipt "$pay" --date 2027-01-15 --out partner-P001.pdf
 kifu receipt list
 vkey=$("$bin" key list --vkey kaikei)
 (cd / && "$bin" verify-receipt "$OLDPWD/receipt.pdf" --origin-key "$vkey")
