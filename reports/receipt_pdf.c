@@ -19,6 +19,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 
@@ -289,10 +290,16 @@ kf_code kf_receipt_pdf(const kf_receipt *r, kf_buf *out, kf_err *err)
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_SUBJECT, r->sum->number);
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "kifu");
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_KEYWORDS, keywords.data);
+    /* A font map of its own, freed with everything fontconfig holds for it
+     * at the end: nothing of the drawing outlives the call. */
+    PangoFontMap *fonts = pango_cairo_font_map_new();
+    PangoContext *ctx = pango_font_map_create_context(fonts);
     page p = {.cr = cairo_create(surface)};
-    p.layout = pango_cairo_create_layout(p.cr);
+    pango_cairo_update_context(p.cr, ctx);
+    p.layout = pango_layout_new(ctx);
     rc = draw_page(&p, r, err);
     g_object_unref(p.layout);
+    g_object_unref(ctx);
     cairo_show_page(p.cr);
     cairo_destroy(p.cr);
     cairo_surface_finish(surface);
@@ -307,6 +314,9 @@ kf_code kf_receipt_pdf(const kf_receipt *r, kf_buf *out, kf_err *err)
                      cairo_status_to_string(cairo_surface_status(surface)));
     }
     cairo_surface_destroy(surface);
+    g_object_unref(fonts);
+    cairo_debug_reset_static_data();
+    FcFini();
     kf_buf_free(&keywords);
     return rc;
 }
