@@ -16,10 +16,10 @@ set -euo pipefail
 # (pdftotext, pdftoppm) and zbar-tools (zbarimg) are its tests' readers.
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libsodium-dev libxlsxwriter-dev check
       libinih-dev libcsv-dev libssl-dev zlib1g-dev sqlite3 golang-go golang-golang-x-mod-dev
-      python3 libcairo2-dev libpango1.0-dev libfontconfig-dev libqrencode-dev fonts-ipaexfont poppler-utils
+      python3 libcairo2-dev libpango1.0-dev libqrencode-dev fonts-ipaexfont poppler-utils
       zbar-tools)
 # the pkg-config modules of CMakeLists.txt (libcsv has no .pc file: libcsv-dev above)
-modules=(sqlite3 libsodium inih libcrypto xlsxwriter check cairo pangocairo fontconfig libqrencode zlib)
+modules=(sqlite3 libsodium inih libcrypto xlsxwriter check cairo pangocairo libqrencode zlib)
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -410,6 +410,27 @@ START_TEST(forged_gap)
 }
 END_TEST
 
+START_TEST(duplicate_number_refused_at_append)
+{
+    /* The register's UNIQUE(fy, number) refuses a second 2026-000001 while
+     * it is appended: the transaction is aborted and nothing is kept. */
+    kf_cert_issued a;
+    kf_err err = {0};
+    set_identity();
+    issue_ok(s_personal, false, &a);
+    kf_entry *e = altered(a.seq, "number", NULL, 1);
+    kf_txn *t = begin(&treasurer);
+    int64_t before = kf_txn_size(t);
+    ck_assert_int_ne(kf_txn_append(t, e, &err), KF_OK);
+    kf_txn_abort(t);
+    kf_entry_free(e);
+    t = begin(&treasurer);
+    ck_assert_int_eq(kf_txn_size(t), before);
+    kf_txn_abort(t);
+    ledger_verifies();
+}
+END_TEST
+
 START_TEST(forged_others)
 {
     kf_cert_issued a;
@@ -566,6 +587,7 @@ int main(void)
     tcase_add_test(tc, annual);
     tcase_add_test(tc, forged_gap);
     tcase_add_test(tc, forged_others);
+    tcase_add_test(tc, duplicate_number_refused_at_append);
     tcase_add_test(tc, forged_no_reissue);
     tcase_add_test(tc, forged_box);
     tcase_add_test(tc, receipt_forms_and_tampering);
