@@ -13,9 +13,12 @@
 static const struct {
     const char *opt, *key, *label;
 } id_opts[] = {
-    {"issuer-name", "issuer_name", "issuer name"},  {"issuer-title", "issuer_title", "title"},
-    {"address", "address", "address"},              {"phone", "phone", "telephone"},
-    {"fund-name", "fund_name", "fund name"},        {"tax-note", "tax_note", "tax note"},
+    {"issuer-name", "issuer_name", "issuer name"},
+    {"issuer-title", "issuer_title", "title"},
+    {"address", "address", "address"},
+    {"phone", "phone", "telephone"},
+    {"fund-name", "fund_name", "fund name"},
+    {"tax-note", "tax_note", "tax note"},
     {"url", "url", "verification page"},
 };
 #define NOPTS (sizeof id_opts / sizeof id_opts[0])
@@ -46,7 +49,8 @@ int cmd_identity_set(kf_cli *cli, int argc, char **argv)
     kf_opt opts[NOPTS + 1];
     int npos;
     memset(&a, 0, sizeof a);
-    for (size_t i = 0; i < NOPTS; i++) opts[i] = (kf_opt){id_opts[i].opt, OPT_VALUE, &a.given[i]};
+    for (size_t i = 0; i < NOPTS; i++)
+        opts[i] = (kf_opt){id_opts[i].opt, OPT_VALUE, &a.given[i]};
     opts[NOPTS] = (kf_opt){NULL, 0, NULL};
     CLI_PARSE(cli, argc, argv, opts, pos, 0, npos);
     int code = cli_write(cli, do_set, &a);

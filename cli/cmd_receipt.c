@@ -23,7 +23,8 @@ static bool is_pdf(const char *path)
 static void put_issued_json(kf_buf *b, const kf_cert_issued *c, const kf_receipt *r,
                             const char *out)
 {
-    kf_buf_printf(b, "{\"seq\":%lld,\"number\":\"%s\",\"fy\":%lld,\"reissue_of\":", (long long)c->seq,
+    kf_buf_printf(b,
+                  "{\"seq\":%lld,\"number\":\"%s\",\"fy\":%lld,\"reissue_of\":", (long long)c->seq,
                   c->number_text, (long long)c->fy);
     if (*c->reissue_of)
         kf_buf_json_str(b, c->reissue_of);
@@ -41,8 +42,7 @@ static void put_issued_json(kf_buf *b, const kf_cert_issued *c, const kf_receipt
 
 int cmd_receipt(kf_cli *cli, int argc, char **argv)
 {
-    const char *out = NULL, *member = NULL, *year_s = NULL, *date_s = NULL, *copy_s = NULL,
-               *pos[1];
+    const char *out = NULL, *member = NULL, *year_s = NULL, *date_s = NULL, *copy_s = NULL, *pos[1];
     int npos, code = 0;
     bool force = false, reissue = false;
     kf_err err = {0};
@@ -274,13 +274,13 @@ int cmd_verify_receipt(kf_cli *cli, int argc, char **argv)
         kf_buf_free(&b);
     } else {
         printf("ok: %s 第 %s 号%s%s%s (seq %lld), issued %s\n", s->title, s->number,
-               *s->reissue_of ? " (再発行 of 第 " : "", s->reissue_of,
-               *s->reissue_of ? " 号)" : "", (long long)s->seq, s->date);
+               *s->reissue_of ? " (再発行 of 第 " : "", s->reissue_of, *s->reissue_of ? " 号)" : "",
+               (long long)s->seq, s->date);
         printf("donor: %s %s, %s\n", s->donor_name, s->company ? "御中" : "様", s->donor_address);
         printf("amount: %lld yen to %s\n", (long long)s->amount, s->designation);
         for (size_t i = 0; i < s->ngifts; i++)
-            printf("gift: seq %lld, %s, %lld yen%s\n", (long long)s->gifts[i].seq,
-                   s->gifts[i].date, (long long)s->gifts[i].amount,
+            printf("gift: seq %lld, %s, %lld yen%s\n", (long long)s->gifts[i].seq, s->gifts[i].date,
+                   (long long)s->gifts[i].amount,
                    s->proven[i] ? " (its entry is in the receipt and agrees)" : "");
         printf("issuer: %s %s, %s, %s\n", s->issuer_title, s->issuer_name, s->issuer_address,
                s->issuer_phone);

@@ -40,7 +40,7 @@ struct don_cert_verifier {
     size_t ncovers, covers_cap;
     struct {
         int64_t fy, last;
-    } *numbers;
+    } * numbers;
     size_t nnumbers, numbers_cap;
 };
 
@@ -64,7 +64,8 @@ don_cert_verifier *don_cert_verifier_new(void)
 void don_cert_verifier_free(don_cert_verifier *cv)
 {
     if (!cv) return;
-    for (size_t i = 0; i < cv->ncerts; i++) free(cv->certs[i].gifts);
+    for (size_t i = 0; i < cv->ncerts; i++)
+        free(cv->certs[i].gifts);
     free(cv->certs);
     free(cv->covers);
     free(cv->who);
@@ -116,7 +117,8 @@ typedef struct {
 static int want_year(void *ctx, const kf_row *row)
 {
     year_want *y = ctx;
-    const char *source = kf_entry_str(row->entry, "source"), *date = kf_entry_str(row->entry, "date");
+    const char *source = kf_entry_str(row->entry, "source"),
+               *date = kf_entry_str(row->entry, "date");
     int64_t amount;
     if (row->seq >= y->before) return SCAN_STOP; /* later entries do not count */
     if (!source || !date || strcmp(source, y->source) != 0 || strcmp(date, y->first) < 0 ||
@@ -159,8 +161,9 @@ static kf_code check_gifts(don_cert_verifier *cv, kf_ledger *l, const kf_rules *
         const char *gsource = kf_entry_str(gift, "source"), *gdate = kf_entry_str(gift, "date");
         const char *to = kf_entry_str(gift, "to");
         if (strcmp(gift->kind, "donation") != 0)
-            rc = bad(err, row->seq, "names an entry that is not a donation (box collections "
-                                    "get no certificate)");
+            rc = bad(err, row->seq,
+                     "names an entry that is not a donation (box collections "
+                     "get no certificate)");
         else if (!gsource || strcmp(gsource, source) != 0)
             rc = bad(err, row->seq, "names a gift of another source");
         else if (!gdate || strcmp(gdate, g[i].date) != 0 ||
@@ -174,8 +177,7 @@ static kf_code check_gifts(don_cert_verifier *cv, kf_ledger *l, const kf_rules *
             rc = bad(err, row->seq, "gifts' total overflows");
         if (!rc) {
             char w[600], key[604];
-            const who *grp = to && strncmp(to, "group:", 6) == 0 ? find_who(cv, 'g', to + 6)
-                                                                 : NULL;
+            const who *grp = to && strncmp(to, "group:", 6) == 0 ? find_who(cv, 'g', to + 6) : NULL;
             kf_designation_words(r, to ? to : "general", grp ? grp->name : NULL, w, sizeof w);
             snprintf(key, sizeof key, "\x01%s\x01", w);
             if (!seen.data || !strstr(seen.data, key)) {
@@ -195,9 +197,9 @@ static kf_code check_cert(don_cert_verifier *cv, kf_ledger *l, const kf_rules *r
                           const int64_t *voided, size_t nvoided, const kf_row *row, kf_err *err)
 {
     const kf_entry *e = row->entry;
-    static const char *strs[] = {"date",           "designation", "donor",       "fund_name",
-                                 "gifts",          "issuer_address", "issuer_name", "issuer_phone",
-                                 "issuer_title",   "source",      "tax_note",    "title",
+    static const char *strs[] = {"date",         "designation",    "donor",       "fund_name",
+                                 "gifts",        "issuer_address", "issuer_name", "issuer_phone",
+                                 "issuer_title", "source",         "tax_note",    "title",
                                  "url"};
     static const char *ints[] = {"amount", "fy", "identity", "number"};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
@@ -224,7 +226,8 @@ static kf_code check_cert(don_cert_verifier *cv, kf_ledger *l, const kf_rules *r
     if (fy != kf_rules_fy(r, date))
         return bad(err, row->seq, "states a fiscal year its issue date is not in");
     size_t k = 0;
-    while (k < cv->nnumbers && cv->numbers[k].fy != fy) k++;
+    while (k < cv->nnumbers && cv->numbers[k].fy != fy)
+        k++;
     int64_t last = k < cv->nnumbers ? cv->numbers[k].last : 0;
     if (number != last + 1) {
         char what[128];
@@ -238,16 +241,18 @@ static kf_code check_cert(don_cert_verifier *cv, kf_ledger *l, const kf_rules *r
     if (!cv->identity.seq) return bad(err, row->seq, "is issued before any fund.identity");
     if (identity != cv->identity.seq)
         return bad(err, row->seq, "names another fund.identity than the one in force");
-    static const char *copies[][2] = {{"fund_name", "fund_name"},     {"issuer_address", "address"},
-                                      {"issuer_name", "issuer_name"}, {"issuer_phone", "phone"},
-                                      {"issuer_title", "issuer_title"}, {"tax_note", "tax_note"},
+    static const char *copies[][2] = {{"fund_name", "fund_name"},
+                                      {"issuer_address", "address"},
+                                      {"issuer_name", "issuer_name"},
+                                      {"issuer_phone", "phone"},
+                                      {"issuer_title", "issuer_title"},
+                                      {"tax_note", "tax_note"},
                                       {"url", "url"}};
     for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++)
         if (strcmp(kf_entry_str(e, copies[i][0]), kf_identity_field(&cv->identity, copies[i][1])) !=
             0) {
             char what[96];
-            snprintf(what, sizeof what, "%s differs from the fund.identity in force",
-                     copies[i][0]);
+            snprintf(what, sizeof what, "%s differs from the fund.identity in force", copies[i][0]);
             return bad(err, row->seq, what);
         }
     /* the donor */
@@ -297,8 +302,8 @@ static kf_code check_cert(don_cert_verifier *cv, kf_ledger *l, const kf_rules *r
     if (reissue) {
         bool found = false;
         for (size_t i = 0; i < cv->ncerts && !found; i++)
-            found = strcmp(cv->certs[i].number, reissue) == 0 &&
-                    strcmp(cv->certs[i].gifts, gifts) == 0;
+            found =
+                strcmp(cv->certs[i].number, reissue) == 0 && strcmp(cv->certs[i].gifts, gifts) == 0;
         if (!found) {
             rc = bad(err, row->seq, "reissues no earlier certificate of the same gifts");
             goto out;
@@ -341,8 +346,7 @@ out:
 }
 
 kf_code don_cert_verify_entry(don_cert_verifier *cv, kf_ledger *l, const kf_rules *r,
-                              const int64_t *voided, size_t nvoided, const kf_row *row,
-                              kf_err *err)
+                              const int64_t *voided, size_t nvoided, const kf_row *row, kf_err *err)
 {
     const char *k = row->entry->kind;
     if (strcmp(k, "fund.identity") == 0) {

@@ -190,10 +190,12 @@ kf_code kf_don_certs(kf_ledger *l, int64_t gift, kf_cert_ref **out, size_t *n, k
         c->year = sqlite3_column_int64(st, 6);
         const char *gifts = (const char *)sqlite3_column_text(st, 7);
         c->gifts = 1;
-        for (const char *p = gifts; p && *p; p++) c->gifts += *p == ',';
+        for (const char *p = gifts; p && *p; p++)
+            c->gifts += *p == ',';
         c->amount = sqlite3_column_int64(st, 8);
     }
-    if (s != SQLITE_DONE) rc = kf_fail(err, KF_SYSTEM, "reading certificates: %s", sqlite3_errmsg(db));
+    if (s != SQLITE_DONE)
+        rc = kf_fail(err, KF_SYSTEM, "reading certificates: %s", sqlite3_errmsg(db));
 out:
     sqlite3_finalize(st);
     if (rc) {
@@ -266,7 +268,8 @@ typedef struct {
 static int collect_year(void *ctx, const kf_row *row)
 {
     year_scan *y = ctx;
-    const char *source = kf_entry_str(row->entry, "source"), *date = kf_entry_str(row->entry, "date");
+    const char *source = kf_entry_str(row->entry, "source"),
+               *date = kf_entry_str(row->entry, "date");
     int64_t amount;
     if (!source || !date || strcmp(source, y->source) != 0 || strcmp(date, y->first) < 0 ||
         strcmp(date, y->last) > 0 || !kf_entry_int(row->entry, "amount", &amount))
@@ -360,8 +363,8 @@ static kf_code gather(kf_ledger *l, int64_t size, const kf_cert_request *req, ye
         kf_format_date(y->last, req->year, 12, 31);
         if ((rc = kf_ledger_scan(l, 1, "donation", collect_year, y, err))) return rc;
         if (y->too_many)
-            return kf_fail(err, KF_REFUSED, "member %s has more than %d gifts in %d",
-                           req->member, KF_CERT_GIFTS_MAX, req->year);
+            return kf_fail(err, KF_REFUSED, "member %s has more than %d gifts in %d", req->member,
+                           KF_CERT_GIFTS_MAX, req->year);
     } else {
         if (req->gift < 1 || req->gift > size)
             return kf_fail(err, KF_BAD_INPUT, "no entry with seq %lld (the ledger has %lld)",
@@ -374,8 +377,8 @@ static kf_code gather(kf_ledger *l, int64_t size, const kf_cert_request *req, ye
     size_t kept = 0;
     for (size_t i = 0; i < y->n; i++) {
         int64_t by;
-        if ((rc = kf_sql_row(l, err, &found, "SELECT void_seq FROM don_voids WHERE seq=?", "i",
-                             "i", y->gifts[i].seq, &by)))
+        if ((rc = kf_sql_row(l, err, &found, "SELECT void_seq FROM don_voids WHERE seq=?", "i", "i",
+                             y->gifts[i].seq, &by)))
             return rc;
         if (found && !req->member)
             return kf_fail(err, KF_REFUSED,
@@ -430,8 +433,7 @@ static kf_code purposes(kf_ledger *l, const kf_rules *r, const kf_cert_gift *g, 
         char words[600], key[604];
         kf_group grp;
         bool found = false;
-        if (to && strncmp(to, "group:", 6) == 0)
-            rc = kf_group_get(l, to + 6, &grp, &found, err);
+        if (to && strncmp(to, "group:", 6) == 0) rc = kf_group_get(l, to + 6, &grp, &found, err);
         if (!rc)
             kf_designation_words(r, to ? to : "general", found ? grp.name : NULL, words,
                                  sizeof words);
@@ -466,8 +468,7 @@ static kf_code earlier_cert(kf_ledger *l, const kf_cert_gift *g, size_t n, kf_ce
     return KF_OK;
 }
 
-kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued *out,
-                          kf_err *err)
+kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued *out, kf_err *err)
 {
     kf_ledger *l = kf_txn_ledger(t);
     don_ctx *c = donations_ctx(l);
@@ -486,8 +487,7 @@ kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued 
         goto out;
     }
     if (!kf_parse_date(req->date, NULL, NULL, NULL)) {
-        rc = kf_fail(err, KF_BAD_INPUT, "issue date '%s' is not a real date YYYY-MM-DD",
-                     req->date);
+        rc = kf_fail(err, KF_BAD_INPUT, "issue date '%s' is not a real date YYYY-MM-DD", req->date);
         goto out;
     }
     if ((rc = kf_date_check(l, "issue date", req->date, err)) ||
@@ -562,8 +562,8 @@ kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued 
     out->fy = kf_rules_fy(r, req->date);
     bool found;
     if ((rc = kf_sql_row(l, err, &found,
-                         "SELECT coalesce(max(number), 0) + 1 FROM don_certs WHERE fy=?", "i",
-                         "i", out->fy, &out->number)))
+                         "SELECT coalesce(max(number), 0) + 1 FROM don_certs WHERE fy=?", "i", "i",
+                         out->fy, &out->number)))
         goto out;
     kf_cert_number(out->fy, out->number, out->number_text);
     uint8_t salt[16];
@@ -591,8 +591,7 @@ kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued 
         (*out->reissue_of && (rc = kf_entry_set_str(e, "reissue_of", out->reissue_of, err))) ||
         (rc = kf_entry_set_str(e, "source", source, err)) ||
         (rc = kf_entry_set_str(e, "tax_note", id->tax_note, err)) ||
-        (rc = kf_entry_set_str(e, "title", partner ? KF_CERT_TITLE_PARTNER : KF_CERT_TITLE,
-                               err)) ||
+        (rc = kf_entry_set_str(e, "title", partner ? KF_CERT_TITLE_PARTNER : KF_CERT_TITLE, err)) ||
         (rc = kf_entry_set_str(e, "url", id->url, err)) ||
         (req->member && (rc = kf_entry_set_int(e, "year", req->year, err))) ||
         (rc = kf_txn_append(t, e, err)))

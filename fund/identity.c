@@ -135,8 +135,8 @@ kf_code kf_identity_set(kf_txn *t, const kf_identity *id, int64_t *seq, kf_err *
         same = strcmp((const char *)id + id_fields[i].off, field_of(&cur, i)) == 0;
     if (same)
         return kf_fail(err, KF_REFUSED,
-                           "the identity in force (seq %lld) is the same; nothing to record",
-                           (long long)cur.seq);
+                       "the identity in force (seq %lld) is the same; nothing to record",
+                       (long long)cur.seq);
     kf_entry *e = kf_entry_new("fund.identity");
     if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
     for (size_t i = 0; i < NID && !rc; i++)

@@ -172,7 +172,8 @@ static bool render_header(const kf_receipt_summary *s, kf_buf *b)
     char yen[64];
     rc_yen(s->amount, yen, sizeof yen);
     bool ok = put_line(b, "", s->title) && kf_buf_printf(b, "第 %s 号\n", s->number);
-    if (ok && *s->reissue_of) ok = kf_buf_printf(b, "再発行（第 %s 号に代わるもの）\n", s->reissue_of);
+    if (ok && *s->reissue_of)
+        ok = kf_buf_printf(b, "再発行（第 %s 号に代わるもの）\n", s->reissue_of);
     ok = ok && put_date(b, "発行日: ", s->date) &&
          kf_buf_puts(b, s->company ? "寄附者: " : "寄附者: ") && put_escaped(b, s->donor_name) &&
          kf_buf_puts(b, s->company ? " 御中\n" : " 様\n") &&
@@ -183,8 +184,8 @@ static bool render_header(const kf_receipt_summary *s, kf_buf *b)
         kf_format_date(last, s->year, 12, 31);
         rc_wareki(first, wf, sizeof wf);
         rc_wareki(last, wl, sizeof wl);
-        ok = kf_buf_printf(b, "対象: %sから%sまでの寄附 (%d), %zu 件\n", wf, wl, s->year,
-                           s->ngifts);
+        ok =
+            kf_buf_printf(b, "対象: %sから%sまでの寄附 (%d), %zu 件\n", wf, wl, s->year, s->ngifts);
     }
     for (size_t i = 0; ok && i < s->ngifts; i++) {
         char w[64], gy[64];
@@ -239,7 +240,8 @@ static kf_code add_entry(kf_ledger *l, kf_entry *rec, int64_t seq, int64_t size,
         goto out;
     kf_merkle_leaf(bytes.data, bytes.len, leaf);
     if (memcmp(leaf, stored, KF_HASH_LEN) != 0) {
-        rc = kf_fail(err, KF_SYSTEM, "seq %lld: stored leaf differs from its entry (run kifu verify)",
+        rc = kf_fail(err, KF_SYSTEM,
+                     "seq %lld: stored leaf differs from its entry (run kifu verify)",
                      (long long)seq);
         goto out;
     }
@@ -437,9 +439,9 @@ static void copy(char *dst, size_t size, const char *src)
 /* The summary's fields from the receipt.issue entry (already proven). */
 static kf_code read_issue(const kf_entry *e, kf_receipt_summary *s, kf_err *err)
 {
-    static const char *need[] = {"date",         "designation", "donor",     "fund_name",
+    static const char *need[] = {"date",         "designation",    "donor",       "fund_name",
                                  "gifts",        "issuer_address", "issuer_name", "issuer_phone",
-                                 "issuer_title", "source",      "tax_note",  "title",
+                                 "issuer_title", "source",         "tax_note",    "title",
                                  "url"};
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
         if (!kf_entry_str(e, need[i]))
@@ -477,8 +479,8 @@ static kf_code check_gift(const kf_receipt_summary *s, const kf_entry *e, kf_err
         int64_t amount;
         const char *date = kf_entry_str(e, "date"), *source = kf_entry_str(e, "source");
         if (strcmp(e->kind, "donation") != 0)
-            return kf_fail(err, KF_REFUSED, "entry %lld is a %s, not a donation",
-                           (long long)e->seq, e->kind);
+            return kf_fail(err, KF_REFUSED, "entry %lld is a %s, not a donation", (long long)e->seq,
+                           e->kind);
         if (!kf_entry_int(e, "amount", &amount) || amount != s->gifts[i].amount)
             return kf_fail(err, KF_REFUSED,
                            "the certificate states %lld yen for seq %lld, its entry %lld",
@@ -496,8 +498,8 @@ static kf_code check_gift(const kf_receipt_summary *s, const kf_entry *e, kf_err
 }
 
 /* Checks a record (FORMAT.md "Receipts", steps 1-7). */
-static kf_code verify_record(const char *data, size_t len, const char *kname, const uint8_t kpub[32],
-                             kf_receipt_summary *s, kf_err *err)
+static kf_code verify_record(const char *data, size_t len, const char *kname,
+                             const uint8_t kpub[32], kf_receipt_summary *s, kf_err *err)
 {
     kf_entry *rec = NULL, *e = NULL;
     kf_note note = {0};
@@ -506,8 +508,9 @@ static kf_code verify_record(const char *data, size_t len, const char *kname, co
     size_t n;
     kf_code rc = kf_entry_decode(data, len, KF_RECEIPT_MAGIC, &rec, &sub);
     if (rc == KF_SYSTEM) return kf_fail(err, KF_SYSTEM, "%s", sub.msg);
-    if (rc) return kf_fail(err, KF_BAD_INPUT, "not a kifu receipt record (%s): %s",
-                           KF_RECEIPT_MAGIC, sub.msg);
+    if (rc)
+        return kf_fail(err, KF_BAD_INPUT, "not a kifu receipt record (%s): %s", KF_RECEIPT_MAGIC,
+                       sub.msg);
     const char *cp = kf_entry_str(rec, "checkpoint"), *name = kf_entry_str(rec, "donor_name");
     const char *addr = kf_entry_str(rec, "donor_address"), *salt_hex = kf_entry_str(rec, "salt");
     uint8_t salt[16];
@@ -544,8 +547,9 @@ static kf_code verify_record(const char *data, size_t len, const char *kname, co
         }
     }
     if (!cp || !name || !addr || !salt_hex) {
-        rc = kf_fail(err, KF_BAD_INPUT, "checkpoint, donor_name, donor_address and salt are "
-                                        "required");
+        rc = kf_fail(err, KF_BAD_INPUT,
+                     "checkpoint, donor_name, donor_address and salt are "
+                     "required");
         goto out;
     }
     if (strlen(salt_hex) != 32 || !lower_hex(salt_hex, 32) || !kf_unhex(salt_hex, salt, 16)) {
@@ -654,7 +658,8 @@ static kf_code from_pdf(const char *text, size_t len, kf_buf *out, kf_err *err)
     for (size_t i = 0; i + mlen <= len; i++) {
         if (memcmp(text + i, mark, mlen) != 0) continue;
         size_t start = i + mlen, end = start;
-        while (end < len && text[end] && memchr(b64url, text[end], 64)) end++;
+        while (end < len && text[end] && memchr(b64url, text[end], 64))
+            end++;
         return uncompact(text + start, end - start, out, err);
     }
     return kf_fail(err, KF_BAD_INPUT, "a PDF with no kifu receipt embedded (%s)", mark);
@@ -702,8 +707,10 @@ kf_code kf_receipt_verify(const char *text, size_t len, const char *vkey, kf_rec
     if (!sep) {
         /* one token: "QR-Code:" (zbarimg), a URL's fragment, or compact text */
         const char *a = text, *b = text + len;
-        while (a < b && strchr(" \t\r\n", *a)) a++;
-        while (b > a && strchr(" \t\r\n", b[-1])) b--;
+        while (a < b && strchr(" \t\r\n", *a))
+            a++;
+        while (b > a && strchr(" \t\r\n", b[-1]))
+            b--;
         if ((size_t)(b - a) > 8 && memcmp(a, "QR-Code:", 8) == 0) a += 8;
         for (const char *p = b; p > a; p--)
             if (p[-1] == '#') {

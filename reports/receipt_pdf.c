@@ -89,7 +89,8 @@ static void line(page *p, double x0, double y0, double x1, double y1, double wid
 static kf_code draw_qr(page *p, const char *data, double x, double y, double side, kf_err *err)
 {
     QRcode *qr = QRcode_encodeData((int)strlen(data), (const unsigned char *)data, 0, QR_ECLEVEL_M);
-    if (!qr) qr = QRcode_encodeData((int)strlen(data), (const unsigned char *)data, 0, QR_ECLEVEL_L);
+    if (!qr)
+        qr = QRcode_encodeData((int)strlen(data), (const unsigned char *)data, 0, QR_ECLEVEL_L);
     if (!qr) return kf_fail(err, KF_SYSTEM, "the receipt does not fit in a QR code");
     int quiet = 4, n = qr->width + 2 * quiet;
     double m = side / n;
@@ -109,8 +110,8 @@ static kf_code draw_qr(page *p, const char *data, double x, double y, double sid
 }
 
 /* A row of the table: label cell and value cell; returns the row height. */
-static double row(page *p, double y, double label_w, double w, const char *label,
-                  const char *value, double size)
+static double row(page *p, double y, double label_w, double w, const char *label, const char *value,
+                  double size)
 {
     double pad = 2.5 * MM;
     /* measure first: the label cell is shaded under its text */
@@ -166,7 +167,8 @@ static kf_code draw_page(page *p, const kf_receipt *r, kf_err *err)
     const char *t = s->title;
     while (*t) {
         int len = 1;
-        while ((t[len] & 0xC0) == 0x80) len++;
+        while ((t[len] & 0xC0) == 0x80)
+            len++;
         size_t k = strlen(spaced);
         if (k + (size_t)len + 4 >= sizeof spaced) break;
         if (k) strcat(spaced, " ");
@@ -184,8 +186,8 @@ static kf_code draw_page(page *p, const kf_receipt *r, kf_err *err)
     line(p, MARGIN, y, MARGIN + dw, y, 0.5);
     y += 5 * MM;
     text_at(p, MARGIN, y + 5, 0, SANS, 9.5, PANGO_ALIGN_LEFT, s->company ? "名　称" : "氏　名");
-    double nh = text_at(p, MARGIN + col, y, dw - col - 14 * MM, SERIF, 17, PANGO_ALIGN_LEFT,
-                        s->donor_name);
+    double nh =
+        text_at(p, MARGIN + col, y, dw - col - 14 * MM, SERIF, 17, PANGO_ALIGN_LEFT, s->donor_name);
     text_at(p, MARGIN + dw - 2 * MM, y + 4, 0, SERIF, 13, PANGO_ALIGN_RIGHT,
             s->company ? "御中" : "様");
     y += nh + 1.5 * MM;
@@ -222,7 +224,8 @@ static kf_code draw_page(page *p, const kf_receipt *r, kf_err *err)
             /* more than 8 gifts run on in one paragraph, so the page holds them */
             kf_buf_printf(&list, "%s%s　%s", !i ? "" : s->ngifts > 8 ? "／" : "\n", gw, gy);
         }
-        y += row(p, y, label_w, W, "寄附日・金額", list.data ? list.data : "", s->ngifts > 12 ? 8.5 : 10.5);
+        y += row(p, y, label_w, W, "寄附日・金額", list.data ? list.data : "",
+                 s->ngifts > 12 ? 8.5 : 10.5);
         kf_buf_free(&list);
     } else {
         rc_wareki(s->gifts[0].date, w, sizeof w);
@@ -262,15 +265,18 @@ static kf_code draw_page(page *p, const kf_receipt *r, kf_err *err)
     if (rc) return rc;
     double ty = qy + 4 * MM;
     ty += text_at(p, tx, ty, PAGE_W - MARGIN - tx, SANS, 9, PANGO_ALIGN_LEFT,
-                  "【この証明書の検証】") + 1.5 * MM;
+                  "【この証明書の検証】") +
+          1.5 * MM;
     ty += text_at(p, tx, ty, PAGE_W - MARGIN - tx, SANS, 8.5, PANGO_ALIGN_LEFT,
                   "左のQRコードをスマートフォン等で読み取ると、検証ページがこの証明書の記載事項"
                   "（番号・寄附者・金額・寄附日・使途・発行者）を基金の署名と照合して表示します。"
-                  "証明書のデータはURLの「#」以降にあり、サーバーへは送られません。") + 1.5 * MM;
+                  "証明書のデータはURLの「#」以降にあり、サーバーへは送られません。") +
+          1.5 * MM;
     ty += text_at(p, tx, ty, PAGE_W - MARGIN - tx, SANS, 8.5, PANGO_ALIGN_LEFT, s->url) + 1.5 * MM;
-    snprintf(buf, sizeof buf,
-             "台帳 %s の第 %lld 項（木の大きさ %lld、署名 %s）。kifu verify-receipt でも検証できます。",
-             s->origin, (long long)s->seq, (long long)s->size, s->signer);
+    snprintf(
+        buf, sizeof buf,
+        "台帳 %s の第 %lld 項（木の大きさ %lld、署名 %s）。kifu verify-receipt でも検証できます。",
+        s->origin, (long long)s->seq, (long long)s->size, s->signer);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     text_at(p, tx, ty, PAGE_W - MARGIN - tx, SANS, 7.5, PANGO_ALIGN_LEFT, buf);
     return KF_OK;
