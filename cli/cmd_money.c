@@ -53,12 +53,16 @@ typedef struct {
     int64_t seq, void_seq;
     const char *reason;
     char date[11];
+    kf_cert_ref *certs; /* the certificates issued for the gift, now void too */
+    size_t ncerts;
 } void_arg;
 
 static kf_code do_void(kf_txn *t, void *arg, kf_err *err)
 {
     void_arg *a = arg;
-    return kf_don_void(t, a->seq, a->reason, a->date, &a->void_seq, err);
+    kf_code rc = kf_don_void(t, a->seq, a->reason, a->date, &a->void_seq, err);
+    if (!rc) rc = kf_don_certs(kf_txn_ledger(t), a->seq, &a->certs, &a->ncerts, err);
+    return rc;
 }
 
 int cmd_void(kf_cli *cli, int argc, char **argv)
@@ -75,11 +79,27 @@ int cmd_void(kf_cli *cli, int argc, char **argv)
         return cli_error(&err);
     a.reason = reason;
     int code = cli_write(cli, do_void, &a);
-    if (code) return code;
-    if (cli->json)
-        printf("{\"seq\":%lld,\"void\":%lld}\n", (long long)a.void_seq, (long long)a.seq);
-    else
+    if (code) {
+        free(a.certs);
+        return code;
+    }
+    /* A certificate of the gift stops standing for a gift: say which. */
+    if (cli->json) {
+        printf("{\"seq\":%lld,\"void\":%lld,\"certificates\":[", (long long)a.void_seq,
+               (long long)a.seq);
+        for (size_t i = 0; i < a.ncerts; i++)
+            printf("%s{\"seq\":%lld,\"number\":\"%s\"}", i ? "," : "", (long long)a.certs[i].seq,
+                   a.certs[i].number_text);
+        printf("]}\n");
+    } else {
         printf("seq %lld: voided seq %lld\n", (long long)a.void_seq, (long long)a.seq);
+        for (size_t i = 0; i < a.ncerts; i++)
+            printf("certificate 第 %s 号 (seq %lld, issued %s) was issued for seq %lld; it no "
+                   "longer stands for a gift\n",
+                   a.certs[i].number_text, (long long)a.certs[i].seq, a.certs[i].date,
+                   (long long)a.seq);
+    }
+    free(a.certs);
     return 0;
 }
 

@@ -14,12 +14,13 @@ typedef struct {
     const char *id, *name, *tier, *joined;
     kf_yen per_click, cap;
     const char *to, *location, *host;
+    const char *address; /* personal data of a member or partner */
 } reg_arg;
 
 static kf_code do_member_add(kf_txn *t, void *arg, kf_err *err)
 {
     reg_arg *a = arg;
-    kf_code rc = kf_member_add(t, a->id, a->name, a->tier, a->joined, err);
+    kf_code rc = kf_don_member_add(t, a->id, a->name, a->tier, a->joined, a->address, err);
     a->seq = kf_txn_size(t);
     return rc;
 }
@@ -38,6 +39,7 @@ int cmd_member_add(kf_cli *cli, int argc, char **argv)
     const kf_opt opts[] = {{"name", OPT_VALUE, &a.name},
                            {"tier", OPT_VALUE, &a.tier},
                            {"joined", OPT_VALUE, &a.joined},
+                           {"address", OPT_VALUE, &a.address},
                            {NULL, 0, NULL}};
     int npos;
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);
@@ -99,7 +101,8 @@ int cmd_member_list(kf_cli *cli, int argc, char **argv)
 static kf_code do_partner_add(kf_txn *t, void *arg, kf_err *err)
 {
     reg_arg *a = arg;
-    kf_code rc = kf_partner_add(t, a->id, a->name, a->per_click, a->cap, a->to, err);
+    kf_code rc =
+        kf_don_partner_add(t, a->id, a->name, a->per_click, a->cap, a->to, a->address, err);
     a->seq = kf_txn_size(t);
     return rc;
 }
@@ -112,6 +115,7 @@ int cmd_partner_add(kf_cli *cli, int argc, char **argv)
                            {"per-click", OPT_VALUE, &per},
                            {"monthly-cap", OPT_VALUE, &cap},
                            {"to", OPT_VALUE, &a.to},
+                           {"address", OPT_VALUE, &a.address},
                            {NULL, 0, NULL}};
     int npos;
     kf_err err = {0};

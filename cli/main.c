@@ -33,10 +33,19 @@ static const command commands[] = {
      "print a signed checkpoint (admin or treasurer)"},
     {"cosign", cmd_cosign, "FILE [--out FILE [--force]]",
      "add an auditor's cosignature to a checkpoint"},
-    {"receipt", cmd_receipt, "SEQ --out FILE [--force]",
-     "write a donor's receipt with its inclusion proof and a signed checkpoint"},
-    {"verify-receipt", cmd_verify_receipt, "FILE --origin-key VKEY",
-     "check a receipt with no database"},
+    {"identity set", cmd_identity_set,
+     "--issuer-name N --issuer-title T --address A --phone P --fund-name F --tax-note TEXT "
+     "--url URL",
+     "record the fund's identity: the issuer its certificates print (admin)"},
+    {"identity show", cmd_identity_show, "[--json]", "print the fund identity in force"},
+    {"receipt", cmd_receipt,
+     "SEQ | --member ID --year Y | --copy CERTSEQ --out FILE[.pdf] [--date D] [--reissue] "
+     "[--force]",
+     "issue a certificate (寄附金受領証明書; 受領書 for a partner), as PDF or text with its proof"},
+    {"receipt list", cmd_receipt_list, "[--fy Y] [--json]",
+     "the register of certificates issued (発行台帳)"},
+    {"verify-receipt", cmd_verify_receipt, "FILE|- --origin-key VKEY",
+     "check a certificate (text, PDF, or a QR code's text) with no database"},
     {"prove", cmd_prove, "SEQ [--size N] [--json] | --from M [--size N] [--json]",
      "print an inclusion or consistency proof"},
     {"rules load", cmd_rules_load, "FILE", "load a new version of the rules (admin)"},
@@ -50,12 +59,12 @@ static const command commands[] = {
     {"group deregister", cmd_group_deregister, "ID --reason TEXT [--date D]",
      "deregister a group; its pool's balance moves as the rules say (admin)"},
     {"group list", cmd_group_list, "[--json]", "list groups with their pool balance"},
-    {"member add", cmd_member_add, "ID --name N --tier T --joined DATE",
+    {"member add", cmd_member_add, "ID --name N --tier T --joined DATE [--address TEXT]",
      "add a supporters' club member (admin)"},
     {"member list", cmd_member_list, "[--fy Y] [--json]",
      "members with their FY total and active/lapsed status"},
     {"partner add", cmd_partner_add,
-     "ID --name N --per-click YEN --monthly-cap YEN [--to DESIGNATION]",
+     "ID --name N --per-click YEN --monthly-cap YEN [--to DESIGNATION] [--address TEXT]",
      "add a click-fund partner (admin)"},
     {"partner list", cmd_partner_list, "[--json]", "partners with pledged, paid, outstanding"},
     {"partner show", cmd_partner_show, "ID [--json]",
@@ -140,6 +149,21 @@ static const struct {
                  "  fiscal year of --date, which may not be after today. --ref is an external\n"
                  "  reference (a bank line), unique in the ledger like a donation's; amounts\n"
                  "  are whole yen, 1 to 1,000,000,000,000."},
+    {"identity set", "all seven are needed the first time; later, options not given keep the\n"
+                     "  values in force. Each is one line; --url is the verification page\n"
+                     "  (https://, http:// or file://) the QR code opens, with the receipt\n"
+                     "  after '#'."},
+    {"receipt", "SEQ: a donation (a partner's payment gives a 受領書). --member ID --year Y:\n"
+                "  a member's calendar-year certificate of every non-voided gift. Records a\n"
+                "  receipt.issue (treasurer or admin), numbered gapless per fiscal year of\n"
+                "  the issue date (--date, default today); a gift already certified needs\n"
+                "  --reissue (再発行, a new number naming the old). --copy CERTSEQ writes an\n"
+                "  issued certificate again and records nothing. FILE ending in .pdf: the A4\n"
+                "  PDF; otherwise the text receipt. Refused: box collections, voided gifts,\n"
+                "  gifts with no donor's name, erased donors, no fund identity."},
+    {"member add", "--address is personal data: committed in the entry, kept outside it,\n"
+                   "  erasable with kifu erase donor --seq SEQ (then no certificate names\n"
+                   "  the member)."},
     {"import donations", "defaults: --encoding utf-8 (cp932 and its names: sjis, shift_jis,\n"
                          "  windows-31j, ms932); every bad row is named FILE:LINE and nothing is\n"
                          "  recorded (exit 2); --dry-run checks without recording."},

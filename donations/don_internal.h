@@ -51,4 +51,17 @@ kf_code don_personal_flush(void *ctx, kf_ledger *l, bool write, kf_err *err);
 /* Money and personal data common to donation and box.collect entries. */
 kf_code don_append_money(kf_txn *t, kf_entry *e, const kf_donation *d, int64_t *seq, kf_err *err);
 
+/* Registers the receipts index (the register of certificates, receipts.c). */
+kf_code don_certs_attach(kf_ledger *l, kf_err *err);
+
+/* The verifier of receipt.issue (cert_verify.c), fed every entry in seq
+ * order by kf_don_verify_entry with the rules in force and the seqs voided
+ * so far. */
+typedef struct don_cert_verifier don_cert_verifier;
+don_cert_verifier *don_cert_verifier_new(void);
+void don_cert_verifier_free(don_cert_verifier *cv);
+kf_code don_cert_verify_entry(don_cert_verifier *cv, kf_ledger *l, const kf_rules *r,
+                              const int64_t *voided, size_t nvoided, const kf_row *row,
+                              kf_err *err);
+
 #endif

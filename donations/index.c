@@ -300,8 +300,11 @@ kf_code kf_donations_attach(kf_ledger *l, kf_err *err)
     c->l = l;
     kf_index ix = {"donations", 3, don_reset, don_apply, don_close, c, don_personal_flush};
     rc = kf_ledger_add_index(l, &ix, err);
-    if (rc) don_close(c);
-    return rc;
+    if (rc) {
+        don_close(c);
+        return rc;
+    }
+    return don_certs_attach(l, err);
 }
 
 don_ctx *don_ctx_of(kf_ledger *l)

@@ -27,6 +27,7 @@ struct kf_don_verifier {
     size_t npartners, partners_cap;
     int64_t *voided; /* sorted seqs already voided */
     size_t nvoided, voided_cap;
+    don_cert_verifier *certs; /* receipt.issue (cert_verify.c) */
 };
 
 kf_don_verifier *kf_don_verifier_new(kf_ledger *l)
@@ -35,7 +36,10 @@ kf_don_verifier *kf_don_verifier_new(kf_ledger *l)
     if (!v) return NULL;
     v->l = l;
     v->rules = malloc(sizeof *v->rules);
-    if (!v->rules) {
+    v->certs = don_cert_verifier_new();
+    if (!v->rules || !v->certs) {
+        free(v->rules);
+        don_cert_verifier_free(v->certs);
         free(v);
         return NULL;
     }
@@ -89,6 +93,7 @@ void kf_don_verifier_free(kf_don_verifier *v)
     free(v->rules);
     free(v->partners);
     free(v->voided);
+    don_cert_verifier_free(v->certs);
     free(v);
 }
 
@@ -252,6 +257,8 @@ kf_code kf_don_verify_entry(kf_don_verifier *v, const kf_row *row, kf_err *err)
                            (long long)row->seq, err ? err->msg : "");
         return KF_OK;
     }
+    if ((rc = don_cert_verify_entry(v->certs, v->l, v->rules, v->voided, v->nvoided, row, err)))
+        return rc;
     if (strcmp(k, "donation") == 0) return check_money(v, row, err);
     if (strcmp(k, "box.collect") == 0) {
         if ((rc = check_money(v, row, err))) return rc;

@@ -250,6 +250,12 @@ static kf_code check_designation(kf_ledger *l, const char *to, kf_err *err)
 kf_code kf_member_add(kf_txn *t, const char *id, const char *name, const char *tier,
                       const char *joined, kf_err *err)
 {
+    return kf_member_add_with(t, id, name, tier, joined, NULL, err);
+}
+
+kf_code kf_member_add_with(kf_txn *t, const char *id, const char *name, const char *tier,
+                           const char *joined, const char *donor, kf_err *err)
+{
     kf_ledger *l = kf_txn_ledger(t);
     const kf_rules *r;
     kf_code rc;
@@ -266,13 +272,20 @@ kf_code kf_member_add(kf_txn *t, const char *id, const char *name, const char *t
     if (!e) return kf_fail(err, KF_SYSTEM, "out of memory");
     if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
         !(rc = kf_entry_set_str(e, "name", name, err)) &&
-        !(rc = kf_entry_set_str(e, "tier", tier, err)))
-        rc = kf_entry_set_str(e, "joined", joined, err);
+        !(rc = kf_entry_set_str(e, "tier", tier, err)) &&
+        !(rc = kf_entry_set_str(e, "joined", joined, err)) && donor)
+        rc = kf_entry_set_str(e, "donor", donor, err);
     return append(t, e, rc, err);
 }
 
 kf_code kf_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_click,
                        kf_yen monthly_cap, const char *to, kf_err *err)
+{
+    return kf_partner_add_with(t, id, name, per_click, monthly_cap, to, NULL, err);
+}
+
+kf_code kf_partner_add_with(kf_txn *t, const char *id, const char *name, kf_yen per_click,
+                            kf_yen monthly_cap, const char *to, const char *donor, kf_err *err)
 {
     kf_ledger *l = kf_txn_ledger(t);
     kf_code rc;
@@ -290,8 +303,9 @@ kf_code kf_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_c
     if (!(rc = kf_entry_set_str(e, "id", id, err)) &&
         !(rc = kf_entry_set_str(e, "name", name, err)) &&
         !(rc = kf_entry_set_int(e, "per_click", per_click, err)) &&
-        !(rc = kf_entry_set_int(e, "monthly_cap", monthly_cap, err)))
-        rc = kf_entry_set_str(e, "to", to, err);
+        !(rc = kf_entry_set_int(e, "monthly_cap", monthly_cap, err)) &&
+        !(rc = kf_entry_set_str(e, "to", to, err)) && donor)
+        rc = kf_entry_set_str(e, "donor", donor, err);
     return append(t, e, rc, err);
 }
 

@@ -2,8 +2,8 @@
 # The demo: installs what is missing, builds kifu, and runs a year of a small
 # fund in ./demo — rules, keys, the registry, a year of donations (UTF-8 and
 # CP932 CSV), click-fund tallies and box collections, grant applications,
-# reviews, allocation, decisions, payments and settlement, a donor's receipt
-# checked with no database, an auditor's cosigned checkpoint, and verify.
+# reviews, allocation, decisions, payments and settlement, certificates
+# (PDF) checked with no database, an auditor's cosigned checkpoint, and verify.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
@@ -71,10 +71,25 @@ KIFU_KEY=treasurer.key kifu interest --amount 1234 --date 2027-03-31 --ref 普�
 kifu grant list
 kifu balance --fy 2026
 
-say "a donor's receipt, checked with no database"
-seq=$("$bin" log --json | grep -o '"seq":[0-9]*,"kind":"donation"' | sed -n '5s/"seq":\([0-9]*\).*/\1/p')
-kifu receipt "$seq" --out receipt.txt
-vkey=$("$bin" key list --json | grep -o '"vkey":"jimukyoku+[^"]*"' | cut -d'"' -f4)
+say "certificates (寄附金受領証明書): the issuer as signed data, PDFs checked with no database"
+kifu identity set --issuer-name "秋元 克広" --issuer-title "札幌市長" \
+  --address "札幌市中央区北1条西2丁目" --phone "011-211-2111" --fund-name "さぽーとほっと基金" \
+  --tax-note "この証明書は、所得税の寄附金控除（所得税法第78条）又は個人住民税の寄附金税額控除を受ける際に、確定申告書に添付してください。再発行の際は新しい番号の証明書を発行します。" \
+  --url "https://sapporo.example/kifu/verify.html"
+# the fifth donation with a donor's name, a member's year, a partner's payment (受領書)
+seq=$("$bin" log --json | grep -o '"seq":[0-9]*,"kind":"donation"[^}]*"donor"' |
+  sed -n '5s/"seq":\([0-9]*\).*/\1/p')
+pay=$("$bin" log --json | grep -o '"seq":[0-9]*,"kind":"donation"[^}]*"source":"partner:P001"' |
+  sed -n '1s/"seq":\([0-9]*\).*/\1/p')
+# issued in January 2027, when donors file their tax returns (FY 2026: numbers 2026-...)
+KIFU_KEY=treasurer.key kifu receipt "$seq" --date 2027-01-15 --out receipt.pdf
+KIFU_KEY=treasurer.key kifu receipt "$seq" --date 2027-01-20 --out receipt.txt --reissue  # 再発行
+KIFU_KEY=treasurer.key kifu receipt --member M001 --year 2026 --date 2027-01-15 \
+  --out member-M001-2026.pdf
+KIFU_KEY=treasurer.key kifu receipt "$pay" --date 2027-01-15 --out partner-P001.pdf
+kifu receipt list
+vkey=$("$bin" key list --vkey kaikei)
+(cd / && "$bin" verify-receipt "$OLDPWD/receipt.pdf" --origin-key "$vkey")
 (cd / && "$bin" verify-receipt "$OLDPWD/receipt.txt" --origin-key "$vkey")
 
 say "the auditor cosigns a checkpoint; everything verifies"

@@ -11,13 +11,18 @@
 # installed.
 set -euo pipefail
 # sqlite3 (the shell), Go, python3 and chromium are for tests only: tamper
-# tests, the Go interop test, reading the workbooks' XML cell by cell, and
-# the public site's pages run in a real browser (tests/e2e_site_in_chromium.sh).
+# tests, the Go interop test, reading the workbooks' cells (python3-openpyxl),
+# and the public site's pages run in a real browser
+# (tests/e2e_site_in_chromium.sh). The certificate PDF needs cairo, pango,
+# libqrencode and the IPAex fonts; poppler-utils (pdftotext, pdftoppm) and
+# zbar-tools (zbarimg) are its tests' readers. libreoffice-calc prints the
+# workbooks to PDF in the tests, to count their pages.
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libsodium-dev libxlsxwriter-dev check
       libinih-dev libcsv-dev libssl-dev zlib1g-dev sqlite3 golang-go golang-golang-x-mod-dev
-      python3 chromium)
+      python3 python3-openpyxl chromium libcairo2-dev libpango1.0-dev libqrencode-dev
+      fonts-ipaexfont poppler-utils zbar-tools libreoffice-calc)
 # the pkg-config modules of CMakeLists.txt (libcsv has no .pc file: libcsv-dev above)
-modules=(sqlite3 libsodium inih libcrypto xlsxwriter check)
+modules=(sqlite3 libsodium inih libcrypto xlsxwriter check cairo pangocairo libqrencode zlib)
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

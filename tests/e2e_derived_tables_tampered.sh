@@ -70,7 +70,7 @@ verify_good() {
   local db=$1 before code
   before=$(sha "$db")
   kifu --db "$db" verify >v.out 2>v.err && code=0 || code=$?
-  if [ $code = 0 ] && grep -qE '^derived state of seq 1\.\.[0-9]+: 14 tables \([0-9]+ rows\) and 2 personal rows match the entries$' v.out; then
+  if [ $code = 0 ] && grep -qE '^derived state of seq 1\.\.[0-9]+: 16 tables \([0-9]+ rows\) and 2 personal rows match the entries$' v.out; then
     ok
   else
     bad "verify of $db -> exit $code: $(cat v.out v.err)"
@@ -103,7 +103,7 @@ tampered() {
 }
 
 verify_good L.db
-expect 0 '"derived":\{"size":[0-9]+,"tables":14,"rows":[0-9]+,"personal":2,"skipped":""\}' -- kifu verify --json
+expect 0 '"derived":\{"size":[0-9]+,"tables":16,"rows":[0-9]+,"personal":2,"skipped":""\}' -- kifu verify --json
 
 ADV='kifu reindex \(admin\) rebuilds derived state once the cause is found$'
 # --- derived tables

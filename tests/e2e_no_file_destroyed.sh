@@ -25,7 +25,10 @@ seq_of() { sed -n 's/^seq \([0-9]*\):.*/\1/p'; }
 s=$(kifu --key t.key donate --amount 3000 --source member:M1 --date 2026-05-10 --method cash | seq_of)
 kifu --key t.key partner clicks P1 --month 2026-06 --clicks 2000 >/dev/null
 kifu --key t.key partner pay P1 --amount 14000 --date 2026-07-01 >/dev/null
-[ -n "$s" ] && ok || bad "setup: seq '$s'"
+kifu identity set --issuer-name 市長 --issuer-title 札幌市長 --address 札幌市中央区 --phone 011-211-2111 \
+  --fund-name テスト基金 --tax-note 控除の証明です --url https://example.org/verify.html >/dev/null
+c=$(kifu --key t.key receipt "$s" --date 2026-05-20 --out first-cert.txt | seq_of)
+[ -n "$s" ] && [ -n "$c" ] && ok || bad "setup: seq '$s', certificate '$c'"
 kifu checkpoint --out cp.txt >/dev/null
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 db_fp=$(fingerprint L.db)
@@ -40,7 +43,7 @@ writers=(
   "export partner P1 --fy 2026"
   "export member M1 --fy 2026"
   "checkpoint"
-  "receipt $s"
+  "receipt --copy $c"
   "cosign cp.txt"
 )
 n=0

@@ -36,7 +36,9 @@ app=$(kifu grant apply "$SRC/tests/data/apps/A1.ini" --date 2026-04-25 |
   sed -n 's/^seq [0-9]*: \(A-[0-9]*-[0-9]*\) recorded$/\1/p')
 kifu --key rev1.key grant review "$app" --score 4 >/dev/null
 kifu checkpoint --out cp.txt 2>/dev/null
-kifu receipt "$s" --out r.txt >/dev/null
+kifu identity set --issuer-name 市長 --issuer-title 札幌市長 --address 札幌市中央区 --phone 011-211-2111 \
+  --fund-name テスト基金 --tax-note 控除の証明です --url https://example.org/verify.html >/dev/null
+c=$(kifu receipt "$s" --out r.txt | sed -n 's/^seq \([0-9]*\):.*/\1/p')
 VA=$(kifu key list --json | sed -n 's/.*"name":"admin",[^}]*"vkey":"\([^"]*\)".*/\1/p')
 [[ -n "$s" && "$app" == A-2026-* && "$VA" == admin+* && -s cp.txt && -s r.txt ]] && ok ||
   bad "setup: seq '$s', app '$app', vkey '$VA'"
@@ -74,7 +76,9 @@ READS=(
   "verify"
   "verify --trust cp.txt"
   "checkpoint"
-  "receipt $s"
+  "receipt --copy $c"
+  "receipt list"
+  "identity show"
   "verify-receipt r.txt --origin-key $VA"
   "prove $s"
   "prove --from 2"

@@ -313,6 +313,7 @@ static char dir[64], path[128];
 static kf_ledger *l;
 static kf_signer admin;
 static int64_t gift_seq;           /* a donation of the setup, for the void */
+static int64_t cert_seq;           /* its certificate (receipt.issue) */
 static kf_buf import_csv;          /* 300 rows, made before any fault */
 static char app_id[KF_APP_ID_MAX]; /* the setup's application, open */
 
@@ -338,6 +339,21 @@ static void setup(void)
                                        "札幌市北区", "PRE-1", NULL, NULL, &err),
                      KF_OK);
     ck_assert_int_eq(kf_don_donate(t, &d, &gift_seq, &err), KF_OK);
+    kf_identity id = {0};
+    snprintf(id.issuer_name, sizeof id.issuer_name, "秋元 克広");
+    snprintf(id.issuer_title, sizeof id.issuer_title, "札幌市長");
+    snprintf(id.address, sizeof id.address, "札幌市中央区北1条西2丁目");
+    snprintf(id.phone, sizeof id.phone, "011-211-2111");
+    snprintf(id.fund_name, sizeof id.fund_name, "さぽーとほっと基金");
+    snprintf(id.tax_note, sizeof id.tax_note, "寄附金控除の証明書です。");
+    snprintf(id.url, sizeof id.url, "https://example.org/verify.html");
+    int64_t id_seq;
+    ck_assert_msg(kf_identity_set(t, &id, &id_seq, &err) == KF_OK, "%s", err.msg);
+    kf_cert_request req = {.gift = gift_seq};
+    snprintf(req.date, sizeof req.date, "2026-05-12");
+    kf_cert_issued issued;
+    ck_assert_msg(kf_don_cert_issue(t, &req, &issued, &err) == KF_OK, "%s", err.msg);
+    cert_seq = issued.seq;
     kf_application *a = malloc(sizeof *a);
     ck_assert_ptr_nonnull(a);
     ck_assert_int_eq(kf_application_parse(tu_app_g1(), strlen(tu_app_g1()), "app.ini", a, &err),
@@ -481,6 +497,9 @@ static kf_code write_registry(kf_err *err)
     int64_t seq;
     kf_yen pledge;
     kf_box_collection c = {.count_a = 3000, .count_b = 3000, .resolved = -1};
+    kf_cert_request reissue = {.gift = gift_seq, .reissue = true};
+    kf_cert_issued issued;
+    snprintf(reissue.date, sizeof reissue.date, "2026-06-03");
     snprintf(c.id, sizeof c.id, "B1");
     snprintf(c.date, sizeof c.date, "2026-06-03");
     snprintf(c.counters, sizeof c.counters, "A,B");
@@ -489,7 +508,8 @@ static kf_code write_registry(kf_err *err)
     if ((rc = kf_key_add_entry("kaikei", k.pub, KF_ROLE_TREASURER, NULL, &e, err)) ||
         (rc = kf_txn_append(t, e, err)) ||
         (rc = kf_rules_load(t, "r2.ini", tu_small_rules(), strlen(tu_small_rules()), &seq, err)) ||
-        (rc = kf_member_add(t, "M1", "会員", "regular", "2026-04-01", err)) ||
+        (rc = kf_don_member_add(t, "M1", "会員", "regular", "2026-04-01", "札幌市中央区", err)) ||
+        (rc = kf_don_cert_issue(t, &reissue, &issued, err)) ||
         (rc = kf_partner_add(t, "P1", "協賛社", 5, 30000, "field:welfare", err)) ||
         (rc = kf_don_partner_clicks(t, "P1", "2026-06", 1000, &seq, &pledge, err)) ||
         (rc = kf_box_add(t, "B1", "駅", "案内所", NULL, err)) ||
@@ -659,14 +679,22 @@ static kf_code read_verify(kf_err *err, const char *out)
  * database: a fault must never make a good receipt look altered. */
 static kf_code read_receipt(kf_err *err, const char *out)
 {
-    kf_buf b = {0};
-    kf_receipt_summary sum;
+    kf_receipt r;
+    kf_buf pdf = {0};
+    kf_receipt_summary *sum = malloc(sizeof *sum);
     char vkey[KF_VKEY_MAX];
     (void)out;
+    if (!sum) return kf_fail(err, KF_SYSTEM, "out of memory");
     kf_key_vkey(admin.name, admin.pub, vkey);
-    kf_code rc = kf_receipt_make(l, &admin, gift_seq, &b, err);
-    if (!rc) rc = kf_receipt_verify((const char *)b.data, b.len, vkey, &sum, err);
-    kf_buf_free(&b);
+    kf_code rc = kf_receipt_make(l, &admin, cert_seq, &r, err);
+    if (!rc) {
+        rc = kf_receipt_verify(r.text.data, r.text.len, vkey, sum, err);
+        if (!rc) rc = kf_receipt_pdf(&r, &pdf, err);
+        if (!rc) rc = kf_receipt_verify(pdf.data, pdf.len, vkey, sum, err);
+        kf_receipt_free(&r);
+    }
+    kf_buf_free(&pdf);
+    free(sum);
     return rc;
 }
 

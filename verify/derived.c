@@ -24,7 +24,8 @@
  * Personal data is not derived; it is checked on the verification's own
  * thread, entry by entry as verification hands them over (derived_entry),
  * inside its read of the file: each row of `personal` must belong to a
- * donation or box.collect entry whose `donor` field is the commitment of its
+ * donation, box.collect, member.add, partner.add or receipt.issue entry
+ * whose `donor` field is the commitment of its
  * salt, name and address, and no personal.erase entry may name it; an entry
  * with a `donor` field must have its row, or be named by a personal.erase
  * (else the data is lost).
@@ -550,8 +551,12 @@ static kf_code personal_open(derived_check *d, kf_err *err)
 static kf_code personal_entry(derived_check *d, const kf_row *row, kf_err *err)
 {
     const kf_entry *e = row->entry;
-    bool money_in = strcmp(e->kind, "donation") == 0 || strcmp(e->kind, "box.collect") == 0;
-    const char *donor = money_in ? kf_entry_str(e, "donor") : NULL;
+    /* the kinds that may carry personal data: gifts, a member's or partner's
+     * address, a certificate's donor */
+    bool personal = strcmp(e->kind, "donation") == 0 || strcmp(e->kind, "box.collect") == 0 ||
+                    strcmp(e->kind, "member.add") == 0 || strcmp(e->kind, "partner.add") == 0 ||
+                    strcmp(e->kind, "receipt.issue") == 0;
+    const char *donor = personal ? kf_entry_str(e, "donor") : NULL;
     char what[160];
     if (d->pers_row && sqlite3_column_int64(d->pers, 0) < row->seq) {
         int64_t seq = sqlite3_column_int64(d->pers, 0);

@@ -145,6 +145,90 @@ kf_code kf_don_personal(kf_ledger *l, int64_t seq, kf_personal *out, kf_err *err
 void kf_personal_commitment(const uint8_t salt[16], const char *name, const char *address,
                             char out[65]);
 
+/* --- certificates: 寄附金受領証明書 and 受領書 (donations/receipts.c) -------
+ *
+ * `kifu receipt` records a `receipt.issue` entry (treasurer or admin) that
+ * states everything a certificate prints: its number (gapless per fiscal
+ * year of the issue date), the issue date, the gifts (seq, date, amount),
+ * their total, the purpose in words, the donor's name and address as a
+ * personal-data commitment, the issuer (a copy of the fund.identity in
+ * force) and, for a reissue, the number it replaces (docs/ENTRIES.md
+ * "Certificates"). */
+
+#define KF_CERT_GIFTS_MAX 400
+#define KF_CERT_TITLE "寄附金受領証明書"
+#define KF_CERT_TITLE_PARTNER "受領書"
+
+/* "<fy>-<n, zero-padded to 6 digits>": 2026-000001. */
+void kf_cert_number(int64_t fy, int64_t n, char out[32]);
+/* The purpose of a gift to designation `to` in words: a field's or theme's
+ * label from rules r, "<group name>（団体指定）" (group_name is the group's
+ * name, or NULL when unknown), "基金の事業全般（使途の指定なし）" for general.
+ * The writer and the verifier both call it. */
+void kf_designation_words(const kf_rules *r, const char *to, const char *group_name, char *out,
+                          size_t outsz);
+
+typedef struct {
+    int64_t seq;
+    char date[11];
+    kf_yen amount;
+} kf_cert_gift;
+/* Parses a receipt.issue `gifts` field: "seq:date:amount" items joined by
+ * ",", seqs strictly ascending, canonical integers, real dates, amounts > 0.
+ * false when malformed or more than max items. */
+bool kf_cert_gifts_parse(const char *s, kf_cert_gift *out, size_t max, size_t *n);
+
+typedef struct {
+    int64_t gift;       /* the gift's seq (a donation), or 0 with member/year */
+    const char *member; /* an annual certificate: the member's id... */
+    int year;           /* ...and the calendar year of its gifts */
+    char date[11];      /* the issue date */
+    bool reissue;       /* issue again gifts a certificate already covers */
+} kf_cert_request;
+
+typedef struct {
+    int64_t seq; /* the receipt.issue entry */
+    int64_t fy, number;
+    char number_text[32]; /* 2026-000001 */
+    char reissue_of[32];  /* the number replaced, "" for a first issue */
+    size_t ngifts;
+    kf_yen amount;
+} kf_cert_issued;
+
+/* Records a certificate. Refused (KF_REFUSED): a box collection, a voided
+ * gift, a gift with no identifiable donor (no name recorded) or whose
+ * donor's personal data was erased, no fund.identity recorded, gifts a
+ * certificate already covers without reissue (or reissue with none, or of
+ * a different set), an annual certificate with no gift. Bad input
+ * (KF_BAD_INPUT): a seq beyond the ledger or not a donation, an unknown
+ * member, a date outside the business dates. */
+kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued *out,
+                          kf_err *err);
+
+typedef struct {
+    int64_t seq; /* the receipt.issue entry */
+    int64_t fy, number;
+    char number_text[32];
+    char date[11];
+    char reissue_of[32];
+    char source[KF_POOL_MAX];
+    int64_t year;  /* 0 unless annual */
+    int64_t gifts; /* how many */
+    kf_yen amount;
+} kf_cert_ref;
+/* The certificates that cover gift `gift` (0: every certificate), in seq
+ * order; *out is malloc'd. */
+kf_code kf_don_certs(kf_ledger *l, int64_t gift, kf_cert_ref **out, size_t *n, kf_err *err);
+
+/* Adds a member (partner) with an address: the name and address are
+ * personal data (a commitment in the entry's `donor` field, the data kept
+ * outside it and erasable with kifu erase donor --seq). address NULL or ""
+ * is kf_member_add (kf_partner_add). */
+kf_code kf_don_member_add(kf_txn *t, const char *id, const char *name, const char *tier,
+                          const char *joined, const char *address, kf_err *err);
+kf_code kf_don_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_click,
+                           kf_yen monthly_cap, const char *to, const char *address, kf_err *err);
+
 /* --- verification ------------------------------------------------------ */
 
 /* Re-derives what money-in entries assert (splits, fiscal years, voids,

@@ -113,5 +113,46 @@ kf_code kf_partner_add(kf_txn *t, const char *id, const char *name, kf_yen per_c
                        kf_yen monthly_cap, const char *to, kf_err *err);
 kf_code kf_box_add(kf_txn *t, const char *id, const char *location, const char *host,
                    const char *to, kf_err *err);
+/* The same with `donor`: the personal-data commitment of the name and the
+ * address (docs/ENTRIES.md "Personal data"; donations/ computes it and keeps
+ * the data: kf_don_member_add), written as the entry's `donor` field; NULL
+ * for none. */
+kf_code kf_member_add_with(kf_txn *t, const char *id, const char *name, const char *tier,
+                           const char *joined, const char *donor, kf_err *err);
+kf_code kf_partner_add_with(kf_txn *t, const char *id, const char *name, kf_yen per_click,
+                            kf_yen monthly_cap, const char *to, const char *donor, kf_err *err);
+
+/* --- the fund's identity (fund/identity.c) ------------------------------
+ *
+ * Who issues the fund's certificates, as signed data: `fund.identity`
+ * entries (admin), versioned like the rules (the one in force at a seq is
+ * the last at or before it). */
+typedef struct {
+    char issuer_name[256];  /* 秋元 克広 */
+    char issuer_title[256]; /* 札幌市長 */
+    char address[512];      /* the issuer's address */
+    char phone[64];
+    char fund_name[256]; /* the fund's public name */
+    char tax_note[1024]; /* printed on certificates (控除の説明) */
+    char url[512];       /* the public verification page */
+    int64_t seq;         /* its fund.identity entry; 0 when none */
+} kf_identity;
+
+/* Every field present, one line of UTF-8 within its size, no control
+ * characters; url starts with https://, http:// or file:// and has no
+ * space or '#'. KF_BAD_INPUT naming the option (--issuer-name ...). */
+kf_code kf_identity_check(const kf_identity *id, kf_err *err);
+/* A field by its entry key (address, fund_name, issuer_name, issuer_title,
+ * phone, tax_note, url); NULL for another key. */
+const char *kf_identity_field(const kf_identity *id, const char *key);
+/* Sets a field by its entry key; KF_BAD_INPUT if too long or unknown. */
+kf_code kf_identity_put(kf_identity *id, const char *key, const char *value, kf_err *err);
+/* The identity of a fund.identity entry (KF_REFUSED if it is malformed). */
+kf_code kf_identity_from_entry(const kf_entry *e, kf_identity *out, kf_err *err);
+/* The identity in force at seq (0: after the whole ledger); out->seq is 0
+ * when no fund.identity entry is at or before it. */
+kf_code kf_identity_at(kf_ledger *l, int64_t seq, kf_identity *out, kf_err *err);
+/* Appends a fund.identity; refused when it equals the one in force. */
+kf_code kf_identity_set(kf_txn *t, const kf_identity *id, int64_t *seq, kf_err *err);
 
 #endif

@@ -1,15 +1,16 @@
 /*
- * kifu reports: donor receipts (寄附金受領証明書) that prove, without the
- * database and without trusting the fund, that a gift is in the books
- * (the file format is docs/FORMAT.md "Receipts").
+ * kifu reports: certificates (寄附金受領証明書, 受領書) that prove, without the
+ * database and without trusting anything but the fund's key, what the
+ * fund certified (the file format is docs/FORMAT.md "Receipts"); member,
+ * group and partner statements; the auditor's workbook.
  *
  * A receipt is a readable header followed by a record (entry.h encoding,
- * magic "kifu.receipt.v1") holding the donation entry's exact bytes, its
- * RFC 9162 inclusion proof, the genesis entry and its proof (which prove the
- * fund's name and origin), the donor's name, address and salt while they are
- * kept, and a checkpoint of the same tree size signed by an admin or
- * treasurer key. The header is a fixed rendering of the record, so a
- * verifier re-renders it and compares bytes: nothing readable is unchecked.
+ * magic "kifu.receipt.v2") holding entries — the certificate's
+ * `receipt.issue` and its gifts — each as its exact bytes with its RFC 9162
+ * inclusion proof, a checkpoint signed by an admin or treasurer key, and
+ * the opening (name, address, salt) of the certificate's donor commitment.
+ * The header is a fixed rendering of what the record proves, so a verifier
+ * re-renders it and compares bytes: nothing readable is unchecked.
  */
 #ifndef KIFU_REPORT_H
 #define KIFU_REPORT_H
@@ -20,39 +21,71 @@
 #include "kifu/ledger.h"
 #include "kifu/pools.h"
 
-#define KF_RECEIPT_MAGIC "kifu.receipt.v1"
+#define KF_RECEIPT_MAGIC "kifu.receipt.v2"
 /* A receipt file is never larger than this (the verifier refuses more). */
 #define KF_RECEIPT_MAX (1u << 20)
-
-/* Writes the receipt of donation (or box.collect) `seq` to out. The checkpoint
- * is signed by `signer` (an active admin or treasurer key) and the proofs are
- * made against its size. Needs the grants and donations modules attached
- * (for the designation's label and the personal data).
- *   KF_REFUSED:   no such seq, the entry is not a donation ("seq N is a X,
- *                 not a donation"), the donation was voided ("seq N was
- *                 voided by seq M"), or the signer may not sign checkpoints;
- *   KF_BAD_INPUT: seq < 1. */
-kf_code kf_receipt_make(kf_ledger *l, const kf_signer *signer, int64_t seq, kf_buf *out,
-                        kf_err *err);
+/* The QR code carries the whole record when its compact form is at most
+ * this many characters, else the record without the gifts' entries. */
+#define KF_RECEIPT_QR_MAX 1800
+/* Where a PDF holds its receipt (in its Keywords): this, then the compact
+ * form of the text receipt. */
+#define KF_RECEIPT_PDF_MARK "kifu-receipt:"
 
 typedef struct {
-    int64_t seq;
-    char kind[32]; /* donation or box.collect */
+    int64_t seq;      /* the receipt.issue entry */
+    char title[64];   /* 寄附金受領証明書 or 受領書 */
+    char number[32];  /* 2026-000001 */
+    char reissue_of[32];
+    char date[11];    /* issue date */
+    char source[KF_POOL_MAX];
+    bool company;     /* a partner's: 御中, not 様 */
+    char donor_name[512], donor_address[1024];
     kf_yen amount;
-    char date[11];
-    char designation[KF_POOL_MAX];
-    char receipt_no[32];
-    char fund[256];
-    char origin[256];                /* the checkpoint's (and genesis') origin */
+    int year; /* an annual certificate's calendar year, else 0 */
+    kf_cert_gift gifts[KF_CERT_GIFTS_MAX];
+    bool proven[KF_CERT_GIFTS_MAX]; /* the gift's own entry is in the receipt and agrees */
+    size_t ngifts, nentries;        /* gifts; gift entries in the receipt */
+    char designation[2048];
+    char fund_name[256], issuer_name[256], issuer_title[256], issuer_address[512],
+        issuer_phone[64], tax_note[1024], url[512];
+    char origin[256];                /* the checkpoint's origin */
     int64_t size;                    /* tree size of the checkpoint */
     char signer[KF_KEYNAME_MAX + 1]; /* name in the verifier key */
-    bool donor;                      /* name and address present and proven */
-    char donor_name[512], donor_address[1024];
 } kf_receipt_summary;
 
+typedef struct {
+    kf_buf text;             /* the text receipt: header, blank line, record */
+    kf_buf qr;               /* what the QR code holds: <url>#<compact record> */
+    bool qr_full;            /* the QR's record holds the gifts' entries too */
+    kf_buf embedded;         /* the compact form of text, for the PDF */
+    kf_receipt_summary *sum; /* what it proves */
+} kf_receipt;
+
+/* Writes the receipt of certificate `seq` (a receipt.issue entry). The
+ * checkpoint is signed by `signer` (an active admin or treasurer key) and
+ * the proofs are made against its size. Needs the donations module.
+ *   KF_BAD_INPUT: seq is not a receipt.issue;
+ *   KF_REFUSED:   the certificate's personal data was erased, or the signer
+ *                 may not sign checkpoints. */
+kf_code kf_receipt_make(kf_ledger *l, const kf_signer *signer, int64_t seq, kf_receipt *out,
+                        kf_err *err);
+void kf_receipt_free(kf_receipt *r);
+
+/* The compact form: base64url without padding of the zlib (RFC 1950)
+ * compression of data, appended to out. */
+kf_code kf_receipt_compact(const char *data, size_t len, kf_buf *out, kf_err *err);
+
+/* Writes the certificate as an A4 PDF (reports/receipt_pdf.c): Japanese,
+ * fonts embedded, its QR code, and r->embedded in its Keywords after
+ * KF_RECEIPT_PDF_MARK. */
+kf_code kf_receipt_pdf(const kf_receipt *r, kf_buf *out, kf_err *err);
+
 /* Checks a receipt with no database: vkey is the fund's verifier key
- * (<name>+<id>+<base64>) that must have signed the checkpoint.
- *   KF_BAD_INPUT: the text is not a well-formed receipt, or vkey is malformed;
+ * (<name>+<id>+<base64>) that must have signed the checkpoint. text is a
+ * text receipt, a record alone, a PDF kifu wrote, or what a QR code holds
+ * (the URL with the compact record after '#', "QR-Code:" before it as
+ * zbarimg prints, or the compact record alone).
+ *   KF_BAD_INPUT: not a well-formed receipt, or vkey is malformed;
  *   KF_REFUSED:   the receipt does not prove what it states (the message
  *                 names the first thing that is wrong). */
 kf_code kf_receipt_verify(const char *text, size_t len, const char *vkey, kf_receipt_summary *out,
