@@ -353,5 +353,11 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Text printed with printf (help, usage) stays in one buffer until the
+     * exit's flush, so a failed write is seen there with its errno (a help
+     * longer than stdio's default 4 KiB buffer would fail mid-printf and
+     * lose it). Documents go through cli_out, which checks each write. */
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     return cli_exit(dispatch(argc, argv));
 }
