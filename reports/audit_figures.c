@@ -28,7 +28,7 @@ kx_recon *kx_audit_recon(kx_audit_data *d, const char *pool)
 {
     kx_recon key;
     snprintf(key.pool, sizeof key.pool, "%s", pool);
-    return bsearch(&key, d->recon, d->nrecon, sizeof *d->recon, recon_cmp);
+    return d->nrecon ? bsearch(&key, d->recon, d->nrecon, sizeof *d->recon, recon_cmp) : NULL;
 }
 
 static bool add(kx_audit_data *d, kf_yen *sum, kf_yen v)
@@ -304,7 +304,7 @@ kf_code kx_audit_gather(kx_audit_data *d, kf_err *err)
     }
     d->nrecon = n;
     free(rows);
-    qsort(d->recon, d->nrecon, sizeof *d->recon, recon_cmp);
+    if (d->nrecon) qsort(d->recon, d->nrecon, sizeof *d->recon, recon_cmp);
 
     if ((rc = kx_voids_load(d->l, d->size, &d->voids, err)) ||
         (rc = kf_grant_rows(d->l, d->o->fy, &d->grows, &d->ngrows, err)))
@@ -315,7 +315,7 @@ kf_code kx_audit_gather(kx_audit_data *d, kf_err *err)
     for (size_t i = 0; i < d->ngrows; i++)
         d->byid[i] = i;
     byid_data = d;
-    qsort(d->byid, d->ngrows, sizeof *d->byid, byid_cmp);
+    if (d->ngrows) qsort(d->byid, d->ngrows, sizeof *d->byid, byid_cmp);
 
     rc = kf_ledger_scan(d->l, 1, NULL, gather, d, err);
     if (rc == PAST_SIZE) rc = KF_OK;
@@ -323,7 +323,7 @@ kf_code kx_audit_gather(kx_audit_data *d, kf_err *err)
     if (rc) return rc;
     for (size_t i = 0; i < d->ngrows; i++)
         if (!kf_buf_put(&d->gx[i].pays, "", 1)) return kf_fail(err, KF_SYSTEM, "out of memory");
-    qsort(d->dkeys, d->ndkeys, sizeof *d->dkeys, dkey_cmp);
+    if (d->ndkeys) qsort(d->dkeys, d->ndkeys, sizeof *d->dkeys, dkey_cmp);
     return kx_audit_recon_check(d, err);
 }
 

@@ -125,7 +125,8 @@ static int drop_voided(void *ctx, const kf_row *row)
     int64_t target;
     if (!kf_entry_int(row->entry, "void", &target)) return 0;
     kf_statement_line *hit =
-        bsearch(&target, c->st->lines, c->st->nlines, sizeof *c->st->lines, by_seq);
+        c->st->nlines ? bsearch(&target, c->st->lines, c->st->nlines, sizeof *c->st->lines, by_seq)
+                      : NULL;
     if (!hit) return 0;
     size_t at = (size_t)(hit - c->st->lines);
     memmove(hit, hit + 1, (c->st->nlines - at - 1) * sizeof *hit);

@@ -1042,7 +1042,7 @@ static kf_code fy_section(const site *s, int fy, kf_buf *b)
         th_col(b, t->amount, true);
         kf_buf_puts(b, "</tr></thead><tbody>");
         /* general, then groups, fields and themes, each by code */
-        qsort(des, ndes, sizeof *des, cmp_des);
+        if (ndes) qsort(des, ndes, sizeof *des, cmp_des);
         {
             for (size_t j = 0; j < ndes; j++) {
                 pool_name(s, des[j].to, name, sizeof name);
@@ -1521,11 +1521,11 @@ kf_code kf_site_build(kf_ledger *l, const kf_site_opts *o, kf_site *out, kf_err 
         rc = kf_fail(err, KF_REFUSED, "the ledger changed while the site was made; run it again");
         goto out;
     }
-    qsort(s.voids, s.nvoids, sizeof *s.voids, cmp_i64);
+    if (s.nvoids) qsort(s.voids, s.nvoids, sizeof *s.voids, cmp_i64);
     for (size_t i = 0; i < s.ndons; i++)
         s.dons[i].voided =
-            bsearch(&s.dons[i].seq, s.voids, s.nvoids, sizeof *s.voids, cmp_i64) != NULL;
-    qsort(s.fys, s.nfys, sizeof *s.fys, cmp_int);
+            s.nvoids && bsearch(&s.dons[i].seq, s.voids, s.nvoids, sizeof *s.voids, cmp_i64) != NULL;
+    if (s.nfys) qsort(s.fys, s.nfys, sizeof *s.fys, cmp_int);
 
     kf_buf *f;
     if (!(f = add_file(out, "index.html", err))) goto oom;
