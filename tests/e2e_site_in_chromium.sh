@@ -7,11 +7,16 @@
 #   - the site as published: ok; with an entry altered in entries.js, with a
 #     forged checkpoint, with a figure altered in the HTML, without
 #     entries.js: fail;
-#   - verify.html with a good receipt: ok, and the certificate in words; with
-#     its amount, name, date, a proof hash or the signature altered: fail; a
-#     gift voided after its receipt, with the site's entries beside: fail
-#     (data-reason="voided").
-# Skips (exit 77) only when chromium is not installed.
+#   - verify.html with a certificate (receipt v2, tests/site_ledger.sh makes
+#     them): from the URL its PDF's QR code holds (pdftoppm, zbarimg), and
+#     dropped as a PDF or text file: ok, and the certificate in words (番号,
+#     和暦 dates, 様 / 御中, 金 12,000円, the gifts of an annual certificate);
+#     with its amount, issue date, a proof hash, the donor's name or the
+#     checkpoint's signature altered, or its readable header altered: fail;
+#     with the site's entries beside it, a gift voided after the certificate
+#     (data-reason="voided") and a certificate reissued later
+#     (data-reason="reissued"): fail; over file:// and over HTTP.
+# Skips (exit 77) only when chromium, pdftoppm or zbarimg is not installed.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 CHROME=$(command -v chromium || command -v chromium-browser || true)
@@ -19,6 +24,9 @@ if [ -z "$CHROME" ]; then
   echo "SKIP: chromium is not installed (scripts/deps.sh installs it; CI does)"
   exit 77
 fi
+for tool in pdftoppm zbarimg; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool is not installed (scripts/deps.sh installs it)"; exit 77; }
+done
 . "$here/site_ledger.sh"
 kifu publish --out site >/dev/null || { bad "kifu publish failed"; finish; exit 1; }
 
@@ -64,18 +72,17 @@ expect_verdict() {
     ok
   fi
 }
-# b64url FILE: the receipt as verify.html's URL fragment.
-b64url() { base64 -w0 "$1" | tr '+/' '-_' | tr -d '='; }
 url() { echo "file://$T/$1"; }
 
 # --- the site as published ----------------------------------------------
-expect_verdict ok - "記録 342 件.*一致" "$(url site/index.html)"
-expect_verdict ok - "記録 342 件" "$(url site/groups/G001.html)"
-expect_verdict ok - "記録 342 件" "$(url site/checkpoint.html)"
+N=$(kifu log --json | grep -o '"seq":[0-9]*' | tail -1 | cut -d: -f2)
+expect_verdict ok - "記録 $N 件.*一致" "$(url site/index.html)"
+expect_verdict ok - "記録 $N 件" "$(url site/groups/G001.html)"
+expect_verdict ok - "記録 $N 件" "$(url site/checkpoint.html)"
 dom "$(url site/checkpoint.html)" | grep -q 'data-cosig="[0-9]*" data-ok="yes"' && ok \
   || bad "checkpoint.html: the auditor's cosignature is not shown as checked"
 kifu publish --out site-en --lang en >/dev/null
-expect_verdict ok - "^Verified: every figure|342 entries" "$(url site-en/index.html)"
+expect_verdict ok - "^Verified: every figure|$N entries" "$(url site-en/index.html)"
 
 # --- altered sites: fail ---------------------------------------------------
 # alter SRC DST WHAT: a copy of the site with one thing changed
@@ -129,65 +136,143 @@ expect_verdict fail - "財源別の収支 / 一般 / 収入」の表示 [0-9,]+�
 rm -rf alt-none && cp -r site alt-none && rm alt-none/entries.js
 expect_verdict fail - "entries.js" "$(url alt-none/index.html)"
 
-# --- verify.html: a donor's receipt ----------------------------------------
-kifu receipt "$GIFT" --out r.txt >/dev/null
-page=$(dom "$(url site/verify.html)#$(b64url r.txt)")
-expect_verdict ok - "有効な証明書です.*取り消されていません" "$(url site/verify.html)#$(b64url r.txt)"
-for want in "寄附 太郎" "札幌市北区北8条西5丁目" "金 12,000円" "令和8年4月20日" "子ども食堂ひまわり（団体）" \
-  "2026-0*$GIFT"; do
+# --- verify.html: certificates (receipt v2) --------------------------------
+# The QR code of the PDF, read as a phone reads it: the identity's --url
+# (site_ledger.sh: this site's verify.html) with the record after '#'.
+pdftoppm -r 200 -png r.pdf r-page
+qr=$(zbarimg -q --raw r-page-1.png 2>/dev/null | tr -d '\n')
+[[ $qr == "file://$T/site/verify.html#"* ]] && ok || bad "r.pdf's QR code: '${qr:0:120}'"
+vkey=$(kifu key list --vkey jimukyoku)
+kifu verify-receipt - --origin-key "$vkey" <<<"$qr" >/dev/null && ok || bad "kifu verify-receipt of the QR code"
+number=$(kifu --json verify-receipt r.txt --origin-key "$vkey" | sed -n 's/.*"number":"\([^"]*\)".*/\1/p')
+[ -n "$number" ] && ok || bad "no certificate number"
+expect_verdict ok - "有効な証明書です.*取り消されておらず.*再発行されていません" "$qr"
+page=$(dom "$qr")
+for want in "第 $number 号" "令和9年3月31日" "寄附 太郎 様" "札幌市北区北8条西5丁目" "金 12,000円" \
+  "令和8年4月20日 金 12,000円（記録番号 $GIFT）" "子ども食堂ひまわり（団体指定）" "さぽーとほっと基金" \
+  "札幌市中央区北1条西2丁目 札幌市長　秋元 克広" "011-211-2111" "記録番号 $CERT（"; do
   grep -qE -- "<dd[^>]*>$want" <<<"$page" && ok || bad "verify.html does not show '$want'"
 done
+grep -q 'data-form="fragment"' <<<"$page" && ok || bad "the QR's fragment was not read as one"
+grep -q '上記の金額を寄附金として受領しました。' <<<"$page" && ok || bad "no statement of receipt"
 
-# alter_receipt KEY NEW HEADER_LABEL HEADER_NEW: a copy of r.txt whose record
-# field KEY is NEW and whose readable header line agrees with it.
-alter_receipt() {
-  python3 - r.txt "$@" <<'EOF'
-import sys
-text = open(sys.argv[1], encoding="utf-8").read()
-key, new, label, hnew = sys.argv[2:6]
-head, rec = text.split("\n\n", 1)
-lines = rec.split("\n")
-for i, l in enumerate(lines):
-    if l.startswith(key + "=") or l.startswith(key + "#"):
-        sep = l[len(key)]
-        if key == "path":
-            new = ("0" if l[len(key) + 1] != "0" else "1") + l[len(key) + 2:]
-        elif key == "checkpoint":
-            v = l[len(key) + 1:]
-            at = v.rindex(" ") + 21
-            new = v[:at] + ("A" if v[at] != "A" else "B") + v[at + 1:]
-        lines[i] = key + sep + new
-if label != "-":
-    head = "\n".join(label + hnew if h.startswith(label) else h for h in head.split("\n"))
-open("alt.txt", "w", encoding="utf-8").write(head + "\n\n" + "\n".join(lines))
-EOF
-  echo "$(url site/verify.html)#$(b64url alt.txt)"
+# receipt.py MODE ARGS: the receipts' bytes, as the tests alter them.
+#   frag FILE          the QR's fragment of a text receipt: its record, compact
+#   alter URL WHAT     the URL with its record altered (WHAT: amount, name,
+#                      date, path, sig), compact again
+#   header FILE OUT    the text receipt with its amount line changed only
+cat >receipt.py <<'PY'
+import base64, re, sys, zlib
+def compact(b): return base64.urlsafe_b64encode(zlib.compress(b, 9)).decode().rstrip("=")
+def inflate(s): return zlib.decompress(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
+mode = sys.argv[1]
+if mode == "frag":
+    data = open(sys.argv[2], "rb").read()
+    print(compact(data[data.index(b"\n\n") + 2:]))
+elif mode == "alter":
+    url, what = sys.argv[2], sys.argv[3]
+    base, frag = url.split("#", 1)
+    lines = inflate(frag).decode().split("\n")
+    seq = lines[1].split("#")[1]
+    for i, l in enumerate(lines):
+        if what == "amount" and l.startswith("entry." + seq + "="):
+            l2 = re.sub(r"\\namount#(\d+)\\n", lambda m: "\\namount#" + str(int(m.group(1)) * 10) + "\\n", l, count=1)
+        elif what == "date" and l.startswith("entry." + seq + "="):
+            l2 = re.sub(r"\\ndate=(\d{4}-\d{2})-(\d{2})\\n",
+                        lambda m: "\\ndate=" + m.group(1) + "-" + ("29" if m.group(2) == "30" else "30") + "\\n", l, count=1)
+        elif what == "name" and l.startswith("donor_name="):
+            l2 = l.replace("太郎", "次郎")
+        elif what == "path" and l.startswith("path." + seq + "="):
+            at = len("path." + seq + "=")
+            l2 = l[:at] + ("0" if l[at] != "0" else "1") + l[at + 1:]
+        elif what == "sig" and l.startswith("checkpoint="):
+            at = l.rindex(" ") + 21
+            l2 = l[:at] + ("A" if l[at] != "A" else "B") + l[at + 1:]
+        else:
+            continue
+        assert l2 != l, (what, l[:80])
+        lines[i] = l2
+    print(base + "#" + compact("\n".join(lines).encode()))
+elif mode == "header":
+    text = open(sys.argv[2], encoding="utf-8").read()
+    text = re.sub(r"^金額: 金 ([0-9,]+)円$", lambda m: "金額: 金 1" + m.group(1) + "円", text, count=1, flags=re.M)
+    open(sys.argv[3], "w", encoding="utf-8").write(text)
+PY
+expect_verdict fail proof "確認できません.*記録番号 $CERT の包含証明" "$(python3 receipt.py alter "$qr" amount)"
+expect_verdict fail proof "確認できません.*記録番号 $CERT の包含証明" "$(python3 receipt.py alter "$qr" date)"
+expect_verdict fail proof "確認できません.*記録番号 $CERT の包含証明" "$(python3 receipt.py alter "$qr" path)"
+expect_verdict fail proof "確認できません.*寄附者の氏名・住所" "$(python3 receipt.py alter "$qr" name)"
+expect_verdict fail proof "確認できません.*正しい署名がありません" "$(python3 receipt.py alter "$qr" sig)"
+expect_verdict fail malformed "証明書として読めません" "$(url site/verify.html)#bm90LWEtcmVjZWlwdA"
+
+# Files dropped on or chosen in the page: drop_url FILE gives a copy of the
+# site's verify.html (with the site's entries beside it) that hands FILE's
+# bytes to its file input, as choosing the file does, and fires the input's
+# change event.
+rm -rf drop && cp -r site drop
+drop_url() {
+  local name out
+  name=$(basename "$1")
+  out="drop/verify-$name.html"
+  python3 - "$1" "$name" site/verify.html "$out" <<'PY'
+import base64, sys
+data, name, page, out = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3], sys.argv[4]
+script = ('<script>(function () { var b = atob("%s"), u = new Uint8Array(b.length);'
+          ' for (var i = 0; i < b.length; i++) u[i] = b.charCodeAt(i);'
+          ' var dt = new DataTransfer(); dt.items.add(new File([u], "%s"));'
+          ' var input = document.getElementById("file"); input.files = dt.files;'
+          ' input.dispatchEvent(new Event("change")); })();</script>\n</body>') % (base64.b64encode(data).decode(), name)
+html = open(page, encoding="utf-8").read()
+open(out, "w", encoding="utf-8").write(html.replace("</body>", script, 1))
+PY
+  url "$out"
 }
-expect_verdict fail - "確認できません.*寄附金額" "$(alter_receipt amount 120000 "金額 / Amount: " "120,000 円 (yen)")"
-expect_verdict fail - "確認できません.*氏名" "$(alter_receipt donor_name "寄附 次郎" "寄附者 / Donor: " "寄附 次郎")"
-expect_verdict fail - "確認できません.*寄附日" "$(alter_receipt date 2026-04-19 "寄附日 / Date: " "2026-04-19")"
-expect_verdict fail - "確認できません.*包含証明" "$(alter_receipt path x - -)"
-expect_verdict fail - "確認できません.*署名" "$(alter_receipt checkpoint x - -)"
-expect_verdict fail - "証明書として読めません" "$(url site/verify.html)#bm90LWEtcmVjZWlwdA"
+for f in r.pdf r.txt; do
+  page=$(dom "$(drop_url $f)")
+  grep -q 'data-verdict="ok"' <<<"$page" && grep -q "<dd[^>]*>第 $number 号" <<<"$page" && ok ||
+    bad "dropped $f: $(grep -o '<div id="verdict"[^>]*>.\{0,300\}' <<<"$page")"
+done
+grep -q 'data-form="text"' <<<"$page" && ok || bad "the dropped r.txt was not read as a text receipt"
+python3 receipt.py header r.txt r-header.txt
+expect_verdict fail header "確認できません.*見出し部分の 6 行目「金額: 金 112,000円」" "$(drop_url r-header.txt)"
+# a member's annual certificate lists its gifts; a partner's 受領書 is 御中
+page=$(dom "$(drop_url r-member.pdf)")
+grep -q 'data-verdict="ok"' <<<"$page" && ok || bad "r-member.pdf does not verify in the page"
+[ "$(grep -o 'class="gift" data-seq="[0-9]*" data-entry="yes"' <<<"$page" | wc -l)" = 6 ] && ok ||
+  bad "r-member.pdf: not 6 gifts checked against their entries"
+grep -q "<dd[^>]*>令和8年1月1日から令和8年12月31日までの寄附（6 件）" <<<"$page" && ok || bad "r-member.pdf: no year line"
+page=$(dom "$(drop_url r-partner.pdf)")
+grep -q 'data-verdict="ok"' <<<"$page" && grep -q '<h2 id="cert-title"[^>]*>受領書</h2>' <<<"$page" &&
+  grep -q "<dd[^>]*>北海道みらい銀行 御中" <<<"$page" && ok || bad "r-partner.pdf: not a 受領書 to 北海道みらい銀行 御中"
 
-# a gift voided after its receipt was made: the site's entries tell
-expect_verdict fail voided "取り消されています.*記録番号 $((VOIDED + 1))" \
-  "$(url site/verify.html)#$(b64url r-void.txt)"
-# without the site's entries beside it, the receipt itself still checks
+# A gift voided after its certificate was issued, and a certificate
+# reissued later: the site's entries tell.
+expect_verdict fail voided "取り消されています.*記録番号 $VOIDED の寄附は、記録番号 [0-9]+（令和8年4月22日）で取り消されました" \
+  "$(url site/verify.html)#$(python3 receipt.py frag r-void.txt)"
+expect_verdict fail reissued "再発行された証明書に代わられています.*第 2026-[0-9]{6} 号（記録番号 [0-9]+、令和8年4月22日 発行）" \
+  "$(url site/verify.html)#$(python3 receipt.py frag r-old.txt)"
+expect_verdict ok - "有効な証明書です" "$(url site/verify.html)#$(python3 receipt.py frag r-new.txt)"
+expect_verdict fail voided "取り消されています" "$(drop_url r-void.txt)"
+# without the site's entries beside it, the certificate itself still checks
 mkdir alone && cp site/verify.html alone/
-expect_verdict ok - "有効な証明書です" "$(url alone/verify.html)#$(b64url r-void.txt)"
+expect_verdict ok - "有効な証明書です" "$(url alone/verify.html)#$(python3 receipt.py frag r-void.txt)"
+# the English page
+expect_verdict ok - "Valid certificate" "$(url site-en/verify.html)#${qr#*#}"
 
 # --- over HTTP ---------------------------------------------------------------
 port=$((20000 + RANDOM % 20000))
-python3 -m http.server "$port" --bind 127.0.0.1 --directory "$T/site" >/dev/null 2>&1 &
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$T" >/dev/null 2>&1 &
 server=$!
 for _ in $(seq 50); do
-  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/index.html')" 2>/dev/null && break
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/site/index.html')" 2>/dev/null && break
   sleep 0.1
 done
-expect_verdict ok - "記録 342 件" "http://127.0.0.1:$port/index.html"
-expect_verdict ok - "有効な証明書です" "http://127.0.0.1:$port/verify.html#$(b64url r.txt)"
-expect_verdict fail voided "取り消されています" "http://127.0.0.1:$port/verify.html#$(b64url r-void.txt)"
+http=http://127.0.0.1:$port
+expect_verdict ok - "記録 $N 件" "$http/site/index.html"
+expect_verdict ok - "有効な証明書です" "$http/site/verify.html#${qr#*#}"
+expect_verdict fail proof "正しい署名がありません" "$http/site/verify.html#$(python3 receipt.py alter "$qr" sig | sed 's/.*#//')"
+expect_verdict fail voided "取り消されています" "$http/site/verify.html#$(python3 receipt.py frag r-void.txt)"
+expect_verdict ok - "有効な証明書です" "$http/drop/verify-r.pdf.html"
 kill "$server" 2>/dev/null
 wait "$server" 2>/dev/null
 

@@ -487,7 +487,7 @@ var KF = (function () {
 
   return {
     lang: lang, fmt: fmt, group: group, concat: concat, hex: hex, unhex: unhex, b64dec: b64dec, b64enc: b64enc,
-    b64urlDec: b64urlDec, equal: equal, sha256: sha256, leafHash: leafHash, verifyInclusion: verifyInclusion,
+    b64urlDec: b64urlDec, equal: equal, sha256: sha256, leafHash: leafHash, mth: mth, verifyInclusion: verifyInclusion,
     parseRecord: parseRecord, str: str, int: int, parseNote: parseNote, noteSigner: noteSigner, pageKeys: pageKeys,
     loadSite: loadSite, showVerdict: showVerdict, cryptoReady: cryptoReady, checkSitePage: checkSitePage,
     enc: enc, dec: dec
