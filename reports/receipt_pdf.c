@@ -288,8 +288,10 @@ kf_code kf_receipt_pdf(const kf_receipt *r, kf_buf *out, kf_err *err)
     size_t start = out->len;
     kf_code rc = KF_OK;
     if (!kf_buf_puts(&keywords, KF_RECEIPT_PDF_MARK) ||
-        !kf_buf_put(&keywords, r->embedded.data, r->embedded.len))
+        !kf_buf_put(&keywords, r->embedded.data, r->embedded.len)) {
+        kf_buf_free(&keywords);
         return kf_fail(err, KF_SYSTEM, "out of memory");
+    }
     cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(to_buf, out, PAGE_W, PAGE_H);
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, r->sum->title);
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_SUBJECT, r->sum->number);
