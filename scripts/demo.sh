@@ -103,4 +103,7 @@ kifu export audit --fy 2026 --out audit-2026.xlsx --sign
 kifu export audit --fy 2026 --out audit-2026-en.xlsx --lang en
 kifu export group G001 --fy 2026 --out group-G001-2026.xlsx
 kifu export partner P001 --fy 2026 --out partner-P001-2026.xlsx
-echo "demo ledger in $PWD/kifu.db, audit workbook in $PWD/audit-2026.xlsx" >&2
+
+say "the public site: the pages check their own figures in the browser"
+kifu publish --out site
+echo "demo ledger in $PWD/kifu.db, audit workbook in $PWD/audit-2026.xlsx, public site in $PWD/site/index.html" >&2
