@@ -56,6 +56,7 @@ q grant pay A-2026-0001 --amount 200000 --date 2026-06-01
 q grant pay A-2026-0001 --amount 29000 --date 2026-09-01
 q grant settle A-2026-0001 --spent 300000 --income 50000 --date 2027-02-10
 q grant refund A-2026-0001 --amount 29000 --date 2027-03-01
+q interest --amount 1234 --date 2027-03-31 --ref 普通預金利息-2026   # 運用益: the pages add it to its pool
 q receipt "$GIFT" --out "$T/r.pdf"
 CERT=$("$KIFU_BIN" log --json | grep -o '"seq":[0-9]*' | tail -1 | cut -d: -f2)
 q receipt --copy "$CERT" --out "$T/r.txt"

@@ -321,6 +321,8 @@ var KF = (function () {
       } else if (k === "donation.void") {
         move(str(e, "credit_pool"), fy, "out", int(e, "credit") || 0n);
         move("general", fy, "out", int(e, "credit_general") || 0n);
+      } else if (k === "fund.interest") {
+        move(str(e, "pool"), fy, "in", int(e, "amount") || 0n);
       } else if (k === "group.deregister") {
         move("group:" + str(e, "id"), fy, "out", int(e, "moved") || 0n);
         move(str(e, "to"), fy, "in", int(e, "moved") || 0n);
