@@ -272,7 +272,7 @@ typedef struct {
         *months_title, *payments_title, *total, *none, *cap_mark, *voided_fmt, *void_fmt,
         *refund_due_fmt;
     const char *dcols[7], *gcols[10], *scols[6], *mcols[7], *pcols[5];
-    const char *statuses[3], *steps[6], *member, *direct;
+    const char *steps[6], *member, *direct;
 } labels;
 
 static const labels JA = {
@@ -316,7 +316,6 @@ static const labels JA = {
     .scols = {"日付", "申請ID", "事項", "金額", "備考", "記録番号"},
     .mcols = {"月", "クリック数", "単価×クリック数", "上限適用", "寄附額", "入金額", "未入金"},
     .pcols = {"日付", "受領番号", "金額", "備考", "記録番号"},
-    .statuses = {"登録", "仮登録", "登録抹消"},
     .steps = {"申請", "交付決定", "不交付決定", "支払", "額の確定", "返還"},
     .member = "会員",
     .direct = "直接",
@@ -363,7 +362,6 @@ static const labels EN = {
     .scols = {"Date", "Application", "Step", "Amount", "Note", "seq"},
     .mcols = {"Month", "Clicks", "Clicks x rate", "Cap", "Pledged", "Paid", "Outstanding"},
     .pcols = {"Date", "Receipt no.", "Amount", "Note", "seq"},
-    .statuses = {"registered", "provisional", "deregistered"},
     .steps = {"applied", "awarded", "not awarded", "paid", "settled", "refunded"},
     .member = "member",
     .direct = "direct",
@@ -566,8 +564,7 @@ static lxw_row_t group_sheet(doc *d, const group_data *g, kf_statement_result *r
     const labels *lb = d->lb;
     ks_sheet *s = &d->s;
     char text[512], text2[64];
-    const char *status =
-        lb->statuses[g->g->status == KF_ST_DEREGISTERED ? 2 : g->g->status == KF_ST_PROVISIONAL];
+    const char *status = kx_group_status_name(g->g->status, d->lang);
     const pair rows[8][2] = {
         {d->fund, d->issued_pair},
         {{P_TEXT, lb->group, g->id, 0, g->g->name}, {P_TEXT, lb->status, status, 0, NULL}},

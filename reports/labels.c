@@ -346,3 +346,23 @@ void kx_yen_text(kf_statement_lang lang, int64_t v, char *out, size_t size)
     else
         snprintf(out, size, "%s%s円", v < 0 ? "-" : "", grouped);
 }
+
+const char *kx_group_type_name(unsigned type, kf_statement_lang lang)
+{
+    static const char *const names[2][5] = {
+        {"町内会・自治会", "ボランティア団体", "NPO法人", "実行委員会", "その他"},
+        {"neighbourhood association", "volunteer group", "NPO", "committee", "other"},
+    };
+    for (int i = 0; i < 5; i++)
+        if (type == (1u << i)) return names[lang == KF_STATEMENT_EN][i];
+    return "?";
+}
+
+const char *kx_group_status_name(unsigned status, kf_statement_lang lang)
+{
+    static const char *const names[2][3] = {{"登録", "仮登録", "登録抹消"},
+                                            {"registered", "provisional", "deregistered"}};
+    for (int i = 0; i < 3; i++)
+        if (status == (1u << i)) return names[lang == KF_STATEMENT_EN][i];
+    return "?";
+}

@@ -48,6 +48,10 @@ const char *kx_source_kind_name(int kind, kf_statement_lang lang);
  * code itself when unknown). */
 const char *kx_kind_name(const char *kind, kf_statement_lang lang);
 const char *kx_method_name(const char *method, kf_statement_lang lang);
+/* A group's type (one KF_GT_* bit) and status (one KF_ST_* bit): ja
+ * 町内会・自治会, …; 登録, 仮登録, 登録抹消. "?" for anything else. */
+const char *kx_group_type_name(unsigned type, kf_statement_lang lang);
+const char *kx_group_status_name(unsigned status, kf_statement_lang lang);
 /* A key's role: ja 管理者（事務局）, 会計, 審査員, 監査委員. */
 const char *kx_role_name(unsigned role, kf_statement_lang lang);
 /* An eligibility reason code (docs/ENTRIES.md "Eligibility") in words, and

@@ -59,8 +59,7 @@ typedef struct {
         *checkpoint_link, *keys_h, *groups_h, *groups_cap, *type, *status, *fy_h, *gifts_to,
         *group_pool_cap, *group_grants_cap, *back, *checkpoint_h, *checkpoint_text, *sigs_cap,
         *signer, *key_id, *role, *cosigs_cap, *auditor, *size, *root, *seq, *check, *cosigs_none,
-        *verify_title, *chart_label, *none, *about_h, *about_text, *types[5], *statuses[3],
-        *withheld_note;
+        *verify_title, *chart_label, *none, *about_h, *about_text, *withheld_note;
 } labels;
 
 static const labels JA = {
@@ -155,8 +154,6 @@ static const labels JA = {
     .about_text = "ページを開くと、ブラウザが公開された記録を読み込み、SHA-256 で Merkle "
                   "ルートを計算し直し、基金の鍵による署名（Ed25519）を確かめ、表の数字を"
                   "記録から計算し直して表示と比べます。外部のサーバーには何も送りません。",
-    .types = {"町内会・自治会", "ボランティア団体", "NPO法人", "実行委員会", "その他"},
-    .statuses = {"登録", "仮登録", "登録抹消"},
     .withheld_note = "件は個人の氏名を含むため、ハッシュ値のみ公開しています。",
 };
 
@@ -254,8 +251,6 @@ static const labels EN = {
                   "their Merkle root with SHA-256, checks the fund's Ed25519 signature on it, "
                   "and recomputes every figure in the tables from the entries. Nothing is sent "
                   "anywhere.",
-    .types = {"neighbourhood association", "volunteer group", "NPO", "committee", "other"},
-    .statuses = {"registered", "provisional", "deregistered"},
     .withheld_note = " of them hold a private person's name: only their hash is published.",
 };
 
@@ -628,16 +623,12 @@ static const char *menu_name(const site *s, const char *code)
 
 static const char *type_name(const labels *t, unsigned type)
 {
-    for (int i = 0; i < 5; i++)
-        if (type == (1u << i)) return t->types[i];
-    return "?";
+    return kx_group_type_name(type, lang_of(t));
 }
 
 static const char *status_name(const labels *t, unsigned status)
 {
-    for (int i = 0; i < 3; i++)
-        if (status == (1u << i)) return t->statuses[i];
-    return "?";
+    return kx_group_status_name(status, lang_of(t));
 }
 
 /* A group's page name: its id, which is [A-Za-z0-9_-] (safe in a path). */
