@@ -15,7 +15,7 @@
  * Baseline, in this process, timed from opening the ledger to the closed
  * workbook: raw SQLite reads of the entries (no decoding, no verification)
  * and libxlsxwriter in constant_memory mode writing the same two big sheets
- * with the same cells: the FY's donations (14 columns: the same numbers,
+ * with the same cells: the FY's donations (15 columns: the same numbers,
  * dates, and strings) and one row per entry (7 columns: seq, commit, time,
  * kind, actor, leaf hash, and the entry's fields as one line). The four
  * small sheets (a few hundred cells) are left out.
@@ -58,8 +58,9 @@ static proc run_kifu(const char *kifu, const char *ledger, int fy, const char *x
     if (pid == 0) {
         if (!freopen(outfile, "w", stdout)) _exit(126);
         setenv("KIFU_NOW", "2027-04-10T10:00:00+09:00", 1);
+        /* --force: the workbook of the run before is replaced */
         execl(kifu, kifu, "--db", ledger, "--json", "export", "audit", "--fy", fys, "--out", xlsx,
-              (char *)NULL);
+              "--force", (char *)NULL);
         _exit(127);
     }
     int status;
