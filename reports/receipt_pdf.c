@@ -164,15 +164,16 @@ static kf_code draw_page(page *p, const kf_receipt *r, kf_err *err)
     y += 22 * MM;
     /* the title, spaced out */
     char spaced[256] = "";
-    const char *t = s->title;
-    while (*t) {
-        int len = 1;
+    size_t k = 0;
+    for (const char *t = s->title; *t;) {
+        size_t len = 1;
         while ((t[len] & 0xC0) == 0x80)
             len++;
-        size_t k = strlen(spaced);
-        if (k + (size_t)len + 4 >= sizeof spaced) break;
-        if (k) strcat(spaced, " ");
-        strncat(spaced, t, (size_t)len);
+        if (k + len + 2 >= sizeof spaced) break;
+        if (k) spaced[k++] = ' ';
+        memcpy(spaced + k, t, len);
+        k += len;
+        spaced[k] = '\0';
         t += len;
     }
     y += text_at(p, PAGE_W / 2, y, 0, SERIF, 26, PANGO_ALIGN_CENTER, spaced);
