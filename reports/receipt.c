@@ -13,6 +13,7 @@
  * SHA-256 and Ed25519 alone. The readable header is a rendering of what was
  * checked: the verifier re-renders it and compares bytes.
  */
+#include "labels.h"
 #include "receipt_internal.h"
 
 #include <stdio.h>
@@ -50,15 +51,9 @@ void rc_wareki(const char *date, char *out, size_t outsz)
 
 void rc_yen(kf_yen v, char *out, size_t outsz)
 {
-    char digits[24], grouped[40];
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u), k = 0;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) grouped[k++] = ',';
-        grouped[k++] = digits[i];
-    }
-    grouped[k] = '\0';
-    snprintf(out, outsz, "金 %s%s円", v < 0 ? "-" : "", grouped);
+    char yen[48];
+    kx_yen_text(KF_STATEMENT_JA, v, yen, sizeof yen);
+    snprintf(out, outsz, "金 %s", yen);
 }
 
 /* --- the compact form (QR codes, the PDF's embedded copy) ----------------- */
