@@ -60,6 +60,11 @@ int cli_usage(const kf_cli *cli, bool to_stderr);
 
 /* Opens the ledger with every module attached (grants, donations). */
 kf_code cli_open(const kf_cli *cli, kf_ledger **out, kf_err *err);
+/* cli_open, then the whole verification (entries, signatures, rules, signed
+ * figures, every derived table): what the command then writes for people to
+ * read (a statement, a certificate) presents only verified state. Refused
+ * (KF_REFUSED) with "verification failed, NOTHING: <why> (run kifu verify)". */
+kf_code cli_open_verified(const kf_cli *cli, kf_ledger **out, const char *nothing, kf_err *err);
 
 /* One signed write: opens the ledger, unlocks the signing key, begins a
  * transaction, calls fn, commits (or aborts on any error) and closes.

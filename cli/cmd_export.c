@@ -44,24 +44,6 @@ static int check_out(const kf_cli *cli, const char *out, bool force)
     return 0;
 }
 
-/* Opens the ledger for a statement: the statement presents figures only
- * from state that passed the whole verification (entries, signatures, rules,
- * signed figures and every derived table); else nothing is written. */
-static kf_code open_verified(const kf_cli *cli, kf_ledger **l, kf_err *err)
-{
-    kf_verify_report rep;
-    kf_err why = {0};
-    kf_code rc = cli_open(cli, l, err);
-    if (rc) return rc;
-    if ((rc = kf_verify_all(*l, NULL, 0, &rep, &why)) == KF_OK) return KF_OK;
-    if (rc == KF_SYSTEM) {
-        *err = why;
-        return rc;
-    }
-    return kf_fail(err, KF_REFUSED,
-                   "verification failed, no statement written: %s (run kifu verify)", why.msg);
-}
-
 /* kifu export member ID (--fy Y | --year Y) --out FILE.xlsx [--force] [--lang ja|en] */
 int cmd_export_member(kf_cli *cli, int argc, char **argv)
 {
@@ -96,7 +78,7 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
     }
     int bad = check_out(cli, out, force);
     if (bad) return bad;
-    if (open_verified(cli, &l, &err) ||
+    if (cli_open_verified(cli, &l, "no statement written", &err) ||
         kf_member_statement_load(l, pos[0], fy, year, lang, &st, &err)) {
         kf_ledger_close(l);
         return cli_error(&err);
@@ -248,7 +230,7 @@ static int export_party(kf_cli *cli, int argc, char **argv, bool group)
     if (!cli_fy(NULL, fy_s, &fy, &err)) return cli_error(&err);
     int bad = check_out(cli, out, force);
     if (bad) return bad;
-    kf_code rc = open_verified(cli, &l, &err);
+    kf_code rc = cli_open_verified(cli, &l, "no statement written", &err);
     if (!rc)
         rc = group ? kf_group_statement_xlsx(l, pos[0], fy, lang, out, &res, &err)
                    : kf_partner_statement_xlsx(l, pos[0], fy, lang, out, &res, &err);

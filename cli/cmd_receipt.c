@@ -75,7 +75,10 @@ int cmd_receipt(kf_cli *cli, int argc, char **argv)
     req.member = member;
     req.year = (int)year;
     req.reissue = reissue;
-    if (cli_out_check(cli, out, "--out", force, &err) || cli_open(cli, &l, &err) ||
+    /* a certificate is issued (or written again) only from a ledger that
+     * passes the whole verification */
+    if (cli_out_check(cli, out, "--out", force, &err) ||
+        cli_open_verified(cli, &l, "no certificate issued", &err) ||
         cli_signer(cli, &signer, &err)) {
         code = cli_error(&err);
         goto out;

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "kifu/donations.h"
 #include "kifu/grants.h"
+#include "kifu/verify.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -131,6 +132,21 @@ kf_code cli_open(const kf_cli *cli, kf_ledger **out, kf_err *err)
     }
     *out = l;
     return KF_OK;
+}
+
+kf_code cli_open_verified(const kf_cli *cli, kf_ledger **l, const char *nothing, kf_err *err)
+{
+    kf_verify_report rep;
+    kf_err why = {0};
+    kf_code rc = cli_open(cli, l, err);
+    if (rc) return rc;
+    if ((rc = kf_verify_all(*l, NULL, 0, &rep, &why)) == KF_OK) return KF_OK;
+    if (rc == KF_SYSTEM) {
+        *err = why;
+        return rc;
+    }
+    return kf_fail(err, KF_REFUSED, "verification failed, %s: %s (run kifu verify)", nothing,
+                   why.msg);
 }
 
 int cli_write(const kf_cli *cli, cli_write_fn fn, void *arg)

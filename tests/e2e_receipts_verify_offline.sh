@@ -164,4 +164,14 @@ n=$(sqlite3 G.db "SELECT max(seq) FROM entries WHERE kind='receipt.issue'")
 sqlite3 G.db "DROP TRIGGER entries_no_update;
   UPDATE entries SET body=CAST(replace(CAST(body AS TEXT), 'number#1', 'number#2') AS BLOB) WHERE seq=$n;"
 expect 1 "seq $n" -- kifu --db G.db verify
+# A ledger that fails verification issues no certificate: refused before
+# anything is recorded (here a donation's amount edited in the file).
+cp L.db H.db
+g=$(sqlite3 H.db "SELECT min(seq) FROM entries WHERE kind='donation'")
+sqlite3 H.db "DROP TRIGGER entries_no_update;
+  UPDATE entries SET body=CAST(replace(CAST(body AS TEXT), 'amount#', 'amount#9') AS BLOB) WHERE seq=$g;"
+size_before=$(sqlite3 H.db "SELECT count(*) FROM entries")
+expect 1 "verification failed, no certificate issued: seq $g" -- kifu --db H.db --key t1.key receipt "$g" --reissue --out h.pdf
+[ "$(sqlite3 H.db "SELECT count(*) FROM entries")" = "$size_before" ] && [ ! -e h.pdf ] && ok ||
+  bad "a certificate was recorded or written from a ledger that fails verification"
 finish
