@@ -329,13 +329,27 @@ kf_code kx_audit_gather(kx_audit_data *d, kf_err *err)
 
 kf_code kx_audit_recon_check(const kx_audit_data *d, kf_err *err)
 {
+    /* Also every sum the sheets show (each pool's and the totals', with
+     * opening and closing) is computed here with overflow checks once, so
+     * that the writers' plain arithmetic on the same figures cannot
+     * overflow. */
+    kf_yen t[8] = {0};
     for (size_t i = 0; i < d->nrecon; i++) {
         const kx_recon *r = &d->recon[i];
-        kf_yen in = 0, out = 0;
-        bool ok = kf_sub(r->gross, r->fee, &in) && kf_add(in, r->refunds, &in) &&
-                  kf_add(in, r->interest, &in) && kf_add(in, r->xfer_in, &in) &&
-                  kf_add(r->voided, r->paid, &out) && kf_add(out, r->xfer_out, &out);
-        if (!ok || in != r->fig.in || out != r->fig.out)
+        kf_yen in = 0, out = 0, closing = 0, gross_in = 0;
+        bool ok = kf_sub(r->gross, r->fee, &in) && kf_sub(in, r->voided, &gross_in) &&
+                  kf_add(in, r->refunds, &in) && kf_add(in, r->interest, &in) &&
+                  kf_add(in, r->xfer_in, &in) && kf_add(r->voided, r->paid, &out) &&
+                  kf_add(out, r->xfer_out, &out) && kf_add(r->fig.opening, in, &closing) &&
+                  kf_sub(closing, out, &closing);
+        const kf_yen v[8] = {r->fig.opening, r->gross, r->fee,  r->voided,
+                             r->refunds,     r->paid,  closing, r->fig.committed};
+        for (int k = 0; k < 8 && ok; k++)
+            ok = kf_add(t[k], v[k], &t[k]);
+        if (!ok)
+            return kf_fail(err, KF_SYSTEM, "a figure of pool %s in the audit workbook overflows",
+                           r->pool);
+        if (in != r->fig.in || out != r->fig.out)
             return kf_fail(err, KF_SYSTEM,
                            "the workbook's reconciliation of pool %s gives in %lld, out %lld, but "
                            "its signed figures for FY %d say in %lld, out %lld",
