@@ -151,17 +151,12 @@ kf_code kf_don_personal(kf_ledger *l, int64_t seq, kf_personal *out, kf_err *err
     return KF_OK;
 }
 
-kf_code kf_don_erase(kf_txn *t, int64_t seq, const char *ref, int64_t *erase_seq, kf_err *err)
+/* Deletes the personal data kept for seq (refused when there is none) and
+ * records its personal.erase. */
+static kf_code erase_one(kf_txn *t, int64_t seq, int64_t *erase_seq, kf_err *err)
 {
     kf_ledger *l = kf_txn_ledger(t);
     kf_code rc;
-    bool found;
-    if (ref) {
-        if ((rc = kf_sql_row(l, err, &found, "SELECT seq FROM don_refs WHERE ref=?", "s", "i", ref,
-                             &seq)))
-            return rc;
-        if (!found) return kf_fail(err, KF_REFUSED, "no donation with ref '%s'", ref);
-    }
     kf_personal p;
     if ((rc = kf_don_personal(l, seq, &p, err))) return rc;
     bool present = p.present;
@@ -177,5 +172,74 @@ kf_code kf_don_erase(kf_txn *t, int64_t seq, const char *ref, int64_t *erase_seq
     if (!(rc = kf_entry_set_int(e, "donation", seq, err)) && !(rc = kf_txn_append(t, e, err)))
         *erase_seq = e->seq;
     kf_entry_free(e);
+    return rc;
+}
+
+/* The certificates whose copy of the donor's name and address came from
+ * seq's personal data and is still kept: those that cover the gift seq, and
+ * for a member.add or partner.add those of that member or partner. */
+static kf_code copies_of(kf_ledger *l, int64_t seq, int64_t **out, size_t *n, kf_err *err)
+{
+    char source[KF_POOL_MAX] = "";
+    kf_entry *e = NULL;
+    kf_code rc;
+    *out = NULL;
+    *n = 0;
+    if ((rc = kf_ledger_flush(l, err)) || (rc = kf_ledger_entry(l, seq, &e, err))) return rc;
+    const char *id = kf_entry_str(e, "id");
+    if (id && !strcmp(e->kind, "member.add")) snprintf(source, sizeof source, "member:%s", id);
+    if (id && !strcmp(e->kind, "partner.add")) snprintf(source, sizeof source, "partner:%s", id);
+    kf_entry_free(e);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(kf_ledger_db(l),
+                           "SELECT cert FROM don_cert_gifts WHERE gift=?1 UNION "
+                           "SELECT seq FROM don_certs WHERE source=?2 AND ?2 <> '' "
+                           "INTERSECT SELECT seq FROM personal ORDER BY 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kf_fail(err, KF_SYSTEM, "reading certificates: %s", sqlite3_errmsg(kf_ledger_db(l)));
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            int64_t *v = realloc(*out, cap * sizeof *v);
+            if (!v) {
+                sqlite3_finalize(st);
+                return kf_fail(err, KF_SYSTEM, "out of memory");
+            }
+            *out = v;
+        }
+        (*out)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return kf_fail(err, KF_SYSTEM, "reading certificates: %s", sqlite3_errmsg(kf_ledger_db(l)));
+    return KF_OK;
+}
+
+kf_code kf_don_erase(kf_txn *t, int64_t seq, const char *ref, int64_t *erase_seq, kf_err *err)
+{
+    kf_ledger *l = kf_txn_ledger(t);
+    kf_code rc;
+    bool found;
+    if (ref) {
+        if ((rc = kf_sql_row(l, err, &found, "SELECT seq FROM don_refs WHERE ref=?", "s", "i", ref,
+                             &seq)))
+            return rc;
+        if (!found) return kf_fail(err, KF_REFUSED, "no donation with ref '%s'", ref);
+    }
+    /* The copies kept for certificates go with the data they were copied
+     * from: a donor who asks to be forgotten is forgotten everywhere. */
+    int64_t *copies = NULL, last = 0;
+    size_t n = 0;
+    if ((rc = copies_of(l, seq, &copies, &n, err)) || (rc = erase_one(t, seq, erase_seq, err))) {
+        free(copies);
+        return rc;
+    }
+    for (size_t i = 0; i < n && !rc; i++)
+        if (copies[i] != seq) rc = erase_one(t, copies[i], &last, err);
+    free(copies);
     return rc;
 }

@@ -152,8 +152,24 @@ expect 0 "certificate 第 2026-000002 号 .* was issued for seq $s2; it no longe
 expect 1 "was voided by seq" -- kifu --key t1.key receipt "$s2" --reissue --out x.pdf
 
 # An erased donor: refused.
+# Its certificates' copies of the name and address go with it (one
+# personal.erase each), and the ledger still verifies.
+copies() { sqlite3 L.db "SELECT count(*) FROM personal WHERE seq IN (SELECT cert FROM don_cert_gifts WHERE gift=$s)"; }
+ncerts=$(sqlite3 L.db "SELECT count(*) FROM don_cert_gifts WHERE gift=$s")
+[ "$(copies)" -ge 1 ] && ok || bad "no certificate copy kept for seq $s before the erasure"
+erasures=$(sqlite3 L.db "SELECT count(*) FROM entries WHERE kind='personal.erase'")
 kifu erase donor --seq "$s" >/dev/null
+[ "$(copies)" = 0 ] && ok || bad "certificate copies of seq $s's donor kept after the erasure: $(copies)"
+[ "$(sqlite3 L.db "SELECT count(*) FROM entries WHERE kind='personal.erase'")" = $((erasures + 1 + ncerts)) ] && ok ||
+  bad "want one personal.erase for the gift and one per certificate ($ncerts)"
 expect 1 "was erased" -- kifu --key t1.key receipt "$s" --reissue --out x.pdf
+# A member's address erased (its member.add): the copies kept for the
+# member's certificates (the annual one) go too.
+madd=$(sqlite3 L.db "SELECT seq FROM entries WHERE kind='member.add' LIMIT 1")
+mcopies() { sqlite3 L.db "SELECT count(*) FROM personal WHERE seq IN (SELECT seq FROM don_certs WHERE source='member:M1')"; }
+[ "$(mcopies)" -ge 1 ] && ok || bad "no copy kept for M1's certificates"
+expect 0 "personal data erased" -- kifu erase donor --seq "$madd"
+[ "$(mcopies)" = 0 ] && ok || bad "copies of M1's address kept after its erasure: $(mcopies)"
 expect 0 "^ok: " -- kifu verify
 
 # A receipt.issue edited in the file (its number made a gap) fails kifu verify
