@@ -133,8 +133,8 @@ static base_result run_baseline(const char *ledger, int fy, const char *xlsx)
     workbook_add_worksheet(wb, "照合");
     lxw_worksheet *led = workbook_add_worksheet(wb, "台帳");
     workbook_add_worksheet(wb, "検証");
-    static const char *dcols[15] = {"seq",    "日付",   "受領番号", "種別",   "寄附元",
-                                    "指定",   "計上先", "金額",     "手数料", "指定分",
+    static const char *dcols[15] = {"seq",    "日付",   "受領番号", "種別",    "寄附元",
+                                    "指定",   "計上先", "金額",     "手数料",  "指定分",
                                     "一般分", "方法",   "参照番号", "取消seq", "取消額"};
     static const char *lcols[7] = {"seq",    "コミット",       "時刻", "種類",
                                    "記録者", "リーフハッシュ", "内容"};

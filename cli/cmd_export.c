@@ -49,12 +49,9 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
 {
     const char *fy_s = NULL, *year_s = NULL, *out = NULL, *lang_s = NULL, *pos[1];
     bool force = false;
-    const kf_opt opts[] = {{"fy", OPT_VALUE, &fy_s},
-                           {"year", OPT_VALUE, &year_s},
-                           {"out", OPT_VALUE, &out},
-                           {"force", OPT_FLAG, &force},
-                           {"lang", OPT_VALUE, &lang_s},
-                           {NULL, 0, NULL}};
+    const kf_opt opts[] = {{"fy", OPT_VALUE, &fy_s},     {"year", OPT_VALUE, &year_s},
+                           {"out", OPT_VALUE, &out},     {"force", OPT_FLAG, &force},
+                           {"lang", OPT_VALUE, &lang_s}, {NULL, 0, NULL}};
     int npos, fy = 0, year = 0;
     kf_err err = {0};
     kf_ledger *l = NULL;
@@ -98,10 +95,9 @@ int cmd_export_member(kf_cli *cli, int argc, char **argv)
             kf_buf_printf(&b, ",\"fy\":%d", fy);
         else
             kf_buf_printf(&b, ",\"year\":%d", year);
-        kf_buf_printf(&b, ",\"donations\":%zu,\"voided\":%zu,\"total\":%lld,", st.nlines,
-                      st.voided, (long long)st.total);
-        if (fy)
-            kf_buf_printf(&b, "\"status\":\"%s\",", st.member.active ? "active" : "lapsed");
+        kf_buf_printf(&b, ",\"donations\":%zu,\"voided\":%zu,\"total\":%lld,", st.nlines, st.voided,
+                      (long long)st.total);
+        if (fy) kf_buf_printf(&b, "\"status\":\"%s\",", st.member.active ? "active" : "lapsed");
         kf_buf_puts(&b, "\"file\":");
         kf_buf_json_str(&b, out);
         kf_buf_puts(&b, "}");

@@ -111,12 +111,9 @@ int cmd_partner_add(kf_cli *cli, int argc, char **argv)
 {
     reg_arg a = {0};
     const char *per = NULL, *cap = NULL, *pos[1];
-    const kf_opt opts[] = {{"name", OPT_VALUE, &a.name},
-                           {"per-click", OPT_VALUE, &per},
-                           {"monthly-cap", OPT_VALUE, &cap},
-                           {"to", OPT_VALUE, &a.to},
-                           {"address", OPT_VALUE, &a.address},
-                           {NULL, 0, NULL}};
+    const kf_opt opts[] = {{"name", OPT_VALUE, &a.name},       {"per-click", OPT_VALUE, &per},
+                           {"monthly-cap", OPT_VALUE, &cap},   {"to", OPT_VALUE, &a.to},
+                           {"address", OPT_VALUE, &a.address}, {NULL, 0, NULL}};
     int npos;
     kf_err err = {0};
     CLI_PARSE(cli, argc, argv, opts, pos, 1, npos);

@@ -123,15 +123,15 @@ typedef struct {
     const char *title, *fund, *fy, *period, *size, *root, *root_note, *exported, *verified, *ok,
         *failed, *recon_title, *recon_note, *designated, *general_kind, *designated_total,
         *general_total, *total, *net, *none, *status_title, *status_rows[5], *status_note,
-        *months_title, *month, *signoff_title, *signoff_roles[4], *signoff_rows[3],
-        *date_blank, *chart_title;
-    const char *dcols[D_NCOLS], *lcols[L_NCOLS], *gcols[G_NCOLS], *rcols[R_NCOLS],
-        *pcols[P_NCOLS], *mcols[M_NCOLS];
+        *months_title, *month, *signoff_title, *signoff_roles[4], *signoff_rows[3], *date_blank,
+        *chart_title;
+    const char *dcols[D_NCOLS], *lcols[L_NCOLS], *gcols[G_NCOLS], *rcols[R_NCOLS], *pcols[P_NCOLS],
+        *mcols[M_NCOLS];
     const char *other_method, *bank_title, *bank_book, *bank_entry, *bank_diff, *bank_note,
         *committed_now, *available_now;
     const char *verify_title, *entries, *commits, *nodes, *keys, *error, *root_hex, *root_b64,
-        *same_value, *checkpoint, *unsigned_note, *cosign_title, *cosign_cols[6], *cosign_note, *yes, *no,
-        *no_cosign, *keys_title, *kcols[7];
+        *same_value, *checkpoint, *unsigned_note, *cosign_title, *cosign_cols[6], *cosign_note,
+        *yes, *no, *no_cosign, *keys_title, *kcols[7];
     const char *partial_fmt, *rejected_fmt, *full, *open_fmt;
 } labels;
 
@@ -155,9 +155,10 @@ static const labels JA = {
     .ok = "成功",
     .failed = "失敗",
     .recon_title = "財源別の収支（照合）",
-    .recon_note = "収入 = 寄附金(総額) − 手数料 − 取消 + 返還金(戻入) + 運用益 + 移管受入、期末残高 = "
-                  "期首残高 + 収入 − 助成金支出 − 移管払出。手数料は寄附の計上先の財源が負担し、取消は"
-                  "計上額（手数料控除後）を戻します。",
+    .recon_note =
+        "収入 = 寄附金(総額) − 手数料 − 取消 + 返還金(戻入) + 運用益 + 移管受入、期末残高 = "
+        "期首残高 + 収入 − 助成金支出 − 移管払出。手数料は寄附の計上先の財源が負担し、取消は"
+        "計上額（手数料控除後）を戻します。",
     .designated = "指定",
     .general_kind = "一般",
     .designated_total = "指定正味財産 計",
@@ -180,9 +181,26 @@ static const labels JA = {
     .dcols = {"seq", "日付", "受領番号", "種別", "寄附元", "指定", "計上先", "金額", "手数料",
               "指定分", "一般分", "方法", "参照番号", "取消seq", "取消額"},
     .lcols = {"seq", "コミット", "時刻", "種類", "記録者", "リーフハッシュ", "内容"},
-    .gcols = {"申請番号", "申請日", "団体", "メニュー", "募集回", "事業名", "申請額", "審査点",
-              "上限額", "交付決定日", "交付決定額", "決定の内容", "支払（日付・金額）", "支払額",
-              "実績報告・確定日", "確定額", "返還額", "返還日", "状態", "財源"},
+    .gcols = {"申請番号",
+              "申請日",
+              "団体",
+              "メニュー",
+              "募集回",
+              "事業名",
+              "申請額",
+              "審査点",
+              "上限額",
+              "交付決定日",
+              "交付決定額",
+              "決定の内容",
+              "支払（日付・金額）",
+              "支払額",
+              "実績報告・確定日",
+              "確定額",
+              "返還額",
+              "返還日",
+              "状態",
+              "財源"},
     .rcols = {"区分", "財源", "期首残高", "寄附件数", "寄附金(総額)", "手数料", "取消件数", "取消",
               "返還金(戻入)", "運用益", "移管受入", "収入", "助成金支出", "移管払出", "期末残高",
               "確保額", "利用可能額"},
@@ -205,20 +223,23 @@ static const labels JA = {
     .error = "エラー",
     .root_hex = "ルート（16進）",
     .root_b64 = "ルート（Base64）",
-    .same_value = "16進とBase64は同じ32バイトの値の二つの書き方です（チェックポイントはBase64で書きます）。",
+    .same_value =
+        "16進とBase64は同じ32バイトの値の二つの書き方です（チェックポイントはBase64で書きます）。",
     .checkpoint = "チェックポイント",
     .unsigned_note = "（署名なし：kifu checkpoint で署名付きのものを作れます）",
     .cosign_title = "監査委員が連署したチェックポイント",
     .cosign_cols = {"監査委員（鍵）", "記録数", "連署の記録seq", "ルート（16進）", "連署の時刻",
                     "台帳はその延長か"},
-    .cosign_note = "「はい」：この台帳の最初のその記録数までの木のルートが、監査委員の連署したルートと同じ"
-                   "（連署後の記録はその上に追加されただけで、書き換えはない）。",
+    .cosign_note =
+        "「はい」：この台帳の最初のその記録数までの木のルートが、監査委員の連署したルートと同じ"
+        "（連署後の記録はその上に追加されただけで、書き換えはない）。",
     .yes = "はい",
     .no = "いいえ（一致しません）",
     .no_cosign = "（連署されたチェックポイントはまだありません：kifu cosign）",
     .keys_title = "鍵",
     .kcols = {"ID", "名前", "役割", "検証鍵", "所属", "追加seq", "失効seq"},
-    .partial_fmt = "上限額 %s のうち %s を交付決定（%s 減額。助成率 %s。決定額は財源の利用可能額と募集回の予算を超えない）",
+    .partial_fmt = "上限額 %s のうち %s を交付決定（%s 減額。助成率 "
+                   "%s。決定額は財源の利用可能額と募集回の予算を超えない）",
     .rejected_fmt = "不交付：%s",
     .full = "上限額どおり",
     .open_fmt = "審査中（現在の規則では対象外：%s）",
@@ -271,11 +292,12 @@ static const labels EN = {
               "Amount", "Fee", "Designated", "General", "Method", "Reference", "Voided by",
               "Voided amount"},
     .lcols = {"seq", "Commit", "Time", "Kind", "Actor", "Leaf hash", "Fields"},
-    .gcols = {"Application", "Applied", "Group", "Menu", "Round", "Title", "Requested",
-              "Review scores", "Ceiling", "Decided", "Awarded", "Decision", "Payments",
-              "Paid", "Settled", "Final", "Refunded", "Refund date", "State", "Pool"},
-    .rcols = {"Kind", "Pool", "Opening", "Gifts", "Donations (gross)", "Fees", "Voids",
-              "Voided", "Refunds returned", "Interest", "Transfers in", "Income", "Grants paid",
+    .gcols = {"Application", "Applied",   "Group",         "Menu",    "Round",
+              "Title",       "Requested", "Review scores", "Ceiling", "Decided",
+              "Awarded",     "Decision",  "Payments",      "Paid",    "Settled",
+              "Final",       "Refunded",  "Refund date",   "State",   "Pool"},
+    .rcols = {"Kind", "Pool", "Opening", "Gifts", "Donations (gross)", "Fees", "Voids", "Voided",
+              "Refunds returned", "Interest", "Transfers in", "Income", "Grants paid",
               "Transfers out", "Closing", "Committed", "Available"},
     .pcols = {"FY", "Kind", "Pool", "Opening", "In", "Out", "Closing", "Committed", "Available"},
     .mcols = {"Method", "Gifts", "Donations (gross)", "Fees", "Voids", "Voided", "Net received"},
@@ -284,7 +306,8 @@ static const labels EN = {
     .bank_book = "Book balance (all pools, closing)",
     .bank_entry = "Bank book balance (enter it)",
     .bank_diff = "Difference (bank - book)",
-    .bank_note = "Voided: what was credited (net of the fee). Net received = gross - fees - voided.",
+    .bank_note =
+        "Voided: what was credited (net of the fee). Net received = gross - fees - voided.",
     .committed_now = "of which committed (awarded, unpaid)",
     .available_now = "of which available",
     .verify_title = "Verification at export time",
@@ -337,7 +360,7 @@ typedef struct {
     lxw_row_t row;             /* its next row */
     lxw_row_t rows[MAX_PARTS]; /* data rows of each part (rows 1..rows[i]) */
     char names[MAX_PARTS][64];
-    const char *header;        /* the page header's left part (fund and FY) */
+    const char *header; /* the page header's left part (fund and FY) */
 } table;
 
 /* The last row a sheet may use: Excel's, or (tests only) a smaller one from
@@ -445,10 +468,10 @@ static void set_widths(kx_sheet *s, const double *w, int n)
         kx_note(s, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, w[c], NULL));
 }
 
-static void formula(kx_sheet *s, lxw_row_t r, lxw_col_t c, lxw_format *f, kf_yen v,
-                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void formula(kx_sheet *s, lxw_row_t r, lxw_col_t c, lxw_format *f, kf_yen v,
-                    const char *fmt, ...)
+static void formula(kx_sheet *s, lxw_row_t r, lxw_col_t c, lxw_format *f, kf_yen v, const char *fmt,
+                    ...) __attribute__((format(printf, 6, 7)));
+static void formula(kx_sheet *s, lxw_row_t r, lxw_col_t c, lxw_format *f, kf_yen v, const char *fmt,
+                    ...)
 {
     char text[1024];
     va_list ap;
@@ -469,7 +492,10 @@ static const char *actor_name(const audit *a, uint32_t id, char *buf, size_t siz
     return buf;
 }
 
-static bool designated(const char *pool) { return strcmp(pool, "general") != 0; }
+static bool designated(const char *pool)
+{
+    return strcmp(pool, "general") != 0;
+}
 
 /* The lines a wrapped cell of `width` characters needs for text (a
  * character of 3 or 4 UTF-8 bytes, Japanese, takes two columns). */
@@ -518,10 +544,22 @@ static lxw_row_t recon_table(audit *a, kx_sheet *s, lxw_row_t r)
             unsigned x = (unsigned)r + 1;
             kf_yen income = p->gross - p->fee - p->voided + p->refunds + p->interest + p->xfer_in;
             kf_yen closing = p->fig.opening + income - p->paid - p->xfer_out;
-            const kf_yen v[R_NCOLS] = {0,          0,          p->fig.opening, p->gifts,
-                                       p->gross,   p->fee,     p->voids,       p->voided,
-                                       p->refunds, p->interest, p->xfer_in,    income,
-                                       p->paid,    p->xfer_out, closing,       p->fig.committed,
+            const kf_yen v[R_NCOLS] = {0,
+                                       0,
+                                       p->fig.opening,
+                                       p->gifts,
+                                       p->gross,
+                                       p->fee,
+                                       p->voids,
+                                       p->voided,
+                                       p->refunds,
+                                       p->interest,
+                                       p->xfer_in,
+                                       income,
+                                       p->paid,
+                                       p->xfer_out,
+                                       closing,
+                                       p->fig.committed,
                                        closing - p->fig.committed};
             kx_str(s, r, R_KIND, pass ? lb->designated : lb->general_kind, s->f->top);
             kx_pool_name(a->d.names, p->pool, name, sizeof name);
@@ -598,13 +636,19 @@ static lxw_row_t status_table(audit *a, kx_sheet *s, lxw_row_t r)
         kx_str(s, r, 1, "", i == 4 ? s->f->total_label : NULL);
         lxw_format *f = i == 4 ? s->f->total_yen : s->f->yen;
         switch (i) {
-        case 0: formula(s, r, 2, f, t[R_OPENING], "=%s%u", c[R_OPENING], tr); break;
+        case 0:
+            formula(s, r, 2, f, t[R_OPENING], "=%s%u", c[R_OPENING], tr);
+            break;
         case 1:
             formula(s, r, 2, f, in, "=%s%u-%s%u-%s%u+%s%u", c[R_GROSS], tr, c[R_FEE], tr,
                     c[R_VOIDED], tr, c[R_REFUNDS], tr);
             break;
-        case 2: formula(s, r, 2, f, t[R_INTEREST], "=%s%u", c[R_INTEREST], tr); break;
-        case 3: formula(s, r, 2, f, t[R_PAID], "=%s%u", c[R_PAID], tr); break;
+        case 2:
+            formula(s, r, 2, f, t[R_INTEREST], "=%s%u", c[R_INTEREST], tr);
+            break;
+        case 3:
+            formula(s, r, 2, f, t[R_PAID], "=%s%u", c[R_PAID], tr);
+            break;
         default:
             formula(s, r, 2, f, end, "=C%u+C%u+C%u-C%u", (unsigned)first + 1, (unsigned)first + 2,
                     (unsigned)first + 3, (unsigned)first + 4);
@@ -650,8 +694,8 @@ static lxw_row_t months_table(audit *a, kx_sheet *s, lxw_row_t r)
             kf_add(col_total[k], a->d.months[i][k], &col_total[k]);
         }
         kf_add(col_total[KX_NSRC], row_total, &col_total[KX_NSRC]);
-        formula(s, r, 1 + KX_NSRC, s->f->yen, row_total, "=SUM(%s%u:%s%u)", a0, (unsigned)r + 1,
-                a1, (unsigned)r + 1);
+        formula(s, r, 1 + KX_NSRC, s->f->yen, row_total, "=SUM(%s%u:%s%u)", a0, (unsigned)r + 1, a1,
+                (unsigned)r + 1);
     }
     kx_str(s, r, 0, lb->total, s->f->total_label);
     for (int k = 0; k <= KX_NSRC; k++) {
@@ -688,8 +732,9 @@ static lxw_row_t signoff(audit *a, kx_sheet *s, lxw_row_t r)
     kx_str(s, r++, 0, lb->signoff_title, s->f->label);
     kx_str(s, r, 0, "", a->box);
     for (int i = 0; i < 4; i++)
-        kx_note(s, worksheet_merge_range(s->ws, r, (lxw_col_t)(1 + 2 * i), r,
-                                         (lxw_col_t)(2 + 2 * i), lb->signoff_roles[i], a->box_head));
+        kx_note(s,
+                worksheet_merge_range(s->ws, r, (lxw_col_t)(1 + 2 * i), r, (lxw_col_t)(2 + 2 * i),
+                                      lb->signoff_roles[i], a->box_head));
     r++;
     for (int k = 0; k < 3; k++, r++) {
         if (k == 2) kx_note(s, worksheet_set_row(s->ws, r, 54, NULL));
@@ -742,8 +787,8 @@ static void write_summary(audit *a, kx_sheet *s, const kf_ledger_info *info, con
     r = months_table(a, s, r);
     r += 1;
     signoff(a, s, r);
-    static const double widths[R_NCOLS] = {12, R_POOL_WIDTH, 13, 12, 13, 12, 9, 11, 12,
-                                           10, 10, 13, 12, 10, 13, 12, 13};
+    static const double widths[R_NCOLS] = {12, R_POOL_WIDTH, 13, 12, 13, 12, 9,  11, 12,
+                                           10, 10,           13, 12, 10, 13, 12, 13};
     set_widths(s, widths, R_NCOLS);
 }
 
@@ -810,7 +855,8 @@ static void donation_totals(audit *a)
     for (int k = 0; k < 5; k++) {
         f.len = 0;
         subtotal_parts(t, money[k], &f);
-        if (kf_buf_put(&f, "", 1)) kx_formula(s, r, money[k], f.data, a->d.total[k], s->f->total_yen);
+        if (kf_buf_put(&f, "", 1))
+            kx_formula(s, r, money[k], f.data, a->d.total[k], s->f->total_yen);
     }
     char amount[4], voided[4];
     kx_col_name(D_AMOUNT, amount);
@@ -873,8 +919,8 @@ static void write_grants(audit *a, table *t)
     for (size_t i = 0; i < d->ngrows; i++)
         order[i] = i;
     for (size_t i = 1; i < d->ngrows; i++) /* few rows: insertion sort, stable */
-        for (size_t j = i; j > 0 && strcmp(d->gx[order[j - 1]].applied, d->gx[order[j]].applied) > 0;
-             j--) {
+        for (size_t j = i;
+             j > 0 && strcmp(d->gx[order[j - 1]].applied, d->gx[order[j]].applied) > 0; j--) {
             size_t tmp = order[j];
             order[j] = order[j - 1];
             order[j - 1] = tmp;
@@ -1028,8 +1074,8 @@ static void write_recon(audit *a, kx_sheet *s)
         unsigned row = (unsigned)r + 1;
         kx_str(s, r, M_METHOD, codes[m] ? kx_method_name(codes[m], a->lang) : lb->other_method,
                NULL);
-        const kf_yen v[M_NCOLS] = {0,         x->gifts, x->gross, x->fee, x->voids, x->voided,
-                                   x->gross - x->fee - x->voided};
+        const kf_yen v[M_NCOLS] = {
+            0, x->gifts, x->gross, x->fee, x->voids, x->voided, x->gross - x->fee - x->voided};
         for (int k = 1; k < M_NCOLS; k++) {
             kf_add(tot[k], v[k], &tot[k]);
             lxw_format *f = k == M_GIFTS || k == M_VOIDS ? s->f->integer : s->f->yen;
@@ -1266,14 +1312,15 @@ kf_code kf_audit_xlsx(kf_ledger *l, const kf_audit_opts *o, const char *path, kf
                       kf_err *err)
 {
     const labels *lb = o->lang == KF_STATEMENT_EN ? &EN : &JA;
-    static const double dwidths[D_NCOLS] = {8, 15, 13, 12, 20, 22, 22, 12, 9, 12, 12, 12, 16, 8, 11};
+    static const double dwidths[D_NCOLS] = {8, 15, 13, 12, 20, 22, 22, 12,
+                                            9, 12, 12, 12, 16, 8,  11};
     static const double lwidths[L_NCOLS] = {8, 7, 25, 16, 20, 66, 140};
     static const double gwidths[G_NCOLS] = {11, 14, 14, 14, 10, 16, 11, 11, 11, 14,
                                             11, 26, 22, 11, 14, 11, 10, 14, 12, 14};
     static const double pwidths[P_NCOLS] = {12, 8, 26, 14, 14, 14, 14, 14, 14};
     kf_err verr = {0};
     char exported[40], root[65], why[sizeof verr.msg] = "", title[512], fyname[64], first[11],
-        last[11];
+                                            last[11];
     kf_ledger_info info;
     kf_verify_report rep;
     kf_rules *rules = NULL;

@@ -175,8 +175,8 @@ static void grant_entry(kx_audit_data *d, const kf_row *row, int64_t fy, bool in
         }
     }
     (void)fy;
-    kx_grant_extra *g = grant_of(d, !strcmp(kind, "grant.apply") ? kf_entry_str(e, "id")
-                                                                  : kf_entry_str(e, "app"));
+    kx_grant_extra *g =
+        grant_of(d, !strcmp(kind, "grant.apply") ? kf_entry_str(e, "id") : kf_entry_str(e, "app"));
     if (!g) return;
     char when[64];
     if (!strcmp(kind, "grant.apply")) {
@@ -185,7 +185,8 @@ static void grant_entry(kx_audit_data *d, const kf_row *row, int64_t fy, bool in
         int64_t score = 0;
         kf_entry_int(e, "score", &score);
         size_t len = strlen(g->scores);
-        snprintf(g->scores + len, sizeof g->scores - len, "%s%lld", len ? ", " : "", (long long)score);
+        snprintf(g->scores + len, sizeof g->scores - len, "%s%lld", len ? ", " : "",
+                 (long long)score);
         g->nscores++;
         g->score_sum += score;
     } else if (!strcmp(kind, "grant.decide")) {

@@ -18,14 +18,14 @@
  * auditor's workbook"). */
 typedef struct {
     char pool[KF_POOL_MAX];
-    kf_pool_figures fig;   /* the signed figures of the FY (pool_fy) */
-    int64_t gifts, voids;  /* donations and box collections credited here; their voids */
-    kf_yen gross, fee;     /* the gifts' amounts and fees (a gift's fee is its credited pool's) */
-    kf_yen voided;         /* credits taken back by voids dated in the FY */
-    kf_yen refunds;        /* grant refunds returned */
-    kf_yen interest;       /* fund.interest */
+    kf_pool_figures fig;  /* the signed figures of the FY (pool_fy) */
+    int64_t gifts, voids; /* donations and box collections credited here; their voids */
+    kf_yen gross, fee;    /* the gifts' amounts and fees (a gift's fee is its credited pool's) */
+    kf_yen voided;        /* credits taken back by voids dated in the FY */
+    kf_yen refunds;       /* grant refunds returned */
+    kf_yen interest;      /* fund.interest */
     kf_yen xfer_in, xfer_out; /* group.deregister transfers */
-    kf_yen paid;           /* grant.pay */
+    kf_yen paid;              /* grant.pay */
     int64_t npaid;
 } kx_recon;
 
@@ -53,8 +53,8 @@ typedef struct {
     char reason[256]; /* a rejection's */
     int nscores;
     int64_t score_sum;
-    char scores[96];  /* "4, 5, 3" */
-    kf_buf pays;      /* "令和8年6月1日 100,000円" lines */
+    char scores[96]; /* "4, 5, 3" */
+    kf_buf pays;     /* "令和8年6月1日 100,000円" lines */
     int npays;
 } kx_grant_extra;
 

@@ -156,8 +156,8 @@ static kf_code load_lines(kf_ledger *l, loader *c)
     c->size = info.size;
     if ((rc = kx_voids_load(l, c->size, &c->voids, c->err))) return rc;
     if ((rc = kf_ledger_scan(l, 1, "donation", collect_line, c, c->err)) || (rc = c->rc)) return rc;
-    if (c->pool && ((rc = kf_ledger_scan(l, 1, "box.collect", collect_line, c, c->err)) ||
-                    (rc = c->rc)))
+    if (c->pool &&
+        ((rc = kf_ledger_scan(l, 1, "box.collect", collect_line, c, c->err)) || (rc = c->rc)))
         return rc;
     if ((rc = kf_ledger_scan(l, 1, "donation.void", collect_line, c, c->err)) || (rc = c->rc))
         return rc;
@@ -244,8 +244,8 @@ static int event_order(const void *a, const void *b)
 
 static kf_code load_events(kf_ledger *l, ev_loader *c)
 {
-    static const char *const kinds[] = {"grant.apply", "grant.decide", "grant.pay",
-                                        "grant.settle", "grant.refund"};
+    static const char *const kinds[] = {"grant.apply", "grant.decide", "grant.pay", "grant.settle",
+                                        "grant.refund"};
     kf_code rc;
     if (!c->napps) return KF_OK;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -266,11 +266,10 @@ static const char *step_date(const ev_loader *c, const char *app, int k)
 /* --- labels ------------------------------------------------------------- */
 
 typedef struct {
-    const char *sheet, *group_title, *partner_title, *fund, *group, *partner, *status, *fy,
-        *first, *last, *pool, *opening, *in, *out, *closing, *committed, *available, *size, *root,
-        *issued, *per_click, *cap, *to, *donations_title, *grants_title, *steps_title,
-        *months_title, *payments_title, *total, *none, *cap_mark, *voided_fmt, *void_fmt,
-        *refund_due_fmt;
+    const char *sheet, *group_title, *partner_title, *fund, *group, *partner, *status, *fy, *first,
+        *last, *pool, *opening, *in, *out, *closing, *committed, *available, *size, *root, *issued,
+        *per_click, *cap, *to, *donations_title, *grants_title, *steps_title, *months_title,
+        *payments_title, *total, *none, *cap_mark, *voided_fmt, *void_fmt, *refund_due_fmt;
     const char *dcols[7], *gcols[10], *scols[6], *mcols[7], *pcols[5];
     const char *steps[6], *member, *direct;
 } labels;
@@ -505,8 +504,8 @@ static kf_code doc_open(doc *d, kf_ledger *l, kf_statement_lang lang, int fy, co
     }
     kx_formats_add(d->book.wb, &d->f, kx_date_format(lang), kx_yen_format(lang));
     ks_formats_add(d->book.wb, &d->kf, lang);
-    d->s = (ks_sheet){.s = {.ws = NULL, .error = &d->book.error, .f = &d->f}, .k = &d->kf,
-                      .lang = lang};
+    d->s = (ks_sheet){
+        .s = {.ws = NULL, .error = &d->book.error, .f = &d->f}, .k = &d->kf, .lang = lang};
     return KF_OK;
 }
 
@@ -585,7 +584,8 @@ static lxw_row_t group_sheet(doc *d, const group_data *g, kf_statement_result *r
     lxw_row_t hdr = s->row;
     const loader *c = g->c;
     if (s->s.ws) {
-        kx_note(&s->s, worksheet_autofilter(s->s.ws, hdr, 0, hdr + (c->n ? (lxw_row_t)c->n : 1), 6));
+        kx_note(&s->s,
+                worksheet_autofilter(s->s.ws, hdr, 0, hdr + (c->n ? (lxw_row_t)c->n : 1), 6));
         worksheet_freeze_panes(s->s.ws, hdr + 1, 0);
     }
     header(s, lb->dcols, 7);

@@ -50,10 +50,19 @@ void kx_names_free(kx_names *n)
     free(n);
 }
 
-kf_statement_lang kx_names_lang(const kx_names *n) { return n->lang; }
-const kf_rules *kx_names_rules(const kx_names *n) { return &n->rules; }
+kf_statement_lang kx_names_lang(const kx_names *n)
+{
+    return n->lang;
+}
+const kf_rules *kx_names_rules(const kx_names *n)
+{
+    return &n->rules;
+}
 
-static bool ja(const kx_names *n) { return n->lang == KF_STATEMENT_JA; }
+static bool ja(const kx_names *n)
+{
+    return n->lang == KF_STATEMENT_JA;
+}
 
 const char *kx_group_name(const kx_names *n, const char *id)
 {
@@ -132,8 +141,12 @@ void kx_source_name(const kx_names *n, const char *source, char *out, size_t siz
         snprintf(out, size, "%s", ja(n) ? "直接" : "direct");
         return;
     }
-    const char *what = ja(n) ? (k == KX_SRC_MEMBER ? "会員" : k == KX_SRC_PARTNER ? "クリック募金" : "募金箱")
-                             : (k == KX_SRC_MEMBER ? "member" : k == KX_SRC_PARTNER ? "click fund" : "box");
+    const char *what = ja(n) ? (k == KX_SRC_MEMBER    ? "会員"
+                                : k == KX_SRC_PARTNER ? "クリック募金"
+                                                      : "募金箱")
+                             : (k == KX_SRC_MEMBER    ? "member"
+                                : k == KX_SRC_PARTNER ? "click fund"
+                                                      : "box");
     if (name && name[0])
         snprintf(out, size, "%s %s", what, name);
     else
@@ -212,7 +225,10 @@ static const struct era {
     const char *name;
     int y, m, d; /* its first day */
 } ERAS[] = {
-    {"令和", 2019, 5, 1}, {"平成", 1989, 1, 8}, {"昭和", 1926, 12, 25}, {"大正", 1912, 7, 30},
+    {"令和", 2019, 5, 1},
+    {"平成", 1989, 1, 8},
+    {"昭和", 1926, 12, 25},
+    {"大正", 1912, 7, 30},
 };
 
 bool kx_wareki(const char *date, char *out, size_t size)
@@ -279,11 +295,16 @@ const char *kx_role_name(unsigned role, kf_statement_lang lang)
 {
     bool en = lang == KF_STATEMENT_EN;
     switch (role) {
-    case KF_ROLE_ADMIN: return en ? "administrator" : "管理者（事務局）";
-    case KF_ROLE_TREASURER: return en ? "treasurer" : "会計";
-    case KF_ROLE_REVIEWER: return en ? "reviewer" : "審査員";
-    case KF_ROLE_AUDITOR: return en ? "auditor" : "監査委員";
-    default: return kf_role_name(role);
+    case KF_ROLE_ADMIN:
+        return en ? "administrator" : "管理者（事務局）";
+    case KF_ROLE_TREASURER:
+        return en ? "treasurer" : "会計";
+    case KF_ROLE_REVIEWER:
+        return en ? "reviewer" : "審査員";
+    case KF_ROLE_AUDITOR:
+        return en ? "auditor" : "監査委員";
+    default:
+        return kf_role_name(role);
     }
 }
 
@@ -295,11 +316,14 @@ const char *kx_reason_name(const char *code, kf_statement_lang lang)
         {"members", "構成員数が要件に満たない", "too few members"},
         {"age", "設立からの年数が要件に満たない", "the group is too young"},
         {"partners", "連携団体の要件を満たさない", "the partner requirement is not met"},
-        {"max_awards", "このメニューの交付件数の上限に達している", "the menu's number of awards is reached"},
+        {"max_awards", "このメニューの交付件数の上限に達している",
+         "the menu's number of awards is reached"},
         {"consecutive", "連続して交付を受けられる回数を超える", "too many consecutive awards"},
-        {"exclusive", "同じ区分の助成を同じ年度に既に受けている", "already awarded a grant of the same exclusive kind"},
+        {"exclusive", "同じ区分の助成を同じ年度に既に受けている",
+         "already awarded a grant of the same exclusive kind"},
         {"expenses", "助成対象経費がない", "no eligible expenses"},
-        {"below_min", "上限額が最低交付額に満たない", "the ceiling is below the menu's minimum award"},
+        {"below_min", "上限額が最低交付額に満たない",
+         "the ceiling is below the menu's minimum award"},
         {"duplicate", "同じ事業の重複申請", "a duplicate application"},
         {"field", "分野が対象外", "the field is not one the menu takes"},
         {"theme", "テーマが対象外", "the theme is not one the menu takes"},
@@ -324,7 +348,8 @@ void kx_reasons_text(const char *reasons, kf_statement_lang lang, char *out, siz
         char code[128];
         snprintf(code, sizeof code, "%.*s", (int)(n < sizeof code - 1 ? n : sizeof code - 1), p);
         const char *w = n < sizeof code ? kx_reason_name(code, lang) : code;
-        int k = snprintf(out + len, size - len, "%s%s", len ? (lang == KF_STATEMENT_EN ? "; " : "、") : "", w);
+        int k = snprintf(out + len, size - len, "%s%s",
+                         len ? (lang == KF_STATEMENT_EN ? "; " : "、") : "", w);
         if (k < 0 || (size_t)k >= size - len) break;
         len += (size_t)k;
         p = e ? e + 1 : p + strlen(p);

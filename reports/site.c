@@ -256,7 +256,10 @@ static const labels EN = {
 
 /* --- 和暦: reports/labels.c ------------------------------------------------ */
 
-static kf_statement_lang lang_of(const labels *t) { return t == &EN ? KF_STATEMENT_EN : KF_STATEMENT_JA; }
+static kf_statement_lang lang_of(const labels *t)
+{
+    return t == &EN ? KF_STATEMENT_EN : KF_STATEMENT_JA;
+}
 
 /* 令和8年5月1日 (元年 for the first year); en: 2026-05-01. */
 static void date_text(const labels *t, const char *date, char *out, size_t n)
@@ -1514,8 +1517,8 @@ kf_code kf_site_build(kf_ledger *l, const kf_site_opts *o, kf_site *out, kf_err 
     }
     if (s.nvoids) qsort(s.voids, s.nvoids, sizeof *s.voids, cmp_i64);
     for (size_t i = 0; i < s.ndons; i++)
-        s.dons[i].voided =
-            s.nvoids && bsearch(&s.dons[i].seq, s.voids, s.nvoids, sizeof *s.voids, cmp_i64) != NULL;
+        s.dons[i].voided = s.nvoids && bsearch(&s.dons[i].seq, s.voids, s.nvoids, sizeof *s.voids,
+                                               cmp_i64) != NULL;
     if (s.nfys) qsort(s.fys, s.nfys, sizeof *s.fys, cmp_int);
 
     kf_buf *f;

@@ -80,7 +80,7 @@ START_TEST(report_and_no_write)
     ck_assert_msg(kf_verify_ledger(l, NULL, 0, &rep, &d, &err) == KF_OK, "%s", err.msg);
     ck_assert_int_eq(d.size, rep.entries);
     ck_assert_int_eq(d.tables, 16); /* with the receipts index's don_certs, don_cert_gifts */
-    ck_assert_int_ge(d.rows, 4); /* the group, the ref, two pool_fy rows */
+    ck_assert_int_ge(d.rows, 4);    /* the group, the ref, two pool_fy rows */
     ck_assert_int_eq(d.personal, 1);
     ck_assert_str_eq(d.skipped, "");
     char *after = file_bytes(&n1);

@@ -38,7 +38,8 @@ START_TEST(fy_names)
     kx_fy_name(KF_STATEMENT_JA, "2026-04-01", 2026, out, sizeof out);
     ck_assert_str_eq(out, "令和8年度");
     kx_fy_name(KF_STATEMENT_JA, "2019-04-01", 2019, out, sizeof out);
-    ck_assert_str_eq(out, "平成31年度"); /* the era of the FY's first day, as 平成31年度 was named */
+    ck_assert_str_eq(out,
+                     "平成31年度"); /* the era of the FY's first day, as 平成31年度 was named */
     kx_fy_name(KF_STATEMENT_JA, "2020-04-01", 2020, out, sizeof out);
     ck_assert_str_eq(out, "令和2年度");
     kx_fy_name(KF_STATEMENT_EN, "2026-04-01", 2026, out, sizeof out);
@@ -62,8 +63,12 @@ START_TEST(grant_states_in_words)
     ck_assert_str_eq(kx_grant_state(&g, KF_STATEMENT_JA), "確定（返還済）");
     ck_assert_str_eq(kx_grant_state(&g, KF_STATEMENT_EN), "settled, refunded");
     /* as kf_grant_rows gives a settled grant */
-    kf_grant_row st = {.status = "settled", .approved = 300000, .paid = 300000, .settled = true,
-                       .refund_due = 29000, .refunded = 29000};
+    kf_grant_row st = {.status = "settled",
+                       .approved = 300000,
+                       .paid = 300000,
+                       .settled = true,
+                       .refund_due = 29000,
+                       .refunded = 29000};
     ck_assert_str_eq(kx_grant_state(&st, KF_STATEMENT_JA), "確定（返還済）");
     st.refunded = 0;
     ck_assert_str_eq(kx_grant_state(&st, KF_STATEMENT_JA), "確定（返還待ち）");
@@ -87,9 +92,14 @@ START_TEST(pools_and_sources_by_name)
     int64_t seq = 0;
     ck_assert_int_eq(kf_txn_begin(l, &admin, &t, &err), KF_OK);
     const char *rules = "[fields]\nwelfare = 保健・医療・福祉\n[tiers]\nregular = 3000\n";
-    ck_assert_msg(kf_rules_load(t, "r.ini", rules, strlen(rules), &seq, &err) == KF_OK, "%s", err.msg);
-    kf_group g = {.id = "G5", .name = "子ども食堂", .type = KF_GT_VOLUNTEER, .founded = "2020-04-01",
-                  .members = 12, .status = KF_ST_REGISTERED};
+    ck_assert_msg(kf_rules_load(t, "r.ini", rules, strlen(rules), &seq, &err) == KF_OK, "%s",
+                  err.msg);
+    kf_group g = {.id = "G5",
+                  .name = "子ども食堂",
+                  .type = KF_GT_VOLUNTEER,
+                  .founded = "2020-04-01",
+                  .members = 12,
+                  .status = KF_ST_REGISTERED};
     ck_assert_msg(kf_group_add(t, &g, &seq, &err) == KF_OK, "%s", err.msg);
     ck_assert_msg(kf_member_add(t, "M1", "山田花子", "regular", "2024-04-01", &err) == KF_OK, "%s",
                   err.msg);

@@ -113,8 +113,8 @@ static void setup(void)
                                     &err) == KF_OK,
                   "%s", err.msg);
     s_member = kf_txn_size(t);
-    ck_assert_msg(kf_don_partner_add(t, "P1", "北海道みらい銀行", 5, 30000, NULL, "札幌市中央区大通",
-                                     &err) == KF_OK,
+    ck_assert_msg(kf_don_partner_add(t, "P1", "北海道みらい銀行", 5, 30000, NULL,
+                                     "札幌市中央区大通", &err) == KF_OK,
                   "%s", err.msg);
     commit(t);
     s_personal = donate("10000", "field:welfare", NAME, ADDRESS, "R1", "transfer");
@@ -156,7 +156,6 @@ static kf_code verify(const char *text, const char *vkey, kf_receipt_summary *s,
 {
     return kf_receipt_verify(text, strlen(text), vkey, s, err);
 }
-
 
 /* verify must fail with `code` and a message containing `what`. */
 static void verify_fails(const char *text, kf_code code, const char *what)
@@ -410,7 +409,7 @@ START_TEST(forged_gap)
     issue_ok(s_personal, false, &a);
     /* number 3 where 2 is next: a gap */
     forged_fails(altered(a.seq, "number", NULL, 3), "has number 3, but the next number of FY 2026 "
-                                                     "is 2");
+                                                    "is 2");
 }
 END_TEST
 
@@ -503,8 +502,10 @@ START_TEST(receipt_forms_and_tampering)
     ck_assert_str_eq(s->donor_name, NAME);
     /* the header, line by line */
     const char *t = rc.text.data;
-    ck_assert_ptr_nonnull(strstr(t, "寄附金受領証明書\n第 2026-000001 号\n発行日: 令和8年5月10日 (2026-05-10)\n"));
-    ck_assert_ptr_nonnull(strstr(t, "寄附者: 山田花子 様\n住所: 札幌市中央区北1条西2丁目\n金額: 金 10,000円\n"));
+    ck_assert_ptr_nonnull(
+        strstr(t, "寄附金受領証明書\n第 2026-000001 号\n発行日: 令和8年5月10日 (2026-05-10)\n"));
+    ck_assert_ptr_nonnull(
+        strstr(t, "寄附者: 山田花子 様\n住所: 札幌市中央区北1条西2丁目\n金額: 金 10,000円\n"));
     /* alterations */
     char *x = replace(t, "金額: 金 10,000円", "金額: 金 90,000円");
     verify_fails(x, KF_REFUSED, "readable header line 6 does not match");

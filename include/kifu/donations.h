@@ -202,8 +202,7 @@ typedef struct {
  * a different set), an annual certificate with no gift. Bad input
  * (KF_BAD_INPUT): a seq beyond the ledger or not a donation, an unknown
  * member, a date outside the business dates. */
-kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued *out,
-                          kf_err *err);
+kf_code kf_don_cert_issue(kf_txn *t, const kf_cert_request *req, kf_cert_issued *out, kf_err *err);
 
 typedef struct {
     int64_t seq; /* the receipt.issue entry */

@@ -32,13 +32,13 @@
 #define KF_RECEIPT_PDF_MARK "kifu-receipt:"
 
 typedef struct {
-    int64_t seq;      /* the receipt.issue entry */
-    char title[64];   /* 寄附金受領証明書 or 受領書 */
-    char number[32];  /* 2026-000001 */
+    int64_t seq;     /* the receipt.issue entry */
+    char title[64];  /* 寄附金受領証明書 or 受領書 */
+    char number[32]; /* 2026-000001 */
     char reissue_of[32];
-    char date[11];    /* issue date */
+    char date[11]; /* issue date */
     char source[KF_POOL_MAX];
-    bool company;     /* a partner's: 御中, not 様 */
+    bool company; /* a partner's: 御中, not 様 */
     char donor_name[512], donor_address[1024];
     kf_yen amount;
     int year; /* an annual certificate's calendar year, else 0 */
@@ -46,8 +46,8 @@ typedef struct {
     bool proven[KF_CERT_GIFTS_MAX]; /* the gift's own entry is in the receipt and agrees */
     size_t ngifts, nentries;        /* gifts; gift entries in the receipt */
     char designation[2048];
-    char fund_name[256], issuer_name[256], issuer_title[256], issuer_address[512],
-        issuer_phone[64], tax_note[1024], url[512];
+    char fund_name[256], issuer_name[256], issuer_title[256], issuer_address[512], issuer_phone[64],
+        tax_note[1024], url[512];
     char origin[256];                /* the checkpoint's origin */
     int64_t size;                    /* tree size of the checkpoint */
     char signer[KF_KEYNAME_MAX + 1]; /* name in the verifier key */
@@ -118,9 +118,9 @@ typedef struct {
 
 typedef struct {
     char fund[256];
-    kf_member member; /* fy_total and active as derived from the lines (FY only) */
-    int fy;           /* the FY, or 0 for a calendar year's statement */
-    int year;         /* the calendar year, or 0 for an FY's statement */
+    kf_member member;               /* fy_total and active as derived from the lines (FY only) */
+    int fy;                         /* the FY, or 0 for a calendar year's statement */
+    int year;                       /* the calendar year, or 0 for an FY's statement */
     char fy_first[11], fy_last[11]; /* the period's first and last days */
     kf_statement_lang lang;
     int64_t size;             /* ledger size read */
