@@ -497,23 +497,24 @@ static bool designated(const char *pool)
     return strcmp(pool, "general") != 0;
 }
 
-/* The lines a wrapped cell of `width` characters needs for text (a
- * character of 3 or 4 UTF-8 bytes, Japanese, takes two columns). */
+/* The lines a wrapped cell of `width` columns needs for text (a wide
+ * character takes two: kx_char_width). */
 static int wrapped_lines(const char *text, double width)
 {
     int lines = 1;
     double col = 0;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    for (const char *p = text; *p;) {
         if (*p == '\n') {
             lines++;
             col = 0;
+            p++;
             continue;
         }
-        if ((*p & 0xC0) == 0x80) continue;
-        col += *p >= 0xE0 ? 2 : 1;
+        int w = kx_char_width(&p);
+        col += w;
         if (col > width) {
             lines++;
-            col = *p >= 0xE0 ? 2 : 1;
+            col = w;
         }
     }
     return lines;

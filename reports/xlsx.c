@@ -77,6 +77,30 @@ void kx_page_header(kx_sheet *s, const char *left)
     kx_note(s, worksheet_set_header(s->ws, h));
 }
 
+/* Wide (2 columns) code points: CJK, kana, hangul, full-width forms. */
+static bool wide(unsigned cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+           (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+           (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+           (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+int kx_char_width(const char **text)
+{
+    const unsigned char *p = (const unsigned char *)*text;
+    unsigned cp = *p;
+    int n = cp < 0x80 ? 0 : cp < 0xE0 ? 1 : cp < 0xF0 ? 2 : 3;
+    cp = n == 0 ? cp : n == 1 ? cp & 0x1F : n == 2 ? cp & 0x0F : cp & 0x07;
+    p++;
+    for (int i = 0; i < n && (*p & 0xC0) == 0x80; i++, p++)
+        cp = (cp << 6) | (*p & 0x3F);
+    *text = (const char *)p;
+    return wide(cp) ? 2 : 1;
+}
+
 void kx_note(kx_sheet *s, lxw_error e)
 {
     if (e != LXW_NO_ERROR && *s->error == LXW_NO_ERROR) *s->error = e;

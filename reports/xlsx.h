@@ -42,6 +42,10 @@ void kx_note(kx_sheet *s, lxw_error e);
  * pages down as it takes), the first `repeat` rows (a table's header) on
  * every page, the sheet's name and "page / pages" in the footer. */
 void kx_page_setup(kx_sheet *s, bool landscape, int repeat);
+/* The columns the UTF-8 character at *text takes in a cell: 2 for a wide
+ * one (CJK, kana, hangul, full-width forms), else 1; moves *text past it.
+ * The one measure of text for every workbook's widths and wrapped rows. */
+int kx_char_width(const char **text);
 /* A page header: `left` (say, the fund and FY; an "&" must be doubled)
  * on the left and the sheet's name on the right. */
 void kx_page_header(kx_sheet *s, const char *left);
