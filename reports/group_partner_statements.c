@@ -664,15 +664,8 @@ static lxw_row_t group_sheet(doc *d, const group_data *g, kf_statement_result *r
             ks_text(s, 2, lb->steps[e->kind], NULL);
             if (e->kind != EV_REJECT) ks_yen(s, 3, e->amount, NULL);
             if (e->kind == EV_SETTLE && e->refund_due > 0) {
-                snprintf(text2, sizeof text2, "%lld", (long long)e->refund_due);
-                /* the amount with thousands separators */
-                char num[48];
-                size_t len = strlen(text2), o = 0;
-                for (size_t k = 0; k < len && o + 2 < sizeof num; k++) {
-                    if (k && (len - k) % 3 == 0) num[o++] = ',';
-                    num[o++] = text2[k];
-                }
-                num[o] = '\0';
+                char num[32];
+                kx_grouped(e->refund_due, num);
                 snprintf(text, sizeof text, lb->refund_due_fmt, num);
                 ks_text(s, 4, text, NULL);
             } else if (e->note[0]) {

@@ -356,20 +356,27 @@ void kx_reasons_text(const char *reasons, kf_statement_lang lang, char *out, siz
     }
 }
 
-void kx_yen_text(kf_statement_lang lang, int64_t v, char *out, size_t size)
+void kx_grouped(int64_t v, char out[32])
 {
-    char digits[24], grouped[40];
+    char digits[24];
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u), k = 0;
+    if (v < 0) out[k++] = '-';
     for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) grouped[k++] = ',';
-        grouped[k++] = digits[i];
+        if (i > 0 && (n - i) % 3 == 0) out[k++] = ',';
+        out[k++] = digits[i];
     }
-    grouped[k] = '\0';
+    out[k] = '\0';
+}
+
+void kx_yen_text(kf_statement_lang lang, int64_t v, char *out, size_t size)
+{
+    char grouped[32];
+    kx_grouped(v, grouped); /* "-1,234" */
     if (lang == KF_STATEMENT_EN)
-        snprintf(out, size, "%s¥%s", v < 0 ? "-" : "", grouped);
+        snprintf(out, size, "%s¥%s", v < 0 ? "-" : "", grouped + (v < 0));
     else
-        snprintf(out, size, "%s%s円", v < 0 ? "-" : "", grouped);
+        snprintf(out, size, "%s円", grouped);
 }
 
 const char *kx_group_type_name(unsigned type, kf_statement_lang lang)

@@ -75,6 +75,8 @@ void kx_date_text(kf_statement_lang lang, const char *date, char *out, size_t si
  * first_day is the FY's first day (YYYY-MM-DD). */
 void kx_fy_name(kf_statement_lang lang, const char *first_day, int fy, char *out, size_t size);
 
+/* A whole number with thousands separators: -1,234,567. */
+void kx_grouped(int64_t v, char out[32]);
 /* An amount as text: 1,234円 (ja), ¥1,234 (en). */
 void kx_yen_text(kf_statement_lang lang, int64_t v, char *out, size_t size);
 

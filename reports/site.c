@@ -342,14 +342,9 @@ static void put_js(kf_buf *b, const char *s)
 
 static void put_grouped(kf_buf *b, int64_t v)
 {
-    char digits[24];
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u);
-    if (v < 0) kf_buf_puts(b, "-");
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) kf_buf_puts(b, ",");
-        kf_buf_put(b, digits + i, 1);
-    }
+    char grouped[32];
+    kx_grouped(v, grouped);
+    kf_buf_puts(b, grouped);
 }
 
 static void put_yen(kf_buf *b, const labels *t, kf_yen v)

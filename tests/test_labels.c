@@ -78,6 +78,13 @@ START_TEST(grant_states_in_words)
     ck_assert_str_eq(kx_kind_name("box.collect", KF_STATEMENT_JA), "募金箱の回収");
     ck_assert_str_eq(kx_kind_name("no.such", KF_STATEMENT_JA), "no.such");
     ck_assert_str_eq(kx_method_name("transfer", KF_STATEMENT_JA), "口座振込");
+    char yen[48];
+    kx_yen_text(KF_STATEMENT_JA, 1234567, yen, sizeof yen);
+    ck_assert_str_eq(yen, "1,234,567円");
+    kx_yen_text(KF_STATEMENT_EN, -1000, yen, sizeof yen);
+    ck_assert_str_eq(yen, "-¥1,000");
+    kx_grouped(INT64_MIN, yen);
+    ck_assert_str_eq(yen, "-9,223,372,036,854,775,808");
 }
 END_TEST
 
