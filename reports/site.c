@@ -53,8 +53,8 @@ typedef struct {
         *by_des_cap, *source, *count_h, *amount, *total, *designation, *grants, *grants_cap,
         *grants_none, *app_id, *group, *menu, *title_h, *approved, *paid, *settled, *returned,
         *per_group_cap, *per_menu_cap, *pools, *pools_cap, *pool, *opening, *in, *out, *closing,
-        *committed, *available, *general, *group_suffix, *field_suffix, *theme_suffix,
-        *src_names[NSRC], *count_fmt, *yen_pre, *yen_post, *fy_range, *generated, *ledger_line,
+        *committed, *available, *src_names[NSRC], *count_fmt, *yen_pre, *yen_post, *fy_range,
+        *generated, *ledger_line,
         /* "… %lld … %s": the entries and the root */ *download_h, *download_text, *entries_link,
         *checkpoint_link, *keys_h, *groups_h, *groups_cap, *type, *status, *fy_h, *gifts_to,
         *group_pool_cap, *group_grants_cap, *back, *checkpoint_h, *checkpoint_text, *sigs_cap,
@@ -106,10 +106,6 @@ static const labels JA = {
     .closing = "期末残高",
     .committed = "交付決定済み未払",
     .available = "利用可能額",
-    .general = "一般",
-    .group_suffix = "（団体）",
-    .field_suffix = "（分野）",
-    .theme_suffix = "（テーマ）",
     .src_names = {"直接", "サポーターズクラブ会員", "クリック募金（協賛企業）", "募金箱"},
     .count_fmt = "%lld件",
     .yen_pre = "",
@@ -201,10 +197,6 @@ static const labels EN = {
     .closing = "Closing",
     .committed = "Committed",
     .available = "Available",
-    .general = "general",
-    .group_suffix = " (group)",
-    .field_suffix = " (field)",
-    .theme_suffix = " (theme)",
     .src_names = {"direct", "supporters' club", "click fund (partners)", "donation boxes"},
     .count_fmt = "%lld",
     .yen_pre = "¥",
@@ -448,6 +440,7 @@ typedef struct {
     size_t ncosigs, capcosigs;
     kf_group *groups;
     size_t ngroups;
+    kx_names *names; /* pools and menus by name */
     kf_grant_row *apps;
     size_t napps;
     kf_key_info *keys;
@@ -592,31 +585,15 @@ static const kf_group *find_group(const site *s, const char *id)
     return NULL;
 }
 
-/* 一般, 北星町内会（団体）, 保健・医療・福祉の増進（分野）…: the code when unknown. */
+/* 一般, 北星町内会（団体）, 保健・医療・福祉の増進（分野）…: reports/labels.c. */
 static void pool_name(const site *s, const char *pool, char *out, size_t n)
 {
-    const labels *t = s->t;
-    const kf_rules_item *it = NULL;
-    if (strcmp(pool, "general") == 0) {
-        snprintf(out, n, "%s", t->general);
-    } else if (strncmp(pool, "group:", 6) == 0) {
-        const kf_group *g = find_group(s, pool + 6);
-        snprintf(out, n, "%s%s", g ? g->name : pool + 6, t->group_suffix);
-    } else if (strncmp(pool, "field:", 6) == 0) {
-        it = kf_rules_field(&s->rules, pool + 6);
-        snprintf(out, n, "%s%s", it ? it->label : pool + 6, t->field_suffix);
-    } else if (strncmp(pool, "theme:", 6) == 0) {
-        it = kf_rules_theme(&s->rules, pool + 6);
-        snprintf(out, n, "%s%s", it ? it->label : pool + 6, t->theme_suffix);
-    } else {
-        snprintf(out, n, "%s", pool);
-    }
+    kx_pool_name(s->names, pool, out, n);
 }
 
 static const char *menu_name(const site *s, const char *code)
 {
-    const kf_menu *m = kf_rules_menu(&s->rules, code);
-    return m && *m->name ? m->name : code;
+    return kx_menu_name(s->names, code);
 }
 
 static const char *type_name(const labels *t, unsigned type)
@@ -1489,6 +1466,7 @@ kf_code kf_site_build(kf_ledger *l, const kf_site_opts *o, kf_site *out, kf_err 
         (rc = kf_checkpoint(l, o->signer, &s.note, err)) ||
         (rc = kf_ledger_keys(l, &s.keys, &s.nkeys, err)) ||
         (rc = kf_groups(l, &s.groups, &s.ngroups, err)) ||
+        (rc = kx_names_load(l, o->lang, &s.names, err)) ||
         (rc = kf_grant_rows(l, -1, &s.apps, &s.napps, err)))
         goto out;
     kf_note note;
@@ -1558,6 +1536,7 @@ out:
     free(s.fys);
     free(s.cosigs);
     free(s.groups);
+    kx_names_free(s.names);
     free(s.apps);
     free(s.keys);
     return rc;
